@@ -1,0 +1,6 @@
+//! compass-backend: the Compass server (auth, events API, Google sync, SSE stream).
+//!
+//! `main.rs` only parses the command line; everything else lives here so that the integration tests
+//! can build and run the real application on a random port.
+
+pub mod cli;

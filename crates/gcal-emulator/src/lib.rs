@@ -1,0 +1,1 @@
+//! gcal-emulator: a stateful local stand-in for Google Calendar v3 and Google OAuth 2.

@@ -1,0 +1,6 @@
+//! The `gcal-emulator` binary.
+
+fn main() {
+    eprintln!("gcal-emulator: not implemented yet");
+    std::process::exit(2);
+}
