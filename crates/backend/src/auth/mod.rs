@@ -1,0 +1,1 @@
+//! Accounts and sessions: passwords, session cookies, CSRF, Google sign-in and connect.

@@ -1,0 +1,1 @@
+//! The event domain: series, recurrence expansion, edit scopes, provenance.

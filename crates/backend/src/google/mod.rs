@@ -1,0 +1,1 @@
+//! Google: the Calendar API client and the OAuth 2 client.

@@ -1,0 +1,1 @@
+//! HTTP: the route table and thin handlers (parse, call, map errors).

@@ -1,0 +1,1 @@
+//! Server-Sent Events: the per-user hub and its wire format.

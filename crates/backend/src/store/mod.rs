@@ -1,0 +1,1 @@
+//! MongoDB persistence: one module per collection.

@@ -1,0 +1,1 @@
+//! Google sync in both directions (a later issue).

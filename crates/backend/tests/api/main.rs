@@ -1,0 +1,3 @@
+//! Integration tests of the Compass backend: the real app on a random port, a real database per test.
+
+mod support;
