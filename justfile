@@ -1,0 +1,30 @@
+# Everyday recipes. `just` may be missing on a fresh machine: `pip install rust-just` installs it, and every
+# recipe is a thin wrapper around a script in scripts/ that runs without it.
+
+# List the recipes.
+default:
+    @just --list
+
+# Install what a fresh machine lacks (wasm32 target, SecantusDB).
+setup:
+    bash scripts/setup.sh
+
+# The full test command that CI runs: fmt, clippy (native + wasm32), tests, wasm32 builds.
+test:
+    bash scripts/test.sh
+
+# Start a local MongoDB-compatible server (SecantusDB) on 127.0.0.1:27017.
+db:
+    bash scripts/db.sh
+
+# Build the web app into web/dist.
+web:
+    bash scripts/build-web.sh
+
+# Format the workspace.
+fmt:
+    cargo fmt --all
+
+# Lint like CI.
+lint:
+    cargo clippy --workspace --all-targets -- -D warnings
