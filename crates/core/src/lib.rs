@@ -4,14 +4,35 @@
 //! The JSON produced and accepted by these types is pinned by the golden fixtures in `tests/fixtures/` and
 //! described in `docs/wire-contract.md`.
 
+#[macro_use]
+mod wire_enum;
+
 pub mod error;
+pub mod event;
+pub mod event_date;
+pub mod event_draft;
+pub mod event_error;
+pub mod event_span;
 pub mod ids;
 pub mod import_gcal;
+mod json_fields;
 pub mod metadata;
 pub mod nullable;
+pub mod origin;
+pub mod priority;
+pub mod recurrence;
+pub mod recurrence_draft;
+pub mod recurrence_rule;
 pub mod sse;
+pub mod timestamp;
+pub mod update_scope;
 
 pub use error::ErrorBody;
+pub use event::{Event, PayloadOrder};
+pub use event_date::{DateError, EventDate};
+pub use event_draft::EventDraft;
+pub use event_error::{EventError, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
+pub use event_span::{EventSpan, SpanError};
 pub use ids::{EventId, GoogleEventId, IdError, PriorityId, UserId};
 pub use import_gcal::{
     ImportGCalEndPayload, ImportGCalEndSeen, ImportGCalEndShapeError, ImportGCalOperation,
@@ -19,4 +40,12 @@ pub use import_gcal::{
 };
 pub use metadata::{GoogleConnectionState, GoogleMetadata, SyncMetadata, SyncStatus, UserMetadata};
 pub use nullable::Nullable;
+pub use origin::Origin;
+pub use priority::Priority;
+pub use recurrence::{EmptyRecurrence, Recurrence};
+pub use recurrence_draft::{DraftMode, RecurrenceDraft};
+pub use recurrence_rule::{RecurrenceRule, RuleError};
 pub use sse::{SseEventName, UnknownSseEventName};
+pub use timestamp::Timestamp;
+pub use update_scope::UpdateScope;
+pub use wire_enum::UnknownValue;
