@@ -12,6 +12,7 @@ pub mod event;
 pub mod event_date;
 pub mod event_draft;
 pub mod event_error;
+pub mod event_query;
 pub mod event_span;
 pub mod ids;
 pub mod import_gcal;
@@ -32,6 +33,7 @@ pub use event::{Event, PayloadOrder};
 pub use event_date::{DateError, EventDate};
 pub use event_draft::EventDraft;
 pub use event_error::{EventError, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
+pub use event_query::{DateRange, EventQuery, QueryError};
 pub use event_span::{EventSpan, SpanError};
 pub use ids::{EventId, GoogleEventId, IdError, PriorityId, UserId};
 pub use import_gcal::{

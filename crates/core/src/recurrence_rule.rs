@@ -6,6 +6,7 @@
 //! backend's job. Accepted lines: `RRULE:` and `EXRULE:` (RFC 5545 recurrence rule parts, upper case),
 //! `RDATE` and `EXDATE` (optionally with `;`-parameters, then `:` and a comma list of `YYYYMMDD` or
 //! `YYYYMMDDTHHMMSS[Z]` values). `DTSTART` lines are refused: the series starts at the event's `startDate`.
+//! Error messages count lines from 1; the `line` fields of [`RuleError`] are 0-based indexes.
 
 use std::fmt;
 
@@ -27,19 +28,19 @@ pub enum RuleError {
     #[error("has more than {MAX_RULE_LINES} lines")]
     TooManyLines,
     /// A line is longer than [`MAX_RULE_LINE_LEN`].
-    #[error("line {line} is longer than {MAX_RULE_LINE_LEN} bytes")]
+    #[error("line {} is longer than {MAX_RULE_LINE_LEN} bytes", .line + 1)]
     LineTooLong {
         /// Index of the line (0-based).
         line: usize,
     },
     /// A line does not start with `RRULE:`, `EXRULE:`, `RDATE` or `EXDATE`.
-    #[error("line {line} must start with RRULE:, EXRULE:, RDATE or EXDATE")]
+    #[error("line {} must start with RRULE:, EXRULE:, RDATE or EXDATE", .line + 1)]
     UnknownLine {
         /// Index of the line.
         line: usize,
     },
     /// A rule part is not `NAME=VALUE`.
-    #[error("line {line}: part {part:?} is not NAME=VALUE")]
+    #[error("line {}: part {part:?} is not NAME=VALUE", .line + 1)]
     MalformedPart {
         /// Index of the line.
         line: usize,
@@ -47,7 +48,7 @@ pub enum RuleError {
         part: String,
     },
     /// A rule part name is not an RFC 5545 one.
-    #[error("line {line}: unknown rule part {name:?}")]
+    #[error("line {}: unknown rule part {name:?}", .line + 1)]
     UnknownPart {
         /// Index of the line.
         line: usize,
@@ -55,7 +56,7 @@ pub enum RuleError {
         name: String,
     },
     /// A rule part appears twice.
-    #[error("line {line}: rule part {name} appears twice")]
+    #[error("line {}: rule part {name} appears twice", .line + 1)]
     DuplicatePart {
         /// Index of the line.
         line: usize,
@@ -63,19 +64,19 @@ pub enum RuleError {
         name: String,
     },
     /// `FREQ` is missing.
-    #[error("line {line}: FREQ is required")]
+    #[error("line {}: FREQ is required", .line + 1)]
     MissingFreq {
         /// Index of the line.
         line: usize,
     },
     /// Both `COUNT` and `UNTIL` are given.
-    #[error("line {line}: COUNT and UNTIL cannot both be given")]
+    #[error("line {}: COUNT and UNTIL cannot both be given", .line + 1)]
     CountAndUntil {
         /// Index of the line.
         line: usize,
     },
     /// A rule part has a value outside its grammar or range.
-    #[error("line {line}: invalid {name} value {value:?}")]
+    #[error("line {}: invalid {name} value {value:?}", .line + 1)]
     InvalidValue {
         /// Index of the line.
         line: usize,
