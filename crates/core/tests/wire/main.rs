@@ -4,6 +4,7 @@
 mod drafts;
 mod enums;
 mod round_trip;
+mod sse_messages;
 mod support;
 mod tolerant;
 mod wire_doc;

@@ -80,6 +80,7 @@ fn every_fixture_directory_is_covered_by_a_test() {
         "import_gcal_end_tolerant/",
         "metadata/",
         "reorder/",
+        "sse/",
     ];
     for rel in all_fixtures() {
         let covered = known.iter().any(|k| {
