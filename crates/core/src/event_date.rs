@@ -23,6 +23,9 @@ pub enum DateError {
 }
 
 /// One event date: a calendar day (all-day/someday) or an instant with the offset it was written in.
+///
+/// Equality of two timed values compares the instants (as chrono does): `09:00-06:00 == 15:00+00:00`, although
+/// they are written differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventDate {
     /// `YYYY-MM-DD`.
