@@ -1,0 +1,257 @@
+//! Google Calendar v3 handlers under `/calendar/v3`: calendarList (list, get, watch), calendars.get, events
+//! (list, get, insert, update, patch, delete, instances, watch) and channels.stop. Handlers are thin:
+//! faults → auth → one store call → JSON.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{authenticate, begin, if_match, json_body, query, AppState};
+use crate::error::ApiError;
+use crate::notify::spawn_delivery;
+use crate::store::channels::WatchRequest;
+
+type State = web::Data<AppState>;
+type ApiResult = Result<HttpResponse, ApiError>;
+
+/// Registers the Calendar routes.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/calendar/v3")
+            .route("/users/me/calendarList", web::get().to(calendar_list))
+            .route(
+                "/users/me/calendarList/watch",
+                web::post().to(calendar_list_watch),
+            )
+            .route(
+                "/users/me/calendarList/{calendarId}",
+                web::get().to(calendar_list_get),
+            )
+            .route("/calendars/{calendarId}", web::get().to(calendars_get))
+            .route("/calendars/{calendarId}/events", web::get().to(events_list))
+            .route(
+                "/calendars/{calendarId}/events",
+                web::post().to(events_insert),
+            )
+            .route(
+                "/calendars/{calendarId}/events/watch",
+                web::post().to(events_watch),
+            )
+            .route(
+                "/calendars/{calendarId}/events/{eventId}/instances",
+                web::get().to(events_instances),
+            )
+            .route(
+                "/calendars/{calendarId}/events/{eventId}",
+                web::get().to(events_get),
+            )
+            .route(
+                "/calendars/{calendarId}/events/{eventId}",
+                web::put().to(events_update),
+            )
+            .route(
+                "/calendars/{calendarId}/events/{eventId}",
+                web::patch().to(events_patch),
+            )
+            .route(
+                "/calendars/{calendarId}/events/{eventId}",
+                web::delete().to(events_delete),
+            )
+            .route("/channels/stop", web::post().to(channels_stop)),
+    );
+}
+
+fn ok(value: serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok().json(value)
+}
+
+async fn calendar_list(state: State, req: HttpRequest) -> ApiResult {
+    begin(&state, &req, "calendar.calendarList.list").await?;
+    let p = authenticate(&state, &req, false)?;
+    Ok(ok(state
+        .lock()
+        .list_calendar_list(&p.user, &query(&req))?))
+}
+
+async fn calendar_list_get(state: State, req: HttpRequest, path: web::Path<String>) -> ApiResult {
+    begin(&state, &req, "calendar.calendarList.get").await?;
+    let p = authenticate(&state, &req, false)?;
+    let store = state.lock();
+    Ok(ok(store.owned_calendar(&p.user, &path)?.list_entry_json()))
+}
+
+async fn calendars_get(state: State, req: HttpRequest, path: web::Path<String>) -> ApiResult {
+    begin(&state, &req, "calendar.calendars.get").await?;
+    let p = authenticate(&state, &req, false)?;
+    let store = state.lock();
+    Ok(ok(store.owned_calendar(&p.user, &path)?.calendar_json()))
+}
+
+async fn events_list(state: State, req: HttpRequest, path: web::Path<String>) -> ApiResult {
+    begin(&state, &req, "calendar.events.list").await?;
+    let p = authenticate(&state, &req, false)?;
+    Ok(ok(state.lock().list_events(
+        &p.user,
+        &path,
+        &query(&req),
+    )?))
+}
+
+async fn events_instances(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult {
+    begin(&state, &req, "calendar.events.instances").await?;
+    let p = authenticate(&state, &req, false)?;
+    let (cal, id) = path.into_inner();
+    Ok(ok(state.lock().list_instances(
+        &p.user,
+        &cal,
+        &id,
+        &query(&req),
+    )?))
+}
+
+async fn events_get(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult {
+    begin(&state, &req, "calendar.events.get").await?;
+    let p = authenticate(&state, &req, false)?;
+    let (cal, id) = path.into_inner();
+    let event = state.lock().get_event(&p.user, &cal, &id)?;
+    let etag = event
+        .get("etag")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let none_match = req
+        .headers()
+        .get("If-None-Match")
+        .and_then(|v| v.to_str().ok());
+    if none_match.is_some_and(|t| t.trim() == etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header(("ETag", etag))
+            .finish());
+    }
+    Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(event))
+}
+
+async fn events_insert(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult {
+    begin(&state, &req, "calendar.events.insert").await?;
+    let p = authenticate(&state, &req, true)?;
+    let body = json_body(&body)?;
+    Ok(ok(state.lock().insert_event(&p.user, &path, &body)?))
+}
+
+async fn write(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+    patch: bool,
+) -> ApiResult {
+    begin(
+        &state,
+        &req,
+        if patch {
+            "calendar.events.patch"
+        } else {
+            "calendar.events.update"
+        },
+    )
+    .await?;
+    let p = authenticate(&state, &req, true)?;
+    let body = json_body(&body)?;
+    let (cal, id) = path.into_inner();
+    let tag = if_match(&req);
+    Ok(ok(state.lock().write_event(
+        &p.user,
+        &cal,
+        &id,
+        &body,
+        patch,
+        tag.as_deref(),
+    )?))
+}
+
+async fn events_update(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> ApiResult {
+    write(state, req, path, body, false).await
+}
+
+async fn events_patch(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> ApiResult {
+    write(state, req, path, body, true).await
+}
+
+async fn events_delete(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> ApiResult {
+    begin(&state, &req, "calendar.events.delete").await?;
+    let p = authenticate(&state, &req, true)?;
+    let (cal, id) = path.into_inner();
+    let tag = if_match(&req);
+    state
+        .lock()
+        .delete_event(&p.user, &cal, &id, tag.as_deref())?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn events_watch(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> ApiResult {
+    begin(&state, &req, "calendar.events.watch").await?;
+    let p = authenticate(&state, &req, false)?;
+    let request = WatchRequest::parse(&json_body(&body)?, state.config.allow_http_addresses)?;
+    let (json, queue, target) = {
+        let mut store = state.lock();
+        let cal = store.resolve_calendar_id(&p.user, &path)?;
+        store.create_channel(&p.user, &p.client_id, Some(cal), request, &state.base_url)?
+    };
+    spawn_delivery(state.clone().into_inner(), queue, target);
+    Ok(ok(json))
+}
+
+async fn calendar_list_watch(state: State, req: HttpRequest, body: web::Bytes) -> ApiResult {
+    begin(&state, &req, "calendar.calendarList.watch").await?;
+    let p = authenticate(&state, &req, false)?;
+    let request = WatchRequest::parse(&json_body(&body)?, state.config.allow_http_addresses)?;
+    let (json, queue, target) =
+        state
+            .lock()
+            .create_channel(&p.user, &p.client_id, None, request, &state.base_url)?;
+    spawn_delivery(state.clone().into_inner(), queue, target);
+    Ok(ok(json))
+}
+
+async fn channels_stop(state: State, req: HttpRequest, body: web::Bytes) -> ApiResult {
+    begin(&state, &req, "calendar.channels.stop").await?;
+    let p = authenticate(&state, &req, false)?;
+    let body = json_body(&body)?;
+    let text = |k: &str| body.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    let id = text("id").ok_or_else(|| ApiError::required("id"))?;
+    let resource_id = text("resourceId").ok_or_else(|| ApiError::required("resourceId"))?;
+    state
+        .lock()
+        .stop_channel(&p.user, &p.client_id, &id, &resource_id)?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,525 @@
+//! Listings: events.list (paging, sync tokens, deleted entries, series expansion, time windows, filters),
+//! events.instances and calendarList.list (with its own sync tokens).
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::event_time::{parse_query_time, rfc3339_millis};
+use super::tokens::{self, PageCursor, SyncPoint};
+use super::{recurrence, Calendar, Event, Store};
+use crate::error::ApiError;
+
+/// Query parameters as received (repeated keys allowed).
+pub(crate) type Params = Vec<(String, String)>;
+
+fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn bool_param(params: &Params, name: &str) -> Result<Option<bool>, ApiError> {
+    match param(params, name) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(ApiError::invalid_param(
+            name,
+            format!("Invalid value for: {name}"),
+        )),
+    }
+}
+
+fn max_results(params: &Params, default: usize, max: usize) -> Result<usize, ApiError> {
+    match param(params, "maxResults") {
+        None => Ok(default),
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(max).min(max)),
+            _ => Err(ApiError::invalid_param(
+                "maxResults",
+                "Invalid value for: maxResults",
+            )),
+        },
+    }
+}
+
+/// Parsed events.list query.
+struct EventQuery {
+    max: usize,
+    show_deleted: Option<bool>,
+    single_events: bool,
+    time_min: Option<DateTime<Utc>>,
+    time_max: Option<DateTime<Utc>>,
+    updated_min: Option<DateTime<Utc>>,
+    order_by: Option<String>,
+    q: Option<String>,
+    private_props: Vec<(String, String)>,
+    shared_props: Vec<(String, String)>,
+    ical_uid: Option<String>,
+}
+
+fn props(params: &Params, name: &str) -> Result<Vec<(String, String)>, ApiError> {
+    params
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| {
+            v.split_once('=')
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+                .ok_or_else(|| ApiError::invalid_param(name, format!("Invalid value for: {name}")))
+        })
+        .collect()
+}
+
+impl EventQuery {
+    fn parse(params: &Params) -> Result<Self, ApiError> {
+        let time = |name| {
+            param(params, name)
+                .map(|t| parse_query_time(name, t))
+                .transpose()
+        };
+        let q = Self {
+            max: max_results(params, 250, 2500)?,
+            show_deleted: bool_param(params, "showDeleted")?,
+            single_events: bool_param(params, "singleEvents")?.unwrap_or(false),
+            time_min: time("timeMin")?,
+            time_max: time("timeMax")?,
+            updated_min: time("updatedMin")?,
+            order_by: param(params, "orderBy").map(str::to_owned),
+            q: param(params, "q").map(str::to_lowercase),
+            private_props: props(params, "privateExtendedProperty")?,
+            shared_props: props(params, "sharedExtendedProperty")?,
+            ical_uid: param(params, "iCalUID").map(str::to_owned),
+        };
+        if let (Some(min), Some(max)) = (q.time_min, q.time_max) {
+            if min >= max {
+                return Err(ApiError::time_range_empty("timeMax"));
+            }
+        }
+        match q.order_by.as_deref() {
+            None | Some("updated") => {}
+            Some("startTime") if q.single_events => {}
+            Some(_) => {
+                return Err(ApiError::invalid_param(
+                    "orderBy",
+                    "The requested ordering is not available for the particular query.",
+                ))
+            }
+        }
+        Ok(q)
+    }
+
+    /// Restrictions that may not be combined with a sync token.
+    fn has_sync_restrictions(&self, params: &Params) -> bool {
+        let names = [
+            "iCalUID",
+            "orderBy",
+            "privateExtendedProperty",
+            "q",
+            "sharedExtendedProperty",
+            "timeMin",
+            "timeMax",
+            "updatedMin",
+        ];
+        names.iter().any(|n| param(params, n).is_some())
+    }
+
+    /// Field filters (q, extended properties, iCalUID, updatedMin) on the stored event.
+    fn matches_filters(&self, e: &Event) -> bool {
+        if let Some(q) = &self.q {
+            let hay = ["summary", "description", "location"]
+                .iter()
+                .filter_map(|k| e.body.get(*k).and_then(Value::as_str))
+                .any(|s| s.to_lowercase().contains(q));
+            if !hay {
+                return false;
+            }
+        }
+        let has_props = |scope: &str, wanted: &[(String, String)]| {
+            wanted.iter().all(|(k, v)| {
+                e.body
+                    .get("extendedProperties")
+                    .and_then(|x| x.get(scope))
+                    .and_then(|x| x.get(k))
+                    .and_then(Value::as_str)
+                    == Some(v.as_str())
+            })
+        };
+        if !has_props("private", &self.private_props) || !has_props("shared", &self.shared_props) {
+            return false;
+        }
+        if self.ical_uid.as_ref().is_some_and(|u| *u != e.ical_uid) {
+            return false;
+        }
+        self.updated_min.is_none_or(|m| e.updated >= m)
+    }
+}
+
+/// The items one stored event contributes to a listing.
+fn event_items(
+    cal: &Calendar,
+    e: &Event,
+    q: &EventQuery,
+    include_deleted: bool,
+) -> Vec<(DateTime<Utc>, Value)> {
+    if !q.matches_filters(e) {
+        return Vec::new();
+    }
+    if e.is_cancelled() {
+        let series_alive = e
+            .recurring_event_id
+            .as_ref()
+            .and_then(|s| cal.events.get(s))
+            .is_some_and(|m| !m.is_cancelled());
+        let show = include_deleted || (series_alive && !q.single_events);
+        if show && e.overlaps(q.time_min, q.time_max) {
+            return vec![(e.start.utc(), e.sparse_json())];
+        }
+        return Vec::new();
+    }
+    if e.is_series() {
+        let duration = e.end.utc() - e.start.utc();
+        let from = q.time_min.map(|t| t - duration);
+        let slots = recurrence::occurrences(&e.start, &e.recurrence(), from, q.time_max);
+        if !q.single_events {
+            let in_window = (q.time_min.is_none() && q.time_max.is_none()) || !slots.is_empty();
+            return if in_window {
+                vec![(e.start.utc(), e.full_json(cal))]
+            } else {
+                Vec::new()
+            };
+        }
+        return slots
+            .into_iter()
+            .map(|s| e.instance(s))
+            .filter(|i| !cal.events.contains_key(&i.id) && i.overlaps(q.time_min, q.time_max))
+            .map(|i| (i.start.utc(), i.full_json(cal)))
+            .collect();
+    }
+    if e.overlaps(q.time_min, q.time_max) {
+        vec![(e.start.utc(), e.full_json(cal))]
+    } else {
+        Vec::new()
+    }
+}
+
+fn bad_page_token() -> ApiError {
+    ApiError::invalid_param("pageToken", "Invalid page token value.")
+}
+
+impl Store {
+    /// events.list.
+    pub(crate) fn list_events(
+        &self,
+        user: &str,
+        cal_id: &str,
+        params: &Params,
+    ) -> Result<Value, ApiError> {
+        let cal = self.owned_calendar(user, cal_id)?;
+        let q = EventQuery::parse(params)?;
+        let hash = tokens::params_hash(params);
+        let cursor = if let Some(page) = param(params, "pageToken") {
+            let c = tokens::decode_page(page).ok_or_else(bad_page_token)?;
+            if c.c != cal.num || c.h != hash {
+                return Err(bad_page_token());
+            }
+            if c.i && c.e != cal.token_epoch {
+                return Err(ApiError::full_sync_required());
+            }
+            c
+        } else if let Some(sync) = param(params, "syncToken") {
+            if q.has_sync_restrictions(params) {
+                return Err(ApiError::invalid_param(
+                    "syncToken",
+                    "Sync token cannot be used with other request restrictions.",
+                ));
+            }
+            if q.show_deleted == Some(false) {
+                return Err(ApiError::invalid_param(
+                    "showDeleted",
+                    "Sync token cannot be used with showDeleted=false.",
+                ));
+            }
+            let point = tokens::decode_sync('E', sync).ok_or_else(ApiError::invalid_sync_token)?;
+            if point.collection != cal.num {
+                return Err(ApiError::invalid_sync_token());
+            }
+            if point.epoch != cal.token_epoch {
+                return Err(ApiError::full_sync_required());
+            }
+            PageCursor {
+                c: cal.num,
+                s: self.seq,
+                f: point.seq,
+                i: true,
+                e: cal.token_epoch,
+                n: point.seq + 1,
+                k: 0,
+                h: hash,
+            }
+        } else {
+            PageCursor {
+                c: cal.num,
+                s: self.seq,
+                f: 0,
+                i: false,
+                e: cal.token_epoch,
+                n: 0,
+                k: 0,
+                h: hash,
+            }
+        };
+        let include_deleted = cursor.i || q.updated_min.is_some() || q.show_deleted == Some(true);
+        let range = cal.by_change.range(cursor.n..=cursor.s);
+        let mut items = Vec::new();
+        let mut next: Option<PageCursor> = None;
+        if let Some(order) = &q.order_by {
+            let mut all: Vec<(DateTime<Utc>, String, Value)> = Vec::new();
+            for (_, id) in cal
+                .by_change
+                .range(cursor.f + u64::from(cursor.i)..=cursor.s)
+            {
+                if let Some(e) = cal.events.get(id) {
+                    for (start, v) in event_items(cal, e, &q, include_deleted) {
+                        let updated = v
+                            .get("updated")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned();
+                        all.push((start, updated, v));
+                    }
+                }
+            }
+            if order == "updated" {
+                all.sort_by(|a, b| a.1.cmp(&b.1));
+            } else {
+                all.sort_by_key(|a| a.0);
+            }
+            let offset = cursor.k;
+            items = all
+                .iter()
+                .skip(offset)
+                .take(q.max)
+                .map(|(_, _, v)| v.clone())
+                .collect();
+            if offset + q.max < all.len() {
+                next = Some(PageCursor {
+                    k: offset + q.max,
+                    ..cursor.clone()
+                });
+            }
+        } else {
+            let mut iter = range.peekable();
+            'events: while let Some((seq, id)) = iter.next() {
+                let Some(e) = cal.events.get(id) else {
+                    continue;
+                };
+                let produced = event_items(cal, e, &q, include_deleted);
+                let skip = if *seq == cursor.n { cursor.k } else { 0 };
+                for (idx, (_, v)) in produced.into_iter().enumerate().skip(skip) {
+                    if items.len() == q.max {
+                        next = Some(PageCursor {
+                            n: *seq,
+                            k: idx,
+                            ..cursor.clone()
+                        });
+                        break 'events;
+                    }
+                    items.push(v);
+                }
+                if items.len() == q.max {
+                    if let Some((after, _)) = iter.peek() {
+                        next = Some(PageCursor {
+                            n: **after,
+                            k: 0,
+                            ..cursor.clone()
+                        });
+                    }
+                    break;
+                }
+            }
+        }
+        let mut body = json!({
+            "kind": "calendar#events",
+            "etag": format!("\"p{}\"", cursor.s),
+            "summary": cal.summary,
+            "description": cal.description.clone().unwrap_or_default(),
+            "updated": rfc3339_millis(Utc::now()),
+            "timeZone": cal.time_zone,
+            "accessRole": "owner",
+            "defaultReminders": if cal.primary { json!([{"method": "popup", "minutes": 30}]) } else { json!([]) },
+            "items": items,
+        });
+        match next {
+            Some(c) => body["nextPageToken"] = json!(tokens::encode_page(&c)),
+            None => {
+                let point = SyncPoint {
+                    collection: cal.num,
+                    epoch: cal.token_epoch,
+                    seq: cursor.s,
+                };
+                body["nextSyncToken"] = json!(tokens::encode_sync('E', point));
+            }
+        }
+        Ok(body)
+    }
+
+    /// events.instances: the instances of a series (exceptions included), ordered by original start.
+    pub(crate) fn list_instances(
+        &self,
+        user: &str,
+        cal_id: &str,
+        id: &str,
+        params: &Params,
+    ) -> Result<Value, ApiError> {
+        let cal = self.owned_calendar(user, cal_id)?;
+        let master = cal.events.get(id).ok_or_else(ApiError::not_found)?;
+        if master.is_cancelled() {
+            return Err(ApiError::deleted());
+        }
+        let max = max_results(params, 250, 2500)?;
+        let show_deleted = bool_param(params, "showDeleted")?.unwrap_or(false);
+        let time = |name| {
+            param(params, name)
+                .map(|t| parse_query_time(name, t))
+                .transpose()
+        };
+        let (time_min, time_max) = (time("timeMin")?, time("timeMax")?);
+        let original = time("originalStart")?;
+        let mut items = Vec::new();
+        if master.is_series() {
+            let duration = master.end.utc() - master.start.utc();
+            for slot in recurrence::occurrences(
+                &master.start,
+                &master.recurrence(),
+                time_min.map(|t| t - duration),
+                time_max,
+            ) {
+                if original.is_some_and(|o| o != slot) {
+                    continue;
+                }
+                let generated = master.instance(slot);
+                match cal.events.get(&generated.id) {
+                    Some(ex) if ex.is_cancelled() && show_deleted => items.push(ex.sparse_json()),
+                    Some(ex) if ex.is_cancelled() => {}
+                    Some(ex) => items.push(ex.full_json(cal)),
+                    None if generated.overlaps(time_min, time_max) => {
+                        items.push(generated.full_json(cal))
+                    }
+                    None => {}
+                }
+            }
+        } else {
+            items.push(master.full_json(cal));
+        }
+        let offset = match param(params, "pageToken") {
+            Some(t) => t.parse::<usize>().map_err(|_| bad_page_token())?,
+            None => 0,
+        };
+        let total = items.len();
+        let page: Vec<Value> = items.into_iter().skip(offset).take(max).collect();
+        let mut body = json!({
+            "kind": "calendar#events", "etag": master.etag(), "summary": cal.summary,
+            "updated": rfc3339_millis(master.updated), "timeZone": cal.time_zone, "accessRole": "owner",
+            "defaultReminders": [], "items": page,
+        });
+        if offset + max < total {
+            body["nextPageToken"] = json!((offset + max).to_string());
+        }
+        Ok(body)
+    }
+
+    /// calendarList.list.
+    pub(crate) fn list_calendar_list(
+        &self,
+        user: &str,
+        params: &Params,
+    ) -> Result<Value, ApiError> {
+        let u = self.user(user).ok_or_else(ApiError::auth_error)?;
+        let max = max_results(params, 100, 250)?;
+        let show_deleted = bool_param(params, "showDeleted")?;
+        let show_hidden = bool_param(params, "showHidden")?;
+        let hash = tokens::params_hash(params);
+        let cursor = if let Some(page) = param(params, "pageToken") {
+            let c = tokens::decode_page(page).ok_or_else(bad_page_token)?;
+            if c.c != u.num || c.h != hash {
+                return Err(bad_page_token());
+            }
+            if c.i && c.e != u.list_epoch {
+                return Err(ApiError::full_sync_required());
+            }
+            c
+        } else if let Some(sync) = param(params, "syncToken") {
+            if show_deleted == Some(false)
+                || show_hidden == Some(false)
+                || param(params, "minAccessRole").is_some()
+            {
+                return Err(ApiError::invalid_param(
+                    "syncToken",
+                    "Sync token cannot be used with other request restrictions.",
+                ));
+            }
+            let point = tokens::decode_sync('L', sync).ok_or_else(ApiError::invalid_sync_token)?;
+            if point.collection != u.num {
+                return Err(ApiError::invalid_sync_token());
+            }
+            if point.epoch != u.list_epoch {
+                return Err(ApiError::full_sync_required());
+            }
+            PageCursor {
+                c: u.num,
+                s: self.seq,
+                f: point.seq,
+                i: true,
+                e: u.list_epoch,
+                n: 0,
+                k: 0,
+                h: hash,
+            }
+        } else {
+            PageCursor {
+                c: u.num,
+                s: self.seq,
+                f: 0,
+                i: false,
+                e: u.list_epoch,
+                n: 0,
+                k: 0,
+                h: hash,
+            }
+        };
+        let mut cals: Vec<&Calendar> = u
+            .calendars
+            .iter()
+            .filter_map(|id| self.calendars.get(id))
+            .filter(|c| c.changed_seq <= cursor.s && (!cursor.i || c.changed_seq > cursor.f))
+            .filter(|c| {
+                cursor.i
+                    || ((!c.deleted || show_deleted == Some(true))
+                        && (!c.hidden || show_hidden == Some(true)))
+            })
+            .collect();
+        cals.sort_by_key(|c| c.changed_seq);
+        let items: Vec<Value> = cals
+            .iter()
+            .skip(cursor.k)
+            .take(max)
+            .map(|c| c.list_entry_json())
+            .collect();
+        let mut body = json!({"kind": "calendar#calendarList", "etag": format!("\"l{}\"", cursor.s), "items": items});
+        if cursor.k + max < cals.len() {
+            body["nextPageToken"] = json!(tokens::encode_page(&PageCursor {
+                k: cursor.k + max,
+                ..cursor
+            }));
+        } else {
+            let point = SyncPoint {
+                collection: u.num,
+                epoch: u.list_epoch,
+                seq: cursor.s,
+            };
+            body["nextSyncToken"] = json!(tokens::encode_sync('L', point));
+        }
+        Ok(body)
+    }
+}
