@@ -1,0 +1,515 @@
+//! The write planner: what one create, update or delete does to the stored events, decided without I/O.
+//!
+//! The service loads the target event and, when it belongs to a series, the base and every instance;
+//! the planner returns the documents to write and to delete ([`Changes`]). Rules (backend spec §6, with
+//! the reference's bugs fixed, see `docs/http-api.md`):
+//!
+//! - **This Event** edits or deletes one standalone event or one instance; a base is refused (400).
+//!   An instance cannot leave its series or move between the grid and someday on its own (400).
+//! - **All Events** edits the series through its base: title, description, priority and the someday
+//!   flag go to the base and every instance; a changed rule re-materialises the instances (instances
+//!   whose start still occurs keep their id); `rule: null` turns the series into a standalone event
+//!   that keeps the base id and takes the edited instance's dates; delete removes the whole series.
+//! - **This and Following Events** cuts the series before the targeted instance (`UNTIL`, instances from
+//!   there deleted) and, for an edit, starts a new series at the instance with the edited fields; the
+//!   first new instance keeps the targeted instance's id. On the first instance it is All Events.
+//! - For a standalone event every scope means the event itself.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use compass_core::{EventDraft, EventId, Origin, RecurrenceDraft, UpdateScope, UserId};
+
+use super::model::{new_event_id, span_like, EventRecord, SeriesRole};
+use super::recurrence::{self, expand, until_before, with_until, SeriesStart};
+
+/// Why a write was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// The request asks for something impossible; `field` names the input at fault.
+    #[error("{field}: {message}")]
+    BadRequest {
+        /// The JSON field or query parameter.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The series an instance belongs to no longer exists.
+    #[error("the series of this event no longer exists")]
+    SeriesGone,
+}
+
+fn bad(field: &'static str, message: impl Into<String>) -> PlanError {
+    PlanError::BadRequest {
+        field,
+        message: message.into(),
+    }
+}
+
+/// What the store holds for the targeted event.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The event named in the path.
+    pub target: EventRecord,
+    /// When the target is a base or an instance: the base (if it still exists) and all its instances.
+    pub series: Option<Series>,
+}
+
+/// A series as stored.
+#[derive(Debug, Clone)]
+pub struct Series {
+    /// The base, `None` when an instance outlived it.
+    pub base: Option<EventRecord>,
+    /// Every instance of the base.
+    pub instances: Vec<EventRecord>,
+}
+
+/// The documents one planned write puts and removes.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// Documents to insert or replace (matched by id and user).
+    pub upserts: Vec<EventRecord>,
+    /// Documents to delete.
+    pub deletes: Vec<EventRecord>,
+    /// A calendar-grid event was touched (publish `EVENT_CHANGED`).
+    pub touched_grid: bool,
+    /// A someday event was touched (publish `SOMEDAY_EVENT_CHANGED`).
+    pub touched_someday: bool,
+}
+
+impl Changes {
+    /// Builds the change set; upserts equal to what is stored (apart from `updatedAt`) are dropped.
+    fn new(before: &[&EventRecord], upserts: Vec<EventRecord>, deletes: Vec<EventRecord>) -> Self {
+        let old: HashMap<&EventId, &EventRecord> = before.iter().map(|r| (&r.id, *r)).collect();
+        let mut changes = Changes::default();
+        let touch = |record: &EventRecord, changes: &mut Changes| {
+            if record.is_someday {
+                changes.touched_someday = true;
+            } else {
+                changes.touched_grid = true;
+            }
+        };
+        for record in upserts {
+            if let Some(previous) = old.get(&record.id) {
+                let mut same = record.clone();
+                same.updated_at = previous.updated_at;
+                if &same == *previous {
+                    continue;
+                }
+                touch(previous, &mut changes);
+            }
+            touch(&record, &mut changes);
+            changes.upserts.push(record);
+        }
+        for record in deletes {
+            touch(&record, &mut changes);
+            changes.deletes.push(record);
+        }
+        changes
+    }
+
+    /// Appends another change set.
+    pub fn extend(&mut self, other: Changes) {
+        self.upserts.extend(other.upserts);
+        self.deletes.extend(other.deletes);
+        self.touched_grid |= other.touched_grid;
+        self.touched_someday |= other.touched_someday;
+    }
+}
+
+/// Plans `POST /api/event` for one draft: a standalone event, or a series base with its instances.
+/// Events made through the API are made in Compass (`origin: compass`); Google ids are never taken
+/// from clients.
+pub fn plan_create(
+    user: &UserId,
+    draft: &EventDraft,
+    now: DateTime<Utc>,
+) -> Result<Changes, PlanError> {
+    let mut record = EventRecord {
+        id: draft.id.clone().unwrap_or_else(new_event_id),
+        user: user.clone(),
+        title: draft.title.clone(),
+        description: draft.description.value().cloned(),
+        span: draft.span,
+        is_all_day: draft.is_all_day,
+        is_someday: draft.is_someday,
+        origin: Origin::Compass,
+        priority: draft.priority,
+        role: SeriesRole::Standalone,
+        g_event_id: None,
+        g_recurring_event_id: None,
+        order: draft.order,
+        all_day_order: draft.all_day_order,
+        updated_at: now,
+    };
+    match &draft.recurrence {
+        RecurrenceDraft::None | RecurrenceDraft::Remove => {
+            Ok(Changes::new(&[], vec![record], vec![]))
+        }
+        RecurrenceDraft::Series(rule) => {
+            record.role = SeriesRole::Base {
+                rule: rule.lines().to_vec(),
+            };
+            let instances = materialise(&record, &[], None)?;
+            let mut upserts = vec![record];
+            upserts.extend(instances);
+            Ok(Changes::new(&[], upserts, vec![]))
+        }
+        RecurrenceDraft::Instance { .. } => Err(bad(
+            "recurrence.eventId",
+            "a new event cannot be an instance of an existing series",
+        )),
+    }
+}
+
+/// Plans `PUT /api/event/:id` with the given scope.
+pub fn plan_update(
+    loaded: &Loaded,
+    draft: &EventDraft,
+    scope: UpdateScope,
+    now: DateTime<Utc>,
+) -> Result<Changes, PlanError> {
+    let target = &loaded.target;
+    match (&target.role, scope) {
+        (SeriesRole::Standalone, _) => update_standalone(target, draft, now),
+        (SeriesRole::Base { .. }, UpdateScope::ThisEvent) => Err(base_with_this_event()),
+        (SeriesRole::Instance { .. }, UpdateScope::ThisEvent) => {
+            update_instance(target, draft, now)
+        }
+        (_, UpdateScope::AllEvents) => update_all(loaded, draft, now),
+        (SeriesRole::Base { .. }, UpdateScope::ThisAndFollowing) => update_all(loaded, draft, now),
+        (SeriesRole::Instance { .. }, UpdateScope::ThisAndFollowing) => {
+            update_following(loaded, draft, now)
+        }
+    }
+}
+
+/// Plans `DELETE /api/event/:id` with the given scope.
+pub fn plan_delete(
+    loaded: &Loaded,
+    scope: UpdateScope,
+    now: DateTime<Utc>,
+) -> Result<Changes, PlanError> {
+    let target = &loaded.target;
+    match (&target.role, scope) {
+        (SeriesRole::Standalone, _) | (SeriesRole::Instance { .. }, UpdateScope::ThisEvent) => {
+            Ok(Changes::new(&[], vec![], vec![target.clone()]))
+        }
+        (SeriesRole::Base { .. }, UpdateScope::ThisEvent) => Err(base_with_this_event()),
+        (_, UpdateScope::AllEvents) | (SeriesRole::Base { .. }, UpdateScope::ThisAndFollowing) => {
+            let series = series_of(loaded)?;
+            let mut deletes = series.instances.clone();
+            deletes.extend(series.base.clone());
+            Ok(Changes::new(&[], vec![], deletes))
+        }
+        (SeriesRole::Instance { .. }, UpdateScope::ThisAndFollowing) => {
+            let (base, instances) = base_of(loaded)?;
+            if target.series_start().instant() <= base.series_start().instant() {
+                let mut deletes = instances.to_vec();
+                deletes.push(base.clone());
+                return Ok(Changes::new(&[], vec![], deletes));
+            }
+            truncate(base, instances, target.series_start(), now)
+        }
+    }
+}
+
+fn base_with_this_event() -> PlanError {
+    bad(
+        "applyTo",
+        "This Event cannot change a series base; use All Events",
+    )
+}
+
+fn series_of(loaded: &Loaded) -> Result<&Series, PlanError> {
+    loaded.series.as_ref().ok_or(PlanError::SeriesGone)
+}
+
+/// The base and instances of the target's series (the target may be the base).
+fn base_of(loaded: &Loaded) -> Result<(&EventRecord, &[EventRecord]), PlanError> {
+    let series = series_of(loaded)?;
+    let base = series.base.as_ref().ok_or(PlanError::SeriesGone)?;
+    Ok((base, &series.instances))
+}
+
+/// The target with the per-event fields of the draft (dates, title, ...); series role, provenance and
+/// Google ids stay. `order`/`allDayOrder` stay unless the draft sets them (spec §15 item 13).
+fn merged(target: &EventRecord, draft: &EventDraft, now: DateTime<Utc>) -> EventRecord {
+    let mut next = target.clone();
+    next.title = draft.title.clone();
+    next.description = draft.description.value().cloned();
+    next.span = draft.span;
+    next.is_all_day = draft.is_all_day;
+    next.is_someday = draft.is_someday;
+    next.priority = draft.priority;
+    next.order = draft.order.or(target.order);
+    next.all_day_order = draft.all_day_order.or(target.all_day_order);
+    next.updated_at = now;
+    if next.is_someday {
+        clear_google_ids(&mut next);
+    }
+    next
+}
+
+/// Someday events are never in Google: they carry no Google ids (spec §2.3.3).
+fn clear_google_ids(record: &mut EventRecord) {
+    record.g_event_id = None;
+    record.g_recurring_event_id = None;
+}
+
+fn update_standalone(
+    target: &EventRecord,
+    draft: &EventDraft,
+    now: DateTime<Utc>,
+) -> Result<Changes, PlanError> {
+    let mut next = merged(target, draft, now);
+    match &draft.recurrence {
+        RecurrenceDraft::None | RecurrenceDraft::Remove => {
+            Ok(Changes::new(&[target], vec![next], vec![]))
+        }
+        RecurrenceDraft::Series(rule) => {
+            next.role = SeriesRole::Base {
+                rule: rule.lines().to_vec(),
+            };
+            let instances = materialise(&next, &[], None)?;
+            let mut upserts = vec![next];
+            upserts.extend(instances);
+            Ok(Changes::new(&[target], upserts, vec![]))
+        }
+        RecurrenceDraft::Instance { .. } => Err(bad(
+            "recurrence.eventId",
+            "this event is not part of a series",
+        )),
+    }
+}
+
+fn update_instance(
+    target: &EventRecord,
+    draft: &EventDraft,
+    now: DateTime<Utc>,
+) -> Result<Changes, PlanError> {
+    match &draft.recurrence {
+        RecurrenceDraft::Remove => {
+            return Err(bad(
+                "recurrence.rule",
+                "removing the recurrence needs applyTo=All Events",
+            ))
+        }
+        RecurrenceDraft::Instance { event_id, .. } if Some(event_id) != target.base_id() => {
+            return Err(bad(
+                "recurrence.eventId",
+                "does not match the series of this event",
+            ))
+        }
+        _ => {}
+    }
+    if draft.is_someday != target.is_someday {
+        return Err(bad(
+            "isSomeday",
+            "one instance cannot move between the calendar and someday; use All Events",
+        ));
+    }
+    Ok(Changes::new(
+        &[target],
+        vec![merged(target, draft, now)],
+        vec![],
+    ))
+}
+
+/// The rule lines the draft asks for, if it carries one.
+fn draft_rule(draft: &EventDraft) -> Option<Vec<String>> {
+    match &draft.recurrence {
+        RecurrenceDraft::Series(rule) => Some(rule.lines().to_vec()),
+        RecurrenceDraft::Instance {
+            rule: Some(rule), ..
+        } => Some(rule.lines().to_vec()),
+        _ => None,
+    }
+}
+
+/// Copies the series-wide fields of `base` onto one of its instances.
+fn with_series_fields(
+    instance: &EventRecord,
+    base: &EventRecord,
+    now: DateTime<Utc>,
+) -> EventRecord {
+    let mut next = instance.clone();
+    next.title = base.title.clone();
+    next.description = base.description.clone();
+    next.priority = base.priority;
+    next.is_someday = base.is_someday;
+    next.updated_at = now;
+    if next.is_someday {
+        clear_google_ids(&mut next);
+    }
+    next
+}
+
+fn update_all(
+    loaded: &Loaded,
+    draft: &EventDraft,
+    now: DateTime<Utc>,
+) -> Result<Changes, PlanError> {
+    let (base, instances) = base_of(loaded)?;
+    let mut before: Vec<&EventRecord> = instances.iter().collect();
+    before.push(base);
+    let mut next = base.clone();
+    next.title = draft.title.clone();
+    next.description = draft.description.value().cloned();
+    next.priority = draft.priority;
+    next.is_someday = draft.is_someday;
+    next.updated_at = now;
+    if next.is_someday {
+        clear_google_ids(&mut next);
+    }
+    if matches!(draft.recurrence, RecurrenceDraft::Remove) {
+        // The series becomes one standalone event with the edited instance's dates.
+        next.role = SeriesRole::Standalone;
+        next.span = draft.span;
+        next.is_all_day = draft.is_all_day;
+        return Ok(Changes::new(&before, vec![next], instances.to_vec()));
+    }
+    let old_rule = base.rule().map(<[String]>::to_vec).unwrap_or_default();
+    let rule = draft_rule(draft).unwrap_or_else(|| old_rule.clone());
+    next.role = SeriesRole::Base { rule: rule.clone() };
+    let (kept, deletes) = if rule != old_rule {
+        let rebuilt = materialise(&next, instances, None)?;
+        let kept_ids: Vec<&EventId> = rebuilt.iter().map(|r| &r.id).collect();
+        let deletes = instances
+            .iter()
+            .filter(|i| !kept_ids.contains(&&i.id))
+            .cloned()
+            .collect();
+        (rebuilt, deletes)
+    } else {
+        (instances.to_vec(), Vec::new())
+    };
+    let mut upserts: Vec<EventRecord> = kept
+        .iter()
+        .map(|instance| with_series_fields(instance, &next, now))
+        .collect();
+    upserts.push(next);
+    Ok(Changes::new(&before, upserts, deletes))
+}
+
+/// Cuts the series so that it ends before `split`: the base gets `UNTIL`, later instances go.
+fn truncate(
+    base: &EventRecord,
+    instances: &[EventRecord],
+    split: SeriesStart,
+    now: DateTime<Utc>,
+) -> Result<Changes, PlanError> {
+    let rule = base.rule().map(<[String]>::to_vec).unwrap_or_default();
+    let mut cut = base.clone();
+    cut.role = SeriesRole::Base {
+        rule: with_until(&rule, until_before(split)),
+    };
+    cut.updated_at = now;
+    let deletes = instances
+        .iter()
+        .filter(|i| i.series_start().instant() >= split.instant())
+        .cloned()
+        .collect();
+    Ok(Changes::new(&[base], vec![cut], deletes))
+}
+
+fn update_following(
+    loaded: &Loaded,
+    draft: &EventDraft,
+    now: DateTime<Utc>,
+) -> Result<Changes, PlanError> {
+    let target = &loaded.target;
+    let (base, instances) = base_of(loaded)?;
+    if target.series_start().instant() <= base.series_start().instant() {
+        return update_all(loaded, draft, now);
+    }
+    if draft.is_someday {
+        return Err(bad(
+            "isSomeday",
+            "This and Following Events cannot move part of a series to someday",
+        ));
+    }
+    if matches!(draft.recurrence, RecurrenceDraft::Remove) {
+        return Err(bad(
+            "recurrence.rule",
+            "removing the recurrence needs applyTo=All Events",
+        ));
+    }
+    let mut changes = truncate(base, instances, target.series_start(), now)?;
+    let old_rule = base.rule().map(<[String]>::to_vec).unwrap_or_default();
+    let mut rule = draft_rule(draft).unwrap_or_else(|| old_rule.clone());
+    if rule == old_rule && recurrence::is_bounded(&old_rule) {
+        // Unchanged bounded rule: the new part ends where the old series ended.
+        let old_last = expand(&old_rule, base.series_start())
+            .map_err(|e| bad("recurrence.rule", e.to_string()))?
+            .last()
+            .copied()
+            .unwrap_or(target.series_start());
+        rule = with_until(&rule, old_last);
+    }
+    let new_base = EventRecord {
+        id: new_event_id(),
+        user: target.user.clone(),
+        title: draft.title.clone(),
+        description: draft.description.value().cloned(),
+        span: draft.span,
+        is_all_day: draft.is_all_day,
+        is_someday: false,
+        origin: base.origin,
+        priority: draft.priority,
+        role: SeriesRole::Base { rule },
+        g_event_id: None,
+        g_recurring_event_id: None,
+        order: None,
+        all_day_order: None,
+        updated_at: now,
+    };
+    let new_instances = materialise(&new_base, &[], Some(&target.id))?;
+    // The target was deleted by the cut; its id lives on as the first new instance (an upsert).
+    changes.deletes.retain(|d| d.id != target.id);
+    let mut upserts = vec![new_base];
+    upserts.extend(new_instances);
+    changes.extend(Changes::new(&[], upserts, vec![]));
+    Ok(changes)
+}
+
+/// The instances of `base`: one per occurrence of its rule. An existing instance (from `reuse`) that
+/// starts at an occurrence is kept as it is; new ones copy the base and get fresh ids, except the first
+/// one, which gets `first_id` when given.
+fn materialise(
+    base: &EventRecord,
+    reuse: &[EventRecord],
+    first_id: Option<&EventId>,
+) -> Result<Vec<EventRecord>, PlanError> {
+    let rule = base.rule().unwrap_or_default();
+    let starts =
+        expand(rule, base.series_start()).map_err(|e| bad("recurrence.rule", e.to_string()))?;
+    let by_start: HashMap<SeriesStart, &EventRecord> =
+        reuse.iter().map(|r| (r.series_start(), r)).collect();
+    let mut out = Vec::with_capacity(starts.len());
+    for (index, start) in starts.into_iter().enumerate() {
+        if let Some(existing) = by_start.get(&start) {
+            out.push((*existing).clone());
+            continue;
+        }
+        let span = span_like(&base.span, start)
+            .ok_or_else(|| bad("recurrence.rule", "produced an occurrence out of range"))?;
+        let id = match (index, first_id) {
+            (0, Some(id)) => id.clone(),
+            _ => new_event_id(),
+        };
+        out.push(EventRecord {
+            id,
+            span,
+            role: SeriesRole::Instance {
+                base: base.id.clone(),
+            },
+            g_event_id: None,
+            g_recurring_event_id: None,
+            order: None,
+            all_day_order: None,
+            ..base.clone()
+        });
+    }
+    Ok(out)
+}
