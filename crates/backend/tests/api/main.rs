@@ -1,3 +1,4 @@
 //! Integration tests of the Compass backend: the real app on a random port, a real database per test.
 
 mod support;
+mod store_handle;

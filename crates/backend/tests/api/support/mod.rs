@@ -1,1 +1,3 @@
 //! Shared test helpers: database, application, clients.
+
+pub mod db;

@@ -1,0 +1,170 @@
+//! The store handle over the wire: connecting, failing fast, conflicts, transactions, test isolation.
+
+use std::time::{Duration, Instant};
+
+use compass_backend::store::{Store, StoreConfig, StoreError};
+use mongodb::bson::{doc, Document};
+use mongodb::options::IndexOptions;
+use mongodb::IndexModel;
+
+use crate::support::db::TestDb;
+
+#[tokio::test]
+async fn each_test_database_is_separate_and_answers_ping() {
+    let a = TestDb::new().await;
+    let b = TestDb::new().await;
+    assert_ne!(a.name(), b.name());
+    a.store().ping().await.expect("ping");
+    assert_eq!(a.store().database_name(), a.name());
+
+    let coll = a.store().collection::<Document>("things");
+    coll.insert_one(doc! { "n": 1 }).await.unwrap();
+    let seen_in_b = b
+        .store()
+        .collection::<Document>("things")
+        .count_documents(doc! {})
+        .await
+        .unwrap();
+    assert_eq!(seen_in_b, 0);
+    assert_eq!(coll.count_documents(doc! {}).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn unreachable_server_fails_fast_naming_the_host_but_not_the_password() {
+    // A port that nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = StoreConfig::new(
+        format!("mongodb://alice:hunter2@127.0.0.1:{port}/?directConnection=true"),
+        "compass",
+    );
+    config.server_selection_timeout = Duration::from_millis(500);
+    config.connect_timeout = Duration::from_millis(500);
+    let started = Instant::now();
+    let error = Store::connect(&config)
+        .await
+        .expect_err("nothing listens there");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    let message = error.to_string();
+    assert!(matches!(error, StoreError::Connect { .. }), "{error:?}");
+    assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
+    assert!(!format!("{error:?}").contains("hunter2"));
+}
+
+#[tokio::test]
+async fn malformed_uri_is_a_config_error_without_the_password() {
+    let config = StoreConfig::new("mongodb://bob:pa55@", "compass");
+    let error = Store::connect(&config).await.expect_err("malformed");
+    assert!(
+        matches!(error, StoreError::InvalidConfig { .. }),
+        "{error:?}"
+    );
+    assert!(!error.to_string().contains("pa55"));
+}
+
+#[tokio::test]
+async fn duplicate_key_becomes_a_conflict_naming_the_index() {
+    let db = TestDb::new().await;
+    let coll = db.store().collection::<Document>("people");
+    coll.create_index(
+        IndexModel::builder()
+            .keys(doc! { "email": 1 })
+            .options(
+                IndexOptions::builder()
+                    .unique(true)
+                    .name("email_unique".to_owned())
+                    .build(),
+            )
+            .build(),
+    )
+    .await
+    .unwrap();
+    coll.insert_one(doc! { "email": "a@example.com" })
+        .await
+        .unwrap();
+    let error = StoreError::from(
+        coll.insert_one(doc! { "email": "a@example.com" })
+            .await
+            .expect_err("duplicate"),
+    );
+    assert!(error.is_conflict_on("email_unique"), "{error:?}");
+    assert!(!error.to_string().contains("a@example.com"), "{error}");
+}
+
+#[tokio::test]
+async fn transaction_commits_every_write() {
+    let db = TestDb::new().await;
+    let store = db.store();
+    let coll = store.collection::<Document>("ledger");
+    coll.insert_one(doc! { "_id": "seed" }).await.unwrap(); // collections must exist before a transaction on some servers
+    store
+        .transaction(|mut session| {
+            let coll = coll.clone();
+            async move {
+                let result = async {
+                    coll.insert_one(doc! { "_id": "a" })
+                        .session(&mut session)
+                        .await?;
+                    coll.insert_one(doc! { "_id": "b" })
+                        .session(&mut session)
+                        .await?;
+                    Ok::<_, StoreError>(())
+                }
+                .await;
+                (session, result)
+            }
+        })
+        .await
+        .expect("commit");
+    assert_eq!(coll.count_documents(doc! {}).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn aborted_transaction_leaves_nothing_half_written() {
+    let db = TestDb::new().await;
+    let store = db.store();
+    let coll = store.collection::<Document>("ledger");
+    coll.insert_one(doc! { "_id": "taken" }).await.unwrap();
+    let mut runs = 0;
+    let error = store
+        .transaction(|mut session| {
+            runs += 1;
+            let coll = coll.clone();
+            async move {
+                let result = async {
+                    coll.insert_one(doc! { "_id": "first" })
+                        .session(&mut session)
+                        .await?;
+                    // Fails: duplicate _id. The first insert must be rolled back.
+                    coll.insert_one(doc! { "_id": "taken" })
+                        .session(&mut session)
+                        .await?;
+                    Ok::<_, StoreError>(())
+                }
+                .await;
+                (session, result)
+            }
+        })
+        .await
+        .expect_err("the second insert conflicts");
+    assert!(matches!(error, StoreError::Conflict { .. }), "{error:?}");
+    assert_eq!(runs, 1, "a conflict is not retried");
+    let ids: Vec<Document> = {
+        use futures::TryStreamExt;
+        coll.find(doc! {})
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap()
+    };
+    assert_eq!(ids, vec![doc! { "_id": "taken" }]);
+}
