@@ -270,14 +270,20 @@ impl Store {
             }
         };
         let include_deleted = cursor.i || q.updated_min.is_some() || q.show_deleted == Some(true);
-        let range = cal.by_change.range(cursor.n..=cursor.s);
+        // Open-ended ranges cut with take_while: a BTreeMap range must never start after its end.
+        let snapshot = cursor.s;
+        let range = cal
+            .by_change
+            .range(cursor.n..)
+            .take_while(|(k, _)| **k <= snapshot);
         let mut items = Vec::new();
         let mut next: Option<PageCursor> = None;
         if let Some(order) = &q.order_by {
             let mut all: Vec<(DateTime<Utc>, String, Value)> = Vec::new();
             for (_, id) in cal
                 .by_change
-                .range(cursor.f + u64::from(cursor.i)..=cursor.s)
+                .range(cursor.f + u64::from(cursor.i)..)
+                .take_while(|(k, _)| **k <= snapshot)
             {
                 if let Some(e) = cal.events.get(id) {
                     for (start, v) in event_items(cal, e, &q, include_deleted) {

@@ -1,0 +1,11 @@
+//! Integration tests of the emulator, driven only over HTTP: one test binary, one module per flow.
+
+mod conformance;
+mod control;
+mod events_crud;
+mod faults;
+mod oauth;
+mod paging_sync;
+mod recurrence;
+mod support;
+mod watch;

@@ -1,0 +1,353 @@
+//! events.list paging (several page sizes), sync tokens (increments with deletes, expiry → 410, refused
+//! combinations → 400), time windows, and calendarList sync with deleted entries.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+
+use serde_json::{json, Value};
+
+use crate::support::{spawn, timed, ALICE};
+
+fn ids(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn paging_returns_every_event_once_for_several_page_sizes() {
+    let t = spawn().await;
+    let mut expected = HashSet::new();
+    for i in 0..23 {
+        let e = t
+            .insert(timed(
+                &format!("e{i}"),
+                &format!("2030-02-{:02}T10:00:00Z", i + 1),
+                &format!("2030-02-{:02}T11:00:00Z", i + 1),
+            ))
+            .await;
+        expected.insert(e["id"].as_str().unwrap().to_owned());
+    }
+    for (size, pages) in [("1", 23), ("7", 4), ("23", 1), ("250", 1), ("2500", 1)] {
+        let (items, token, n) = t.list_all(&[("maxResults", size)]).await;
+        let got: Vec<String> = ids(&items);
+        assert_eq!(got.len(), 23, "page size {size}");
+        assert_eq!(
+            got.iter().cloned().collect::<HashSet<_>>(),
+            expected,
+            "page size {size}"
+        );
+        assert_eq!(n, pages, "page size {size}");
+        assert!(!token.is_empty());
+    }
+    let too_small = t
+        .get("/calendars/primary/events", &[("maxResults", "0")])
+        .await;
+    assert_eq!(too_small.status, 400);
+    let first = t
+        .get("/calendars/primary/events", &[("maxResults", "5")])
+        .await;
+    let page = first.body["nextPageToken"].as_str().unwrap();
+    let mismatched = t
+        .get(
+            "/calendars/primary/events",
+            &[("pageToken", page), ("showDeleted", "true")],
+        )
+        .await;
+    assert_eq!(mismatched.status, 400, "a page token belongs to its query");
+    let garbage = t
+        .get("/calendars/primary/events", &[("pageToken", "garbage")])
+        .await;
+    assert_eq!(garbage.status, 400);
+}
+
+#[tokio::test]
+async fn sync_tokens_report_changes_and_deletions() {
+    let t = spawn().await;
+    let keep = t
+        .insert(timed(
+            "keep",
+            "2030-03-01T10:00:00Z",
+            "2030-03-01T11:00:00Z",
+        ))
+        .await;
+    let change = t
+        .insert(timed(
+            "change",
+            "2030-03-02T10:00:00Z",
+            "2030-03-02T11:00:00Z",
+        ))
+        .await;
+    let remove = t
+        .insert(timed(
+            "remove",
+            "2030-03-03T10:00:00Z",
+            "2030-03-03T11:00:00Z",
+        ))
+        .await;
+    let (items, token, _) = t.list_all(&[]).await;
+    assert_eq!(items.len(), 3);
+
+    let (nothing, same_point, _) = t.list_all(&[("syncToken", &token)]).await;
+    assert!(nothing.is_empty(), "no change since the token");
+
+    let change_id = change["id"].as_str().unwrap();
+    let remove_id = remove["id"].as_str().unwrap();
+    t.patch(
+        &format!("/calendars/primary/events/{change_id}"),
+        &json!({"summary": "changed"}),
+    )
+    .await;
+    assert_eq!(
+        t.delete(&format!("/calendars/primary/events/{remove_id}"))
+            .await
+            .status,
+        204
+    );
+    let added = t
+        .ctl
+        .insert_event(
+            ALICE,
+            "primary",
+            &timed(
+                "added in UI",
+                "2030-03-04T10:00:00Z",
+                "2030-03-04T11:00:00Z",
+            ),
+        )
+        .await
+        .unwrap();
+
+    let (delta, token2, _) = t.list_all(&[("syncToken", &same_point)]).await;
+    let by_id: std::collections::HashMap<String, &Value> = delta
+        .iter()
+        .map(|i| (i["id"].as_str().unwrap().to_owned(), i))
+        .collect();
+    assert_eq!(by_id.len(), 3, "changed, deleted and added: {delta:?}");
+    assert!(!by_id.contains_key(keep["id"].as_str().unwrap()));
+    assert_eq!(by_id[change_id]["summary"], "changed");
+    assert_eq!(by_id[remove_id]["status"], "cancelled");
+    assert_eq!(
+        by_id[added["id"].as_str().unwrap()]["summary"],
+        "added in UI"
+    );
+
+    // Small pages on an incremental sync: still every change once, token only at the end.
+    for i in 0..5 {
+        t.insert(timed(
+            &format!("n{i}"),
+            "2030-03-05T10:00:00Z",
+            "2030-03-05T11:00:00Z",
+        ))
+        .await;
+    }
+    let (paged, _, pages) = t
+        .list_all(&[("syncToken", &token2), ("maxResults", "2")])
+        .await;
+    assert_eq!(paged.len(), 5);
+    assert!(pages >= 3);
+
+    // A full listing without showDeleted hides the deleted event; with it, shows it cancelled.
+    let (live, _, _) = t.list_all(&[]).await;
+    assert!(!ids(&live).contains(&remove_id.to_owned()));
+    let (all, _, _) = t.list_all(&[("showDeleted", "true")]).await;
+    assert!(ids(&all).contains(&remove_id.to_owned()));
+}
+
+#[tokio::test]
+async fn sync_token_errors_and_expiry() {
+    let t = spawn().await;
+    t.insert(timed("x", "2030-03-01T10:00:00Z", "2030-03-01T11:00:00Z"))
+        .await;
+    let (_, token, _) = t.list_all(&[]).await;
+    for extra in [
+        ("timeMin", "2030-01-01T00:00:00Z"),
+        ("timeMax", "2031-01-01T00:00:00Z"),
+        ("q", "x"),
+        ("orderBy", "updated"),
+        ("updatedMin", "2020-01-01T00:00:00Z"),
+        ("showDeleted", "false"),
+    ] {
+        let r = t
+            .get("/calendars/primary/events", &[("syncToken", &token), extra])
+            .await;
+        assert_eq!(r.status, 400, "syncToken with {extra:?}");
+    }
+    let garbage = t
+        .get(
+            "/calendars/primary/events",
+            &[("syncToken", "definitely-not-a-token")],
+        )
+        .await;
+    assert_eq!(garbage.status, 400);
+
+    t.ctl
+        .expire_sync_tokens(Some(ALICE), Some("primary"))
+        .await
+        .unwrap();
+    let expired = t
+        .get("/calendars/primary/events", &[("syncToken", &token)])
+        .await;
+    assert_eq!(expired.status, 410);
+    assert_eq!(expired.reason(), "fullSyncRequired");
+    assert_eq!(expired.body["error"]["errors"][0]["domain"], "calendar");
+    let (_, fresh, _) = t.list_all(&[]).await;
+    assert_eq!(
+        t.get("/calendars/primary/events", &[("syncToken", &fresh)])
+            .await
+            .status,
+        200,
+        "a full sync gives a working token"
+    );
+    t.ctl.expire_sync_tokens(None, None).await.unwrap();
+    assert_eq!(
+        t.get("/calendars/primary/events", &[("syncToken", &fresh)])
+            .await
+            .status,
+        410
+    );
+}
+
+#[tokio::test]
+async fn time_window_bounds_and_ordering() {
+    let t = spawn().await;
+    t.insert(timed(
+        "before",
+        "2030-04-01T08:00:00Z",
+        "2030-04-01T09:00:00Z",
+    ))
+    .await;
+    t.insert(timed(
+        "touching",
+        "2030-04-01T09:00:00Z",
+        "2030-04-01T10:00:00Z",
+    ))
+    .await;
+    t.insert(timed(
+        "inside",
+        "2030-04-01T12:00:00Z",
+        "2030-04-01T13:00:00Z",
+    ))
+    .await;
+    t.insert(timed(
+        "at-end",
+        "2030-04-01T18:00:00Z",
+        "2030-04-01T19:00:00Z",
+    ))
+    .await;
+    t.insert(json!({"summary": "all day", "start": {"date": "2030-04-01"}, "end": {"date": "2030-04-02"}})).await;
+    let window = [
+        ("timeMin", "2030-04-01T09:00:00Z"),
+        ("timeMax", "2030-04-01T18:00:00Z"),
+        ("singleEvents", "true"),
+        ("orderBy", "startTime"),
+    ];
+    let (items, _, _) = t.list_all(&window).await;
+    let names: Vec<&str> = items
+        .iter()
+        .map(|i| i["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["all day", "touching", "inside"],
+        "timeMin bounds the end, timeMax the start, both exclusive"
+    );
+    let empty = t
+        .get(
+            "/calendars/primary/events",
+            &[
+                ("timeMin", "2030-04-02T00:00:00Z"),
+                ("timeMax", "2030-04-01T00:00:00Z"),
+            ],
+        )
+        .await;
+    assert_eq!(empty.status, 400);
+    assert_eq!(empty.reason(), "timeRangeEmpty");
+    let no_offset = t
+        .get(
+            "/calendars/primary/events",
+            &[("timeMin", "2030-04-01T00:00:00")],
+        )
+        .await;
+    assert_eq!(no_offset.status, 400);
+    let bad_order = t
+        .get("/calendars/primary/events", &[("orderBy", "startTime")])
+        .await;
+    assert_eq!(
+        bad_order.status, 400,
+        "orderBy=startTime needs singleEvents"
+    );
+}
+
+#[tokio::test]
+async fn calendar_list_sync_reports_new_changed_and_deleted_calendars() {
+    let t = spawn().await;
+    let first = t.get("/users/me/calendarList", &[]).await;
+    assert_eq!(first.status, 200);
+    let items = first.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], ALICE);
+    let token = first.body["nextSyncToken"].as_str().unwrap().to_owned();
+
+    let work = t.ctl.create_calendar(ALICE, "Work").await.unwrap();
+    let work_id = work["id"].as_str().unwrap().to_owned();
+    let hobby = t.ctl.create_calendar(ALICE, "Hobby").await.unwrap();
+    let hobby_id = hobby["id"].as_str().unwrap().to_owned();
+    let delta = t
+        .get("/users/me/calendarList", &[("syncToken", &token)])
+        .await;
+    let got: Vec<&str> = delta.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, [work_id.as_str(), hobby_id.as_str()]);
+    let token2 = delta.body["nextSyncToken"].as_str().unwrap().to_owned();
+
+    let url = format!(
+        "{}/_emulator/users/{}/calendars/{}",
+        t.base, ALICE, hobby_id
+    );
+    assert_eq!(
+        t.http.delete(&url).send().await.unwrap().status().as_u16(),
+        204
+    );
+    let delta2 = t
+        .get("/users/me/calendarList", &[("syncToken", &token2)])
+        .await;
+    let items = delta2.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], hobby_id.as_str());
+    assert_eq!(items[0]["deleted"], true);
+
+    let paged1 = t
+        .get("/users/me/calendarList", &[("maxResults", "1")])
+        .await;
+    assert_eq!(paged1.body["items"].as_array().unwrap().len(), 1);
+    let next = paged1.body["nextPageToken"].as_str().unwrap();
+    let paged2 = t
+        .get(
+            "/users/me/calendarList",
+            &[("maxResults", "1"), ("pageToken", next)],
+        )
+        .await;
+    assert_eq!(paged2.body["items"].as_array().unwrap().len(), 1);
+    assert!(paged2.body["nextSyncToken"].is_string());
+    assert_eq!(
+        t.get(
+            &format!("/calendars/{}/events", crate::support::enc(&hobby_id)),
+            &[]
+        )
+        .await
+        .status,
+        404
+    );
+
+    t.ctl.expire_sync_tokens(Some(ALICE), None).await.unwrap();
+    let expired = t
+        .get("/users/me/calendarList", &[("syncToken", &token2)])
+        .await;
+    assert_eq!(expired.status, 410);
+}
