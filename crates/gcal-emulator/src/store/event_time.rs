@@ -1,7 +1,9 @@
 //! Parsing Google's `EventDateTime` (`{date}` or `{dateTime, timeZone}`) into typed times, and formatting
 //! times back the way Google does.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc,
+};
 use serde_json::{json, Value};
 
 use crate::error::ApiError;
@@ -15,9 +17,20 @@ pub(crate) enum EventTime {
     DateTime(DateTime<FixedOffset>, Option<String>),
 }
 
+/// Years the emulator accepts (keeps date arithmetic far from chrono's limits).
+const YEARS: std::ops::RangeInclusive<i32> = 1..=9000;
+
 impl EventTime {
     /// Parses an `EventDateTime` object; `field` names it in errors.
     pub(crate) fn parse(value: Option<&Value>, field: &str) -> Result<Self, ApiError> {
+        let parsed = Self::parse_unchecked(value, field)?;
+        if !YEARS.contains(&parsed.utc().year()) {
+            return Err(ApiError::bad_request(format!("Invalid {field} time.")));
+        }
+        Ok(parsed)
+    }
+
+    fn parse_unchecked(value: Option<&Value>, field: &str) -> Result<Self, ApiError> {
         let Some(obj) = value.and_then(Value::as_object) else {
             return Err(ApiError::required(field));
         };
@@ -129,6 +142,8 @@ pub(crate) fn rfc3339_millis(t: DateTime<Utc>) -> String {
 /// Parses a query-parameter timestamp (`timeMin`, `timeMax`, `updatedMin`): RFC 3339 with a mandatory offset.
 pub(crate) fn parse_query_time(name: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
     DateTime::parse_from_rfc3339(text)
+        .ok()
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| ApiError::invalid_param(name, format!("Invalid value for: {name}")))
+        .filter(|t| YEARS.contains(&t.year()))
+        .ok_or_else(|| ApiError::invalid_param(name, format!("Invalid value for: {name}")))
 }

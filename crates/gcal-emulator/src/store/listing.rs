@@ -308,9 +308,9 @@ impl Store {
                 .take(q.max)
                 .map(|(_, _, v)| v.clone())
                 .collect();
-            if offset + q.max < all.len() {
+            if offset.saturating_add(q.max) < all.len() {
                 next = Some(PageCursor {
-                    k: offset + q.max,
+                    k: offset.saturating_add(q.max),
                     ..cursor.clone()
                 });
             }
@@ -429,8 +429,8 @@ impl Store {
             "updated": rfc3339_millis(master.updated), "timeZone": cal.time_zone, "accessRole": "owner",
             "defaultReminders": [], "items": page,
         });
-        if offset + max < total {
-            body["nextPageToken"] = json!((offset + max).to_string());
+        if offset.saturating_add(max) < total {
+            body["nextPageToken"] = json!(offset.saturating_add(max).to_string());
         }
         Ok(body)
     }
@@ -513,9 +513,9 @@ impl Store {
             .map(|c| c.list_entry_json())
             .collect();
         let mut body = json!({"kind": "calendar#calendarList", "etag": format!("\"l{}\"", cursor.s), "items": items});
-        if cursor.k + max < cals.len() {
+        if cursor.k.saturating_add(max) < cals.len() {
             body["nextPageToken"] = json!(tokens::encode_page(&PageCursor {
-                k: cursor.k + max,
+                k: cursor.k.saturating_add(max),
                 ..cursor
             }));
         } else {

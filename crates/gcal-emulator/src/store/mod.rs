@@ -67,8 +67,17 @@ pub(crate) struct Store {
     pub deliveries: VecDeque<channels::DeliveryRecord>,
     /// User the authorization endpoint approves at once for, if any.
     pub auto_approve: Option<String>,
-    /// Copy of the configuration (limits).
-    pub config: EmulatorConfig,
+    /// Limits taken from the configuration.
+    pub config: Limits,
+}
+
+/// The limits of the configuration the store enforces.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Most events stored.
+    pub max_events: usize,
+    /// Longest channel lifetime.
+    pub channel_max_ttl: std::time::Duration,
 }
 
 /// Random lower-case alphanumeric string.
@@ -104,7 +113,10 @@ impl Store {
             log: request_log::RequestLog::new(config.request_log_capacity),
             deliveries: VecDeque::new(),
             auto_approve: config.auto_approve.clone(),
-            config: config.clone(),
+            config: Limits {
+                max_events: config.max_events,
+                channel_max_ttl: config.channel_max_ttl,
+            },
         }
     }
 

@@ -351,3 +351,75 @@ async fn calendar_list_sync_reports_new_changed_and_deleted_calendars() {
         .await;
     assert_eq!(expired.status, 410);
 }
+
+/// Many seeded events: full sync walks every page of 2500, an incremental sync after it sees only the change.
+#[tokio::test]
+async fn many_events_page_and_sync() {
+    const N: usize = 10_000;
+    let events: Vec<Value> = (0..N)
+        .map(|i| {
+            let day = i % 28 + 1;
+            json!({"id": format!("bulk{i:06}"), "summary": format!("e{i}"),
+                   "start": {"dateTime": format!("2031-02-{day:02}T10:00:00Z")}, "end": {"dateTime": format!("2031-02-{day:02}T11:00:00Z")}})
+        })
+        .collect();
+    let seed = gcal_emulator::Seed {
+        users: vec![gcal_emulator::SeedUser {
+            email: ALICE.into(),
+            events,
+            ..Default::default()
+        }],
+        clients: vec![],
+    };
+    let t = crate::support::spawn_with(gcal_emulator::EmulatorConfig {
+        seed: Some(seed),
+        ..Default::default()
+    })
+    .await;
+    let (items, token, pages) = t.list_all(&[("maxResults", "2500")]).await;
+    assert_eq!(items.len(), N);
+    assert_eq!(pages, N / 2500);
+    assert_eq!(ids(&items).into_iter().collect::<HashSet<_>>().len(), N);
+    t.patch(
+        "/calendars/primary/events/bulk004321",
+        &json!({"summary": "touched"}),
+    )
+    .await;
+    let (delta, _, _) = t.list_all(&[("syncToken", &token)]).await;
+    assert_eq!(ids(&delta), ["bulk004321"]);
+}
+
+#[tokio::test]
+async fn the_number_of_stored_events_is_bounded() {
+    let t = crate::support::spawn_with(gcal_emulator::EmulatorConfig {
+        max_events: 3,
+        ..Default::default()
+    })
+    .await;
+    for i in 0..3 {
+        t.insert(timed(
+            &format!("e{i}"),
+            "2030-01-01T10:00:00Z",
+            "2030-01-01T11:00:00Z",
+        ))
+        .await;
+    }
+    let over = t
+        .post(
+            "/calendars/primary/events",
+            &timed("too many", "2030-01-01T10:00:00Z", "2030-01-01T11:00:00Z"),
+        )
+        .await;
+    assert_eq!(over.status, 403);
+    assert_eq!(over.reason(), "quotaExceeded");
+    let far = t
+        .post(
+            "/calendars/primary/events",
+            &timed("far", "9999-01-01T10:00:00Z", "9999-01-01T11:00:00Z"),
+        )
+        .await;
+    assert_eq!(
+        far.status, 400,
+        "dates far outside the supported range are refused"
+    );
+}
