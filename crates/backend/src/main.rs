@@ -1,10 +1,19 @@
 //! The `compass` binary: parses the command line and hands over to the library.
 
-use clap::Parser;
-use compass_backend::cli::Cli;
+use std::process::ExitCode;
 
-fn main() {
+use clap::Parser;
+use compass_backend::cli::{run, Cli};
+
+#[tokio::main]
+async fn main() -> ExitCode {
     let cli = Cli::parse();
-    eprintln!("{:?}: not implemented yet", cli.command);
-    std::process::exit(2);
+    compass_backend::telemetry::init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("compass: {error}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,1 +1,26 @@
-//! HTTP: the route table and thin handlers (parse, call, map errors).
+//! HTTP: the one route table and thin handlers (parse, call, map errors).
+//!
+//! Every route lives under `/api`. Each area registers its own paths (relative to `/api`) in a `routes`
+//! function and gets one `.configure(..)` line in [`routes`] below.
+
+pub mod config;
+pub mod error;
+pub mod health;
+
+use actix_web::web;
+
+pub use error::ApiError;
+
+/// The route table of the whole server.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api")
+            .configure(health::routes)
+            .configure(config::routes),
+    );
+}
+
+/// Fallback for unknown paths: a JSON 404 like every other error.
+pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}

@@ -1,0 +1,244 @@
+//! The one application builder, used by `main` and by the integration tests.
+//!
+//! [`Application::build`] connects to MongoDB, applies migrations (unless disabled), binds the listener
+//! (port 0 picks a free port) and assembles the actix-web server around the shared [`AppState`].
+//! [`Application::run_until_stopped`] serves until SIGTERM/SIGINT (or a [`ShutdownHandle`]) and then shuts
+//! down gracefully: stop accepting, end every SSE stream cleanly, let in-flight requests finish.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, HttpServer};
+
+use crate::http::error::{json_error, path_error, query_error, ApiError};
+use crate::settings::{DatabaseSettings, Settings, SettingsError};
+use crate::sse::Hub;
+use crate::store::{Store, StoreConfig, StoreError};
+use crate::telemetry;
+
+/// What every handler can reach, as `web::Data<AppState>`.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The validated configuration.
+    pub settings: Arc<Settings>,
+    /// The MongoDB handle.
+    pub store: Store,
+    /// The SSE hub (publish after each committed write).
+    pub hub: Hub,
+}
+
+/// Why the server could not start. `Display` is the one line printed before exiting non-zero.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// MongoDB could not be reached or used (the message names the host, never the password).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A migration failed.
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {bind}: {source}")]
+    Bind {
+        /// The configured address.
+        bind: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A built server, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Triggers the same graceful shutdown as SIGTERM (used by tests and embedders).
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle {
+    server: ServerHandle,
+    hub: Hub,
+}
+
+impl ShutdownHandle {
+    /// Ends every SSE stream, stops accepting, waits for in-flight requests (up to the shutdown timeout).
+    pub async fn shutdown(&self) {
+        self.hub.close();
+        self.server.stop(true).await;
+    }
+}
+
+/// Connects to the configured database.
+pub async fn connect_store(database: &DatabaseSettings) -> Result<Store, StoreError> {
+    Store::connect(&StoreConfig::new(
+        database.uri.expose(),
+        database.name.clone(),
+    ))
+    .await
+}
+
+/// Applies pending migrations.
+pub async fn run_migrations(store: &Store) -> Result<(), StartupError> {
+    // FOLLOW-UP(SHELL): call `crate::store::migrate::run(store)` once STORE has committed the runner.
+    let _ = store;
+    Ok(())
+}
+
+impl Application {
+    /// Connects to MongoDB, migrates (unless disabled) and binds the listener.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let store = connect_store(&settings.database).await?;
+        if settings.run_migrations {
+            run_migrations(&store).await?;
+        }
+        Self::build_with_store(settings, store)
+    }
+
+    /// Binds the listener and assembles the server around an existing store.
+    pub fn build_with_store(settings: Settings, store: Store) -> Result<Self, StartupError> {
+        let bind = settings.bind.clone();
+        let bind_error = |source| StartupError::Bind {
+            bind: bind.clone(),
+            source,
+        };
+        let listener = TcpListener::bind(&settings.bind).map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
+        let hub = Hub::new(settings.sse);
+        let shutdown_timeout = settings.shutdown_timeout.as_secs();
+        let workers = settings.workers;
+        let state = AppState {
+            settings: Arc::new(settings),
+            store,
+            hub,
+        };
+        let data = web::Data::new(state.clone());
+        let mut server = HttpServer::new(move || {
+            let limit = data.settings.body_limit;
+            App::new()
+                .app_data(data.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(limit)
+                        .error_handler(move |e, req| json_error(e, req, limit)),
+                )
+                .app_data(web::PayloadConfig::new(limit))
+                .app_data(web::QueryConfig::default().error_handler(query_error))
+                .app_data(web::PathConfig::default().error_handler(path_error))
+                .configure(crate::http::routes)
+                .default_service(web::to(crate::http::not_found))
+                // (CSRF and other middleware go here, *above* these two lines: the last `wrap` is outermost.)
+                .wrap(crate::auth::csrf::CsrfProtection::new(
+                    &data.settings.public_url,
+                ))
+                .wrap(from_fn(reject_oversized_bodies))
+                .wrap(from_fn(telemetry::request_span))
+        })
+        .listen(listener)
+        .map_err(bind_error)?
+        .disable_signals()
+        .shutdown_timeout(shutdown_timeout);
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+            state,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (tests publish through `app_state().hub`).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle that triggers graceful shutdown.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            server: self.server.handle(),
+            hub: self.state.hub.clone(),
+        }
+    }
+
+    /// Serves until SIGTERM/SIGINT or a [`ShutdownHandle`], then shuts down gracefully.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.shutdown_handle();
+        let server = self.server;
+        tokio::pin!(server);
+        tokio::select! {
+            result = &mut server => return result,
+            () = shutdown_signal() => {}
+        }
+        tracing::info!("shutdown requested: closing SSE streams and finishing in-flight requests");
+        handle.shutdown().await;
+        server.await
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// Answers 413 before reading a body whose declared `Content-Length` exceeds the limit (bodies without a
+/// length are cut off by the extractors' limits instead).
+async fn reject_oversized_bodies(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(usize::MAX, |state| state.settings.body_limit);
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        let response =
+            actix_web::ResponseError::error_response(&ApiError::PayloadTooLarge { limit });
+        return Ok(req.into_response(response).map_into_boxed_body());
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
+}

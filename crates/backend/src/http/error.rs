@@ -1,0 +1,303 @@
+//! The HTTP boundary's one error type, [`ApiError`], and how it becomes a JSON response.
+//!
+//! Every failing handler returns an `ApiError`; the status is decided in one `match`
+//! ([`ApiError::status`]) and the body is always `{"result", "message", "code"?}`. Internal causes are logged
+//! with the request's span (and so its request id) and never sent to the client.
+
+use std::time::Duration;
+
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// A failure as the HTTP client sees it.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request is malformed; `field` names the offending input when there is one.
+    #[error("{}", bad_request_message(field.as_deref(), message))]
+    BadRequest {
+        /// The JSON field, query parameter or path segment at fault.
+        field: Option<String>,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// 401: no valid session (or wrong credentials).
+    #[error("{message}")]
+    Unauthorized {
+        /// What the client is told, e.g. "Not signed in".
+        message: String,
+    },
+    /// 403: signed in but not allowed (also CSRF refusals).
+    #[error("{message}")]
+    Forbidden {
+        /// What the client is told.
+        message: String,
+    },
+    /// 404: unknown resource, or one that belongs to someone else (never revealing which).
+    #[error("Not found")]
+    NotFound,
+    /// 409: the request conflicts with existing state.
+    #[error("{message}")]
+    Conflict {
+        /// What the client is told.
+        message: String,
+        /// A stable machine-readable code, e.g. `GOOGLE_ACCOUNT_ALREADY_CONNECTED`.
+        code: Option<String>,
+    },
+    /// 413: the body is larger than the configured limit.
+    #[error("Request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The configured limit in bytes.
+        limit: usize,
+    },
+    /// 429: too many attempts; try again after the given time.
+    #[error("Too many attempts, try again later")]
+    TooManyRequests {
+        /// Sent as `Retry-After` (whole seconds, rounded up).
+        retry_after: Duration,
+    },
+    /// 503: a dependency (the database, Google configuration) is unavailable.
+    #[error("{message}")]
+    Unavailable {
+        /// What the client is told.
+        message: String,
+        /// A stable machine-readable code, e.g. `GOOGLE_NOT_CONFIGURED`.
+        code: Option<String>,
+    },
+    /// 500: a bug or an unexpected failure. The cause is logged, the client sees a generic message.
+    #[error("Internal server error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+/// `field: message`, or just `message`.
+fn bad_request_message(field: Option<&str>, message: &str) -> String {
+    match field {
+        Some(field) if !field.is_empty() => format!("{field}: {message}"),
+        _ => message.to_owned(),
+    }
+}
+
+/// The JSON error body, `{result, message, code?}`.
+#[derive(Debug, Serialize)]
+struct ErrorBody<'a> {
+    result: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a str>,
+}
+
+impl ApiError {
+    /// 400 naming the field at fault.
+    pub fn bad_request(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+
+    /// 400 without a specific field (e.g. unreadable JSON).
+    pub fn malformed(message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            field: None,
+            message: message.into(),
+        }
+    }
+
+    /// 401 with the generic "Not signed in" message.
+    pub fn unauthorized() -> Self {
+        Self::Unauthorized {
+            message: "Not signed in".into(),
+        }
+    }
+
+    /// 403 with the given message.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden {
+            message: message.into(),
+        }
+    }
+
+    /// 500 wrapping an unexpected cause (logged, never sent).
+    pub fn internal(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal(Box::new(cause))
+    }
+
+    /// The HTTP status of this error: the one place where it is decided.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code, if any.
+    fn code(&self) -> Option<&str> {
+        match self {
+            Self::Conflict { code, .. } | Self::Unavailable { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status();
+        match self {
+            Self::Internal(cause) => {
+                tracing::error!(error = %cause, source = ?cause.source(), "internal error")
+            }
+            Self::Unavailable { .. } => tracing::warn!(error = %self, "dependency unavailable"),
+            _ => tracing::debug!(status = status.as_u16(), error = %self, "request refused"),
+        }
+        let body = ErrorBody {
+            result: status.canonical_reason().unwrap_or("Error"),
+            message: self.to_string(),
+            code: self.code(),
+        };
+        let mut response = HttpResponse::build(status);
+        if let Self::TooManyRequests { retry_after } = self {
+            let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+                response.insert_header((header::RETRY_AFTER, value));
+            }
+        }
+        response.json(body)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound { .. } => Self::NotFound,
+            StoreError::Conflict { .. } => Self::Conflict {
+                message: "This already exists".into(),
+                code: None,
+            },
+            StoreError::Unavailable { .. } | StoreError::Connect { .. } => {
+                tracing::warn!(error = %error, "database unavailable");
+                Self::Unavailable {
+                    message: "The database is unavailable, try again shortly".into(),
+                    code: None,
+                }
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+/// Maps actix's JSON extractor failures to `ApiError` (400 naming the field, 413 over the limit).
+pub fn json_error(error: JsonPayloadError, _req: &HttpRequest, limit: usize) -> actix_web::Error {
+    let api = match &error {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::PayloadTooLarge { limit }
+        }
+        JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge { limit },
+        JsonPayloadError::ContentType => {
+            ApiError::malformed("Content-Type must be application/json")
+        }
+        JsonPayloadError::Deserialize(e) => {
+            // serde_json messages name the field ("missing field `email`") and never echo secrets' values.
+            ApiError::malformed(format!("Invalid JSON body: {e}"))
+        }
+        _ => ApiError::malformed("Invalid request body"),
+    };
+    api.into()
+}
+
+/// Maps query-string extractor failures to 400.
+pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::malformed(format!("Invalid query string: {error}")).into()
+}
+
+/// Maps path extractor failures to 400.
+pub fn path_error(error: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::malformed(format!("Invalid path: {error}")).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    async fn body_of(error: ApiError) -> (StatusCode, serde_json::Value) {
+        let response = error.error_response();
+        let status = response.status();
+        let bytes = to_bytes(response.into_body()).await.expect("body");
+        (status, serde_json::from_slice(&bytes).expect("json"))
+    }
+
+    #[actix_web::test]
+    async fn bad_request_names_the_field() {
+        let (status, body) = body_of(ApiError::bad_request("startDate", "must be a date")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["result"], "Bad Request");
+        assert_eq!(body["message"], "startDate: must be a date");
+        assert!(body.get("code").is_none());
+    }
+
+    #[actix_web::test]
+    async fn internal_causes_are_not_sent() {
+        let cause = std::io::Error::other("secret connection string mongodb://u:p@h");
+        let (status, body) = body_of(ApiError::internal(cause)).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["message"], "Internal server error");
+        assert!(!body.to_string().contains("mongodb"));
+    }
+
+    #[actix_web::test]
+    async fn codes_are_sent_for_conflicts() {
+        let (status, body) = body_of(ApiError::Conflict {
+            message: "Google account is already connected to another Compass user".into(),
+            code: Some("GOOGLE_ACCOUNT_ALREADY_CONNECTED".into()),
+        })
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(body["code"], "GOOGLE_ACCOUNT_ALREADY_CONNECTED");
+    }
+
+    #[actix_web::test]
+    async fn too_many_requests_sets_retry_after() {
+        let response = ApiError::TooManyRequests {
+            retry_after: Duration::from_millis(1500),
+        }
+        .error_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER).expect("header"),
+            "2"
+        );
+    }
+
+    #[actix_web::test]
+    async fn store_errors_map_to_statuses() {
+        let not_found: ApiError = StoreError::not_found("event", "x").into();
+        assert_eq!(not_found.status(), StatusCode::NOT_FOUND);
+        let conflict: ApiError = StoreError::Conflict {
+            collection: "user".into(),
+            index: "email_unique".into(),
+        }
+        .into();
+        assert_eq!(conflict.status(), StatusCode::CONFLICT);
+        let connect: ApiError = StoreError::Connect {
+            hosts: "h".into(),
+            reason: "r".into(),
+        }
+        .into();
+        assert_eq!(connect.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+}

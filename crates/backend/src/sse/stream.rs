@@ -1,0 +1,136 @@
+//! One open SSE connection as a `Stream`: backlog first, then live events, heartbeats in between, and an end
+//! at session expiry. Dropping it (the client went away) unregisters it from the hub.
+
+use std::collections::VecDeque;
+use std::future::Future as _;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use compass_core::ids::UserId;
+use compass_core::sse::SseEventName;
+use futures::Stream;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
+
+use super::frame::Frame;
+use super::hub::Shared;
+
+/// What a connection emits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StreamItem {
+    /// A named event with id and data.
+    Event(Arc<Frame>),
+    /// The `: keepalive` comment.
+    Keepalive,
+}
+
+/// Removes the connection from the hub when the stream is dropped.
+pub(super) struct ConnGuard {
+    shared: Arc<Shared>,
+    user: UserId,
+    conn_id: u64,
+}
+
+impl ConnGuard {
+    pub(super) fn new(shared: Arc<Shared>, user: UserId, conn_id: u64) -> Self {
+        Self {
+            shared,
+            user,
+            conn_id,
+        }
+    }
+}
+
+impl Drop for ConnGuard {
+    fn drop(&mut self) {
+        self.shared.remove(&self.user, self.conn_id);
+    }
+}
+
+/// One subscriber's stream (see [`super::Hub::subscribe`]).
+pub struct EventStream {
+    backlog: VecDeque<Arc<Frame>>,
+    metadata_id: String,
+    rx: mpsc::Receiver<Arc<Frame>>,
+    heartbeat: Interval,
+    expiry: Option<Pin<Box<Sleep>>>,
+    finished: bool,
+    _guard: ConnGuard,
+}
+
+impl std::fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream")
+            .field("backlog", &self.backlog.len())
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventStream {
+    pub(super) fn new(
+        rx: mpsc::Receiver<Arc<Frame>>,
+        backlog: VecDeque<Arc<Frame>>,
+        metadata_id: String,
+        heartbeat: Duration,
+        lifetime: Option<Duration>,
+        guard: ConnGuard,
+    ) -> Self {
+        let mut heartbeat = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
+        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Self {
+            backlog,
+            metadata_id,
+            rx,
+            heartbeat,
+            expiry: lifetime.map(|d| Box::pin(tokio::time::sleep(d))),
+            finished: false,
+            _guard: guard,
+        }
+    }
+
+    /// Puts `USER_METADATA` with `data` in front of everything else. Its id is the resume position, so a
+    /// reconnect right after it loses nothing.
+    pub fn set_metadata(&mut self, data: serde_json::Value) {
+        self.backlog.push_front(Arc::new(Frame {
+            seq: 0,
+            id: self.metadata_id.clone(),
+            name: SseEventName::UserMetadata,
+            data: Arc::from(data.to_string()),
+        }));
+    }
+}
+
+impl Stream for EventStream {
+    type Item = StreamItem;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<StreamItem>> {
+        let this = &mut *self;
+        if this.finished {
+            return Poll::Ready(None);
+        }
+        if let Some(expiry) = this.expiry.as_mut() {
+            if expiry.as_mut().poll(cx).is_ready() {
+                this.finished = true;
+                return Poll::Ready(None);
+            }
+        }
+        if let Some(frame) = this.backlog.pop_front() {
+            return Poll::Ready(Some(StreamItem::Event(frame)));
+        }
+        match this.rx.poll_recv(cx) {
+            Poll::Ready(Some(frame)) => return Poll::Ready(Some(StreamItem::Event(frame))),
+            Poll::Ready(None) => {
+                this.finished = true;
+                return Poll::Ready(None);
+            }
+            Poll::Pending => {}
+        }
+        if this.heartbeat.poll_tick(cx).is_ready() {
+            return Poll::Ready(Some(StreamItem::Keepalive));
+        }
+        Poll::Pending
+    }
+}
