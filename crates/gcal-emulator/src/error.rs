@@ -14,6 +14,9 @@ pub enum EmulatorError {
     /// The seed data was refused.
     #[error("invalid seed data: {0}")]
     Seed(String),
+    /// The built-in ID-token signing key could not be loaded.
+    #[error("could not load the ID-token signing key: {0}")]
+    SigningKey(String),
 }
 
 /// A Calendar API error, answered as `{"error": {"code", "message", "errors": [...], "status"}}`.

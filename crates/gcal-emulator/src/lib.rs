@@ -9,6 +9,7 @@ pub mod config;
 pub mod control;
 pub mod error;
 mod http;
+mod id_token;
 mod notify;
 mod server;
 mod store;

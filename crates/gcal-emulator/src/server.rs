@@ -102,10 +102,12 @@ impl Emulator {
         let base_url = format!("http://{host}:{}", local.port());
         let store = fresh_store(&config)?;
         let workers = config.workers.max(1);
+        let signer = crate::id_token::IdTokenSigner::new()?;
         let state = web::Data::new(AppState {
             store: Mutex::new(store),
             config,
             base_url: base_url.clone(),
+            signer,
         });
         let server = HttpServer::new(move || app(state.clone()))
             .workers(workers)

@@ -27,6 +27,8 @@ pub(crate) struct AppState {
     pub config: EmulatorConfig,
     /// `http://127.0.0.1:PORT`.
     pub base_url: String,
+    /// Signs ID tokens.
+    pub signer: crate::id_token::IdTokenSigner,
 }
 
 impl AppState {

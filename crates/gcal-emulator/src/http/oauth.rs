@@ -1,13 +1,11 @@
 //! Google OAuth 2 and identity endpoints: the authorization endpoint with its HTML consent page (or automatic
 //! approval for tests), the token endpoint (authorization_code with PKCE, refresh_token), revocation,
-//! userinfo (OpenID and v2 shapes), OpenID discovery, and HS256-signed ID tokens.
+//! userinfo (OpenID and v2 shapes), OpenID discovery, and RS256-signed ID tokens with their JWKS.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 
 use super::{bearer, begin, query, AppState, AuthedUser};
 use crate::error::{ApiError, OAuthError};
@@ -17,9 +15,6 @@ use actix_web::HttpMessage;
 
 type State = web::Data<AppState>;
 type Params = Vec<(String, String)>;
-
-/// Secret that signs ID tokens when the client has none.
-const FALLBACK_SECRET: &str = "gcal-emulator";
 
 /// Registers the OAuth routes.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
@@ -33,6 +28,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/v1/userinfo", web::get().to(userinfo_oidc))
         .route("/oauth2/v3/userinfo", web::get().to(userinfo_oidc))
         .route("/oauth2/v2/userinfo", web::get().to(userinfo_v2))
+        .route("/oauth2/v3/certs", web::get().to(certs))
         .route(
             "/.well-known/openid-configuration",
             web::get().to(discovery),
@@ -345,9 +341,8 @@ fn fault_to_oauth(e: ApiError) -> OAuthError {
     OAuthError::new(e.code, error, e.message)
 }
 
-fn id_token(state: &AppState, user: &User, tokens: &IssuedTokens, secret: &str) -> Option<String> {
+fn id_token(state: &AppState, user: &User, tokens: &IssuedTokens) -> Option<String> {
     let now = chrono::Utc::now().timestamp();
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let mut claims = json!({
         "iss": "https://accounts.google.com", "azp": tokens.client_id, "aud": tokens.client_id, "sub": user.sub,
         "email": user.email, "email_verified": true, "name": user.name, "given_name": user.name,
@@ -357,12 +352,7 @@ fn id_token(state: &AppState, user: &User, tokens: &IssuedTokens, secret: &str) 
     if let Some(n) = &tokens.nonce {
         claims["nonce"] = json!(n);
     }
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).ok()?);
-    let signing_input = format!("{header}.{payload}");
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
-    mac.update(signing_input.as_bytes());
-    let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
-    Some(format!("{signing_input}.{signature}"))
+    state.signer.sign(&claims)
 }
 
 async fn token(
@@ -442,11 +432,7 @@ async fn token(
     if issued.scope.split_whitespace().any(|s| s == "openid") {
         let user = state.lock().user(&issued.user).cloned();
         if let Some(user) = user {
-            let key = secret
-                .as_deref()
-                .filter(|s| !s.is_empty())
-                .unwrap_or(FALLBACK_SECRET);
-            if let Some(t) = id_token(&state, &user, &issued, key) {
+            if let Some(t) = id_token(&state, &user, &issued) {
                 body["id_token"] = json!(t);
             }
         }
@@ -549,6 +535,10 @@ async fn userinfo_v2(state: State, req: HttpRequest) -> HttpResponse {
     }
 }
 
+async fn certs(state: State) -> HttpResponse {
+    HttpResponse::Ok().json(state.signer.jwks())
+}
+
 async fn discovery(state: State) -> HttpResponse {
     let b = &state.base_url;
     HttpResponse::Ok().json(json!({
@@ -559,7 +549,8 @@ async fn discovery(state: State) -> HttpResponse {
         "revocation_endpoint": format!("{b}/revoke"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["HS256"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "jwks_uri": format!("{b}/oauth2/v3/certs"),
         "scopes_supported": ["openid", "email", "profile"],
         "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
         "claims_supported": ["aud", "email", "email_verified", "exp", "iat", "iss", "name", "picture", "sub"],

@@ -4,7 +4,6 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use hmac::{Hmac, Mac};
 use reqwest::Method;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -138,19 +137,60 @@ async fn code_flow_with_pkce_refresh_and_revoke() {
         .unwrap()
         .contains("https://www.googleapis.com/auth/userinfo.email"));
 
-    // The ID token is an HS256 JWT signed with the client secret, for this client and user.
+    // The ID token is an RS256 JWT for this client and user, verifiable with the published JWKS.
     let id_token = tokens["id_token"].as_str().unwrap();
     let parts: Vec<&str> = id_token.split('.').collect();
     assert_eq!(parts.len(), 3);
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    assert_eq!(header["alg"], "RS256");
     let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
     assert_eq!(claims["aud"], "compass-test");
+    assert_eq!(claims["iss"], "https://accounts.google.com");
     assert_eq!(claims["email"], ALICE);
-    let mut mac = Hmac::<Sha256>::new_from_slice(b"x").unwrap();
-    mac.update(format!("{}.{}", parts[0], parts[1]).as_bytes());
-    assert_eq!(
-        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()),
-        parts[2]
-    );
+    let config: Value = t
+        .http
+        .get(format!("{}/.well-known/openid-configuration", t.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwks: Value = t
+        .http
+        .get(config["jwks_uri"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header["kid"])
+        .expect("the token's key is published");
+    let public = ring::signature::RsaPublicKeyComponents {
+        n: URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap(),
+        e: URL_SAFE_NO_PAD.decode(jwk["e"].as_str().unwrap()).unwrap(),
+    };
+    let signed = format!("{}.{}", parts[0], parts[1]);
+    let signature = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+    public
+        .verify(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            signed.as_bytes(),
+            &signature,
+        )
+        .expect("valid RS256 signature");
+    assert!(public
+        .verify(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            b"tampered",
+            &signature
+        )
+        .is_err());
 
     // A code works once.
     let (status, body) = token(&t, &exchange).await;
