@@ -188,3 +188,46 @@ async fn binary_serves_on_a_port_with_a_seed_file() {
     drop(guard);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn the_demo_seed_file_loads() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/seed/demo.json");
+    let seed: Seed = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let t = spawn_with(EmulatorConfig {
+        seed: Some(seed),
+        ..Default::default()
+    })
+    .await;
+    let (items, _, _) = t
+        .list_all(&[
+            ("singleEvents", "true"),
+            ("timeMin", "2030-01-06T00:00:00Z"),
+            ("timeMax", "2030-01-13T00:00:00Z"),
+        ])
+        .await;
+    let names: Vec<&str> = items
+        .iter()
+        .map(|i| i["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names.iter().filter(|n| **n == "Team standup").count(),
+        5,
+        "{names:?}"
+    );
+    assert!(names.contains(&"Dentist"));
+    let list = t.get("/users/me/calendarList", &[]).await;
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 2);
+    // Registered clients are enforced: an unknown client is refused at the token endpoint.
+    let r = t
+        .http
+        .post(format!("{}/token", t.base))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "x"),
+            ("client_id", "someone-else"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+}
