@@ -7,5 +7,6 @@ mod faults;
 mod oauth;
 mod paging_sync;
 mod recurrence;
+mod robustness;
 mod support;
 mod watch;
