@@ -135,6 +135,40 @@ impl ControlClient {
         .await
     }
 
+    /// Changes a calendar (`{"summary"?, "description"?, "timeZone"?, "hidden"?}`) as the user would.
+    pub async fn change_calendar(
+        &self,
+        email: &str,
+        calendar: &str,
+        change: &Value,
+    ) -> Result<Value> {
+        let path = format!(
+            "/users/{}/calendars/{}",
+            Self::enc(email),
+            Self::enc(calendar)
+        );
+        self.send(self.http.patch(self.url(&path)).json(change))
+            .await
+    }
+
+    /// Deletes a secondary calendar as the user would.
+    pub async fn delete_calendar(&self, email: &str, calendar: &str) -> Result<()> {
+        let path = format!(
+            "/users/{}/calendars/{}",
+            Self::enc(email),
+            Self::enc(calendar)
+        );
+        self.send(self.http.delete(self.url(&path)))
+            .await
+            .map(|_| ())
+    }
+
+    /// Makes every refresh token of a user expire now (they then answer `invalid_grant`).
+    pub async fn expire_refresh_tokens(&self, email: &str) -> Result<()> {
+        let path = format!("/users/{}/expire-refresh-tokens", Self::enc(email));
+        self.send(self.http.post(self.url(&path))).await.map(|_| ())
+    }
+
     /// Inserts an event as the user would in Google's UI.
     pub async fn insert_event(&self, email: &str, calendar: &str, event: &Value) -> Result<Value> {
         let path = format!(

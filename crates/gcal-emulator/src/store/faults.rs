@@ -56,6 +56,45 @@ pub struct FaultSpec {
     pub retry_after: Option<u64>,
 }
 
+impl FaultSpec {
+    /// A rule for `operation` that holds until cleared; narrow it with [`FaultSpec::times`] or
+    /// [`FaultSpec::for_millis`].
+    pub fn new(operation: impl Into<String>, kind: FaultKind) -> Self {
+        Self {
+            operation: operation.into(),
+            kind,
+            count: None,
+            duration_ms: None,
+            latency_ms: None,
+            retry_after: None,
+        }
+    }
+
+    /// Only the next `n` matching calls.
+    pub fn times(mut self, n: u32) -> Self {
+        self.count = Some(n);
+        self
+    }
+
+    /// Only for the next `ms` milliseconds.
+    pub fn for_millis(mut self, ms: u64) -> Self {
+        self.duration_ms = Some(ms);
+        self
+    }
+
+    /// Delay of a `latency` rule.
+    pub fn latency(mut self, ms: u64) -> Self {
+        self.latency_ms = Some(ms);
+        self
+    }
+
+    /// `Retry-After` seconds on error answers.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+}
+
 /// A stored rule.
 #[derive(Debug, Clone)]
 pub(crate) struct FaultRule {

@@ -95,8 +95,7 @@ async fn counted_timed_and_wildcard_rules() {
         "calendarList does not match calendar.events.*"
     );
 
-    let mut window = spec("*", FaultKind::BackendError, None);
-    window.duration_ms = Some(60_000);
+    let window = FaultSpec::new("*", FaultKind::BackendError).for_millis(60_000);
     t.ctl.add_fault(&window).await.unwrap();
     for _ in 0..3 {
         assert_eq!(
@@ -108,8 +107,9 @@ async fn counted_timed_and_wildcard_rules() {
     t.ctl.clear_faults().await.unwrap();
     assert_eq!(t.get("/users/me/calendarList", &[]).await.status, 200);
 
-    let mut slow = spec("calendar.calendars.get", FaultKind::Latency, Some(1));
-    slow.latency_ms = Some(300);
+    let slow = FaultSpec::new("calendar.calendars.get", FaultKind::Latency)
+        .times(1)
+        .latency(300);
     t.ctl.add_fault(&slow).await.unwrap();
     let started = Instant::now();
     assert_eq!(t.get("/calendars/primary", &[]).await.status, 200);

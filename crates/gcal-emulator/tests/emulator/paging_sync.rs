@@ -306,14 +306,7 @@ async fn calendar_list_sync_reports_new_changed_and_deleted_calendars() {
     assert_eq!(got, [work_id.as_str(), hobby_id.as_str()]);
     let token2 = delta.body["nextSyncToken"].as_str().unwrap().to_owned();
 
-    let url = format!(
-        "{}/_emulator/users/{}/calendars/{}",
-        t.base, ALICE, hobby_id
-    );
-    assert_eq!(
-        t.http.delete(&url).send().await.unwrap().status().as_u16(),
-        204
-    );
+    t.ctl.delete_calendar(ALICE, &hobby_id).await.unwrap();
     let delta2 = t
         .get("/users/me/calendarList", &[("syncToken", &token2)])
         .await;
