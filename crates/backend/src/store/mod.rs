@@ -3,11 +3,31 @@
 //! Every query of a per-user collection takes the user it is scoped to. Queried dates are BSON
 //! dates; ids are ObjectIds. Multi-document writes go through [`Store::transaction`].
 
+/// Runs a driver action with `.session(s)` when a session is given, else on its own.
+macro_rules! in_session {
+    ($action:expr, $session:expr) => {
+        match $session {
+            Some(session) => $action.session(session).await,
+            None => $action.await,
+        }
+    };
+}
+
+pub mod calendars;
 mod config;
+pub mod convert;
+pub mod decode;
 mod error;
+pub mod events;
+pub mod leases;
+pub mod migrate;
+pub mod priorities;
+pub mod sync_state;
 mod transaction;
+pub mod watches;
 
 pub use config::{redact_password, redacted_hosts, StoreConfig};
+pub use decode::{DecodeFailure, Listing};
 pub use error::{StoreError, DUPLICATE_KEY};
 pub use transaction::RETRY_WINDOW;
 

@@ -1,4 +1,9 @@
 //! Integration tests of the Compass backend: the real app on a random port, a real database per test.
 
 mod support;
+
+mod store_collections;
+mod store_events;
+mod store_faults;
 mod store_handle;
+mod store_migrations;

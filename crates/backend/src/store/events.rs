@@ -1,0 +1,569 @@
+//! The `event` collection: every Compass event (standalone, series bases, materialised instances,
+//! someday events), with the queries the events API and the sync need.
+//!
+//! Each document keeps the wire strings `startDate`/`endDate` exactly as written and, next to them,
+//! BSON dates that queries use: `startsAt`/`endsAt` (an instant for timed events; 00:00 UTC of the
+//! calendar day for day-based events, flagged by `daySpan`). A range query compares timed events by
+//! instant and day-based events by calendar day in the range's own UTC offset, so an all-day event on
+//! 2025-01-05 is found by a query for `2025-01-05T00:00-06:00 .. 2025-01-06T00:00-06:00` and not by
+//! one for the previous local day (backend spec §15 item 21). Every document states its
+//! [`Provenance`], so revoking Google removes Google-derived events only (§15 item 1).
+
+use chrono::{Days, NaiveDate, NaiveTime};
+use compass_core::{DateRange, EventDate, EventId, Origin, Priority, UserId};
+use futures::TryStreamExt;
+use mongodb::bson::{self, doc, oid::ObjectId, Document};
+use mongodb::options::FindOptions;
+use mongodb::{ClientSession, Collection};
+use serde::{Deserialize, Serialize};
+
+use super::convert::{day_to_bson, event_oid, now, to_bson_date, user_oid};
+use super::decode::{decode_all, decode_one, Listing};
+use super::{Store, StoreError};
+
+/// Collection name (the reference's).
+pub const COLLECTION: &str = "event";
+/// Unique index: one Compass event per Google event id and user.
+pub const G_EVENT_ID_INDEX: &str = "user_gEventId_unique";
+
+/// Who owns an event: where it was made. Independent of whether Google holds a copy (`gEventId`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provenance {
+    /// Made in Compass; survives a Google revocation.
+    Compass,
+    /// Imported from Google or created by a Google notification; removed when Google is revoked.
+    Google,
+}
+
+impl Provenance {
+    /// The stored string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provenance::Compass => "compass",
+            Provenance::Google => "google",
+        }
+    }
+}
+
+/// The stored `recurrence` object: `{rule}` on a series base, `{eventId}` on an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecurrenceDoc {
+    /// RFC 5545 lines (bases only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Vec<String>>,
+    /// The base's id (instances only), stored as an ObjectId.
+    #[serde(rename = "eventId", default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<ObjectId>,
+}
+
+impl RecurrenceDoc {
+    /// A series base with its rule.
+    pub fn base(rule: Vec<String>) -> Self {
+        RecurrenceDoc {
+            rule: Some(rule),
+            event_id: None,
+        }
+    }
+
+    /// An instance of the base `base`.
+    pub fn instance(base: &EventId) -> Self {
+        RecurrenceDoc {
+            rule: None,
+            event_id: Some(event_oid(base)),
+        }
+    }
+}
+
+/// A stored event. Build with [`EventDoc::new`]; change dates only through [`EventDoc::set_dates`],
+/// which keeps the queried BSON dates in step with the wire strings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventDoc {
+    /// Compass id.
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    /// Owner.
+    pub user: ObjectId,
+    /// Title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Start as written (`YYYY-MM-DD` or RFC 3339 with offset).
+    start_date: EventDate,
+    /// End as written (exclusive for days).
+    end_date: EventDate,
+    /// Queried start: the instant, or 00:00 UTC of the first day.
+    starts_at: bson::DateTime,
+    /// Queried end (exclusive): the instant, or 00:00 UTC of the day after the last day. Never
+    /// before or equal to `starts_at` (an empty span is widened to one day / one millisecond).
+    ends_at: bson::DateTime,
+    /// True when `startsAt`/`endsAt` are calendar days rather than instants.
+    day_span: bool,
+    /// Shown in the all-day row.
+    #[serde(default)]
+    pub is_all_day: bool,
+    /// In the someday lists.
+    #[serde(default)]
+    pub is_someday: bool,
+    /// The reference's `origin` value (kept for the wire and Google round-trips).
+    pub origin: Origin,
+    /// Colour category.
+    pub priority: Priority,
+    /// Who owns the event.
+    pub provenance: Provenance,
+    /// Google's id for this event, when Google holds a copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub g_event_id: Option<String>,
+    /// Google's id of the series base (instances only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub g_recurring_event_id: Option<String>,
+    /// The Google calendar that holds the copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub g_calendar_id: Option<String>,
+    /// Series membership.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recurrence: Option<RecurrenceDoc>,
+    /// Position in a someday list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<i64>,
+    /// Legacy position in the all-day row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_day_order: Option<i64>,
+    /// First stored.
+    pub created_at: bson::DateTime,
+    /// Last written.
+    pub updated_at: bson::DateTime,
+}
+
+/// The BSON dates queries use for a start/end pair: `(startsAt, endsAt, daySpan)`.
+fn span_fields(start: EventDate, end: EventDate) -> (bson::DateTime, bson::DateTime, bool) {
+    match (start, end) {
+        (EventDate::Day(first), EventDate::Day(after_last)) => {
+            let after_last = if after_last > first {
+                after_last
+            } else {
+                next_day(first)
+            };
+            (day_to_bson(first), day_to_bson(after_last), true)
+        }
+        _ => {
+            let starts = to_bson_date(start.start_instant_utc());
+            let ends = to_bson_date(end.start_instant_utc());
+            let ends = if ends > starts {
+                ends
+            } else {
+                bson::DateTime::from_millis(starts.timestamp_millis() + 1)
+            };
+            (starts, ends, false)
+        }
+    }
+}
+
+fn next_day(day: NaiveDate) -> NaiveDate {
+    day.checked_add_days(Days::new(1)).unwrap_or(day)
+}
+
+impl EventDoc {
+    /// A new event of `user` with the given dates; everything optional is empty.
+    pub fn new(
+        id: &EventId,
+        user: &UserId,
+        start: EventDate,
+        end: EventDate,
+        origin: Origin,
+        priority: Priority,
+        provenance: Provenance,
+    ) -> Self {
+        let (starts_at, ends_at, day_span) = span_fields(start, end);
+        let at = now();
+        EventDoc {
+            id: event_oid(id),
+            user: user_oid(user),
+            title: None,
+            description: None,
+            start_date: start,
+            end_date: end,
+            starts_at,
+            ends_at,
+            day_span,
+            is_all_day: start.is_day(),
+            is_someday: false,
+            origin,
+            priority,
+            provenance,
+            g_event_id: None,
+            g_recurring_event_id: None,
+            g_calendar_id: None,
+            recurrence: None,
+            order: None,
+            all_day_order: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    /// Sets both dates and the queried BSON dates derived from them.
+    pub fn set_dates(&mut self, start: EventDate, end: EventDate) {
+        let (starts_at, ends_at, day_span) = span_fields(start, end);
+        self.start_date = start;
+        self.end_date = end;
+        self.starts_at = starts_at;
+        self.ends_at = ends_at;
+        self.day_span = day_span;
+    }
+
+    /// The start as written.
+    pub fn start_date(&self) -> EventDate {
+        self.start_date
+    }
+
+    /// The end as written.
+    pub fn end_date(&self) -> EventDate {
+        self.end_date
+    }
+
+    /// The queried start (see the module docs).
+    pub fn starts_at(&self) -> bson::DateTime {
+        self.starts_at
+    }
+
+    /// The queried, exclusive end (see the module docs).
+    pub fn ends_at(&self) -> bson::DateTime {
+        self.ends_at
+    }
+
+    /// The event id.
+    pub fn event_id(&self) -> EventId {
+        super::convert::event_id(self.id)
+    }
+
+    /// The owner.
+    pub fn user_id(&self) -> UserId {
+        super::convert::user_id(self.user)
+    }
+
+    /// True for a series base (`recurrence.rule` present).
+    pub fn is_base(&self) -> bool {
+        self.recurrence.as_ref().is_some_and(|r| r.rule.is_some())
+    }
+
+    /// The base id, for an instance.
+    pub fn base_id(&self) -> Option<EventId> {
+        self.recurrence
+            .as_ref()
+            .and_then(|r| r.event_id)
+            .map(super::convert::event_id)
+    }
+}
+
+/// Range bounds of a query, in both forms the stored events need.
+struct Bounds {
+    start_instant: bson::DateTime,
+    end_instant: bson::DateTime,
+    start_day: bson::DateTime,
+    end_day: bson::DateTime,
+}
+
+impl Bounds {
+    /// A day bound covers that whole day (`end` is inclusive, as in the reference); a timed bound is
+    /// an instant, and for day-based events it stands for the calendar day it falls on in its own
+    /// offset (an end at exactly 00:00 local excludes that day).
+    fn of(range: &DateRange) -> Bounds {
+        let (start_instant, start_day) = match range.start() {
+            EventDate::Day(day) => (day_to_bson(day), day_to_bson(day)),
+            EventDate::Timed(at) => (to_bson_date(at.to_utc()), day_to_bson(at.date_naive())),
+        };
+        let (end_instant, end_day) = match range.end() {
+            EventDate::Day(day) => (day_to_bson(next_day(day)), day_to_bson(next_day(day))),
+            EventDate::Timed(at) => {
+                let local_day = at.date_naive();
+                let end_day = if at.time() == NaiveTime::MIN {
+                    local_day
+                } else {
+                    next_day(local_day)
+                };
+                (to_bson_date(at.to_utc()), day_to_bson(end_day))
+            }
+        };
+        Bounds {
+            start_instant,
+            end_instant,
+            start_day,
+            end_day,
+        }
+    }
+
+    fn filter(&self) -> Document {
+        doc! { "$or": [
+            { "daySpan": true, "startsAt": { "$lt": self.end_day }, "endsAt": { "$gt": self.start_day } },
+            { "daySpan": false, "startsAt": { "$lt": self.end_instant }, "endsAt": { "$gt": self.start_instant } },
+        ] }
+    }
+}
+
+/// Typed access to the `event` collection. Every method is scoped to one user.
+#[derive(Clone, Debug)]
+pub struct Events {
+    raw: Collection<Document>,
+    typed: Collection<EventDoc>,
+}
+
+impl Events {
+    /// The collection of `store`.
+    pub fn new(store: &Store) -> Self {
+        Events {
+            raw: store.collection(COLLECTION),
+            typed: store.collection(COLLECTION),
+        }
+    }
+
+    /// Inserts a new event. A duplicate `_id` or `{user, gEventId}` is a [`StoreError::Conflict`].
+    pub async fn insert(
+        &self,
+        event: &EventDoc,
+        session: Option<&mut ClientSession>,
+    ) -> Result<(), StoreError> {
+        in_session!(self.typed.insert_one(event), session)?;
+        Ok(())
+    }
+
+    /// Replaces the stored event with the same id and owner (setting `updatedAt`, keeping
+    /// `createdAt`). [`StoreError::NotFound`] when the user has no such event.
+    pub async fn replace(
+        &self,
+        event: &EventDoc,
+        session: Option<&mut ClientSession>,
+    ) -> Result<(), StoreError> {
+        let mut event = event.clone();
+        event.updated_at = now();
+        let filter = doc! { "_id": event.id, "user": event.user };
+        let result = in_session!(self.typed.replace_one(filter, &event), session)?;
+        if result.matched_count == 0 {
+            return Err(StoreError::not_found(COLLECTION, event.id.to_hex()));
+        }
+        Ok(())
+    }
+
+    /// Stores the version of an event that Google knows as `g_event_id`, keyed by
+    /// `{user, gEventId}`: replaces the existing one (keeping its Compass id and `createdAt`) or
+    /// inserts `event` as new. Sets `event.gEventId`. Returns the id it is stored under. Replays are
+    /// idempotent.
+    pub async fn upsert_by_g_event_id(
+        &self,
+        g_event_id: &str,
+        event: &EventDoc,
+        mut session: Option<&mut ClientSession>,
+    ) -> Result<EventId, StoreError> {
+        let filter = doc! { "user": event.user, "gEventId": g_event_id };
+        let existing = in_session!(
+            self.raw
+                .find_one(filter.clone())
+                .projection(doc! { "_id": 1, "createdAt": 1 }),
+            session.as_deref_mut()
+        )?;
+        let mut event = event.clone();
+        event.updated_at = now();
+        event.g_event_id = Some(g_event_id.to_owned());
+        if let Some(existing) = existing {
+            if let Ok(id) = existing.get_object_id("_id") {
+                event.id = id;
+            }
+            if let Ok(created) = existing.get_datetime("createdAt") {
+                event.created_at = *created;
+            }
+        }
+        in_session!(self.typed.replace_one(filter, &event).upsert(true), session)?;
+        Ok(event.event_id())
+    }
+
+    /// One event of the user. A stored document that does not decode is a [`StoreError::Decode`].
+    pub async fn get(
+        &self,
+        user: &UserId,
+        id: &EventId,
+        session: Option<&mut ClientSession>,
+    ) -> Result<Option<EventDoc>, StoreError> {
+        let filter = doc! { "_id": event_oid(id), "user": user_oid(user) };
+        self.find_one(filter, session).await
+    }
+
+    /// The user's event that Google knows as `g_event_id`.
+    pub async fn by_g_event_id(
+        &self,
+        user: &UserId,
+        g_event_id: &str,
+        session: Option<&mut ClientSession>,
+    ) -> Result<Option<EventDoc>, StoreError> {
+        let filter = doc! { "user": user_oid(user), "gEventId": g_event_id };
+        self.find_one(filter, session).await
+    }
+
+    async fn find_one(
+        &self,
+        filter: Document,
+        session: Option<&mut ClientSession>,
+    ) -> Result<Option<EventDoc>, StoreError> {
+        match in_session!(self.raw.find_one(filter), session)? {
+            Some(document) => Ok(Some(decode_one(COLLECTION, document)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The user's scheduled (`someday == false`) or someday events overlapping `range`, series bases
+    /// excluded (instances and standalone events only), ordered by start.
+    pub async fn overlapping(
+        &self,
+        user: &UserId,
+        range: &DateRange,
+        someday: bool,
+    ) -> Result<Listing<EventDoc>, StoreError> {
+        let mut filter = Bounds::of(range).filter();
+        filter.insert("user", user_oid(user));
+        filter.insert("isSomeday", someday);
+        filter.insert("recurrence.rule", doc! { "$exists": false });
+        self.list(filter, None).await
+    }
+
+    /// The user's someday events (bases excluded), optionally limited to those overlapping `range`,
+    /// ordered by start then list order, at most `limit` when given.
+    pub async fn someday(
+        &self,
+        user: &UserId,
+        range: Option<&DateRange>,
+        limit: Option<i64>,
+    ) -> Result<Listing<EventDoc>, StoreError> {
+        let mut filter = range.map(|r| Bounds::of(r).filter()).unwrap_or_default();
+        filter.insert("user", user_oid(user));
+        filter.insert("isSomeday", true);
+        filter.insert("recurrence.rule", doc! { "$exists": false });
+        self.list(filter, limit).await
+    }
+
+    /// Every instance of the series `base` (not the base itself), ordered by start.
+    pub async fn instances_of(
+        &self,
+        user: &UserId,
+        base: &EventId,
+    ) -> Result<Listing<EventDoc>, StoreError> {
+        let filter = doc! { "user": user_oid(user), "recurrence.eventId": event_oid(base) };
+        self.list(filter, None).await
+    }
+
+    /// The user's series bases, ordered by start.
+    pub async fn bases(&self, user: &UserId) -> Result<Listing<EventDoc>, StoreError> {
+        let filter = doc! { "user": user_oid(user), "recurrence.rule": { "$exists": true } };
+        self.list(filter, None).await
+    }
+
+    /// The user's events of one provenance (bases included), ordered by start.
+    pub async fn by_provenance(
+        &self,
+        user: &UserId,
+        provenance: Provenance,
+    ) -> Result<Listing<EventDoc>, StoreError> {
+        let filter = doc! { "user": user_oid(user), "provenance": provenance.as_str() };
+        self.list(filter, None).await
+    }
+
+    async fn list(
+        &self,
+        filter: Document,
+        limit: Option<i64>,
+    ) -> Result<Listing<EventDoc>, StoreError> {
+        let options = FindOptions::builder()
+            .sort(doc! { "startsAt": 1, "order": 1, "_id": 1 })
+            .limit(limit)
+            .build();
+        let cursor = self.raw.find(filter).with_options(options).await?;
+        decode_all(COLLECTION, cursor).await
+    }
+
+    /// Deletes one event of the user; `false` when there was none.
+    pub async fn delete(
+        &self,
+        user: &UserId,
+        id: &EventId,
+        session: Option<&mut ClientSession>,
+    ) -> Result<bool, StoreError> {
+        let filter = doc! { "_id": event_oid(id), "user": user_oid(user) };
+        let result = in_session!(self.raw.delete_one(filter), session)?;
+        Ok(result.deleted_count == 1)
+    }
+
+    /// Deletes a series: the base and all its instances. Returns how many documents went.
+    pub async fn delete_series(
+        &self,
+        user: &UserId,
+        base: &EventId,
+        session: Option<&mut ClientSession>,
+    ) -> Result<u64, StoreError> {
+        let base = event_oid(base);
+        let filter = doc! { "user": user_oid(user), "$or": [ { "_id": base }, { "recurrence.eventId": base } ] };
+        let result = in_session!(self.raw.delete_many(filter), session)?;
+        Ok(result.deleted_count)
+    }
+
+    /// Deletes the given events of the user (ids of other users are ignored). Returns the count.
+    pub async fn delete_many(
+        &self,
+        user: &UserId,
+        ids: &[EventId],
+        session: Option<&mut ClientSession>,
+    ) -> Result<u64, StoreError> {
+        let ids: Vec<ObjectId> = ids.iter().map(event_oid).collect();
+        let filter = doc! { "user": user_oid(user), "_id": { "$in": ids } };
+        let result = in_session!(self.raw.delete_many(filter), session)?;
+        Ok(result.deleted_count)
+    }
+
+    /// Deletes every event of one provenance (e.g. Google-derived events when Google is revoked;
+    /// Compass-made events stay). Returns the count.
+    pub async fn delete_by_provenance(
+        &self,
+        user: &UserId,
+        provenance: Provenance,
+        session: Option<&mut ClientSession>,
+    ) -> Result<u64, StoreError> {
+        let filter = doc! { "user": user_oid(user), "provenance": provenance.as_str() };
+        let result = in_session!(self.raw.delete_many(filter), session)?;
+        Ok(result.deleted_count)
+    }
+
+    /// Sets the someday-list `order` of the user's events; returns how many were found.
+    pub async fn set_order(
+        &self,
+        user: &UserId,
+        orders: &[(EventId, i64)],
+    ) -> Result<u64, StoreError> {
+        let mut matched = 0;
+        for (id, order) in orders {
+            let result = self
+                .raw
+                .update_one(
+                    doc! { "_id": event_oid(id), "user": user_oid(user) },
+                    doc! { "$set": { "order": order, "updatedAt": now() } },
+                )
+                .await?;
+            matched += result.matched_count;
+        }
+        Ok(matched)
+    }
+
+    /// The ids of all events of the user (e.g. for a full-replace import).
+    pub async fn ids(&self, user: &UserId) -> Result<Vec<EventId>, StoreError> {
+        let cursor = self
+            .raw
+            .find(doc! { "user": user_oid(user) })
+            .projection(doc! { "_id": 1 })
+            .await?;
+        let documents: Vec<Document> = cursor.try_collect().await?;
+        Ok(documents
+            .iter()
+            .filter_map(|d| d.get_object_id("_id").ok())
+            .map(super::convert::event_id)
+            .collect())
+    }
+}

@@ -1,0 +1,101 @@
+//! The `lease` collection: named, expiring locks so that one background job (a calendar's sync
+//! worker, the watch renewer) runs on one server instance at a time.
+//!
+//! A lease is free when it does not exist or has expired; its holder may renew it. Acquisition is one
+//! atomic upsert: when another holder's live lease exists, the upsert collides with its `_id` and
+//! the attempt simply fails.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use mongodb::bson::{self, doc, Document};
+use mongodb::Collection;
+use serde::{Deserialize, Serialize};
+
+use super::convert::{now, to_bson_date};
+use super::decode::decode_one;
+use super::{Store, StoreError};
+
+/// Collection name.
+pub const COLLECTION: &str = "lease";
+
+/// A held lease.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeaseDoc {
+    /// The lease name (e.g. `sync:<user>:<calendar>`).
+    #[serde(rename = "_id")]
+    pub name: String,
+    /// Who holds it (an instance/worker id).
+    pub holder: String,
+    /// When it lapses unless renewed.
+    pub expires_at: bson::DateTime,
+    /// When it was last acquired or renewed.
+    pub renewed_at: bson::DateTime,
+}
+
+/// Typed access to the `lease` collection.
+#[derive(Clone, Debug)]
+pub struct Leases {
+    raw: Collection<Document>,
+}
+
+impl Leases {
+    /// The collection of `store`.
+    pub fn new(store: &Store) -> Self {
+        Leases {
+            raw: store.collection(COLLECTION),
+        }
+    }
+
+    /// Takes (or renews, for its holder) the lease `name` for `ttl`. `Ok(None)` when someone else
+    /// holds a live lease.
+    pub async fn acquire(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> Result<Option<LeaseDoc>, StoreError> {
+        let at = Utc::now();
+        let expires = at + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
+        let filter = doc! {
+            "_id": name,
+            "$or": [ { "holder": holder }, { "expiresAt": { "$lte": to_bson_date(at) } } ],
+        };
+        let update = doc! { "$set": {
+            "holder": holder,
+            "expiresAt": to_bson_date(expires),
+            "renewedAt": now(),
+        } };
+        match self
+            .raw
+            .find_one_and_update(filter, update)
+            .upsert(true)
+            .return_document(mongodb::options::ReturnDocument::After)
+            .await
+            .map_err(StoreError::from)
+        {
+            Ok(Some(document)) => Ok(Some(decode_one(COLLECTION, document)?)),
+            Ok(None) => Ok(None),
+            Err(StoreError::Conflict { .. }) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Gives the lease up if `holder` holds it; `false` otherwise.
+    pub async fn release(&self, name: &str, holder: &str) -> Result<bool, StoreError> {
+        let result = self
+            .raw
+            .delete_one(doc! { "_id": name, "holder": holder })
+            .await?;
+        Ok(result.deleted_count == 1)
+    }
+
+    /// The current lease record, live or expired.
+    pub async fn get(&self, name: &str) -> Result<Option<LeaseDoc>, StoreError> {
+        match self.raw.find_one(doc! { "_id": name }).await? {
+            Some(document) => Ok(Some(decode_one(COLLECTION, document)?)),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The `watch` collection: Google push channels, one per user and Google calendar (or the literal
+//! `calendarlist` for the calendar-list channel). The document id is the channel id Google echoes in
+//! `X-Goog-Channel-ID`.
+
+use chrono::{DateTime, Utc};
+use compass_core::UserId;
+use mongodb::bson::{self, doc, oid::ObjectId, Document};
+use mongodb::{ClientSession, Collection};
+use serde::{Deserialize, Serialize};
+
+use super::convert::{now, to_bson_date, user_oid};
+use super::decode::{decode_all, decode_one, Listing};
+use super::{Store, StoreError};
+
+/// Collection name (the reference's).
+pub const COLLECTION: &str = "watch";
+/// Unique index: one channel per user and calendar.
+pub const USER_CALENDAR_INDEX: &str = "user_gCalendarId_unique";
+/// The `gCalendarId` of the calendar-list channel.
+pub const CALENDAR_LIST: &str = "calendarlist";
+
+/// A stored push channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WatchDoc {
+    /// The channel id (its hex is the id given to Google).
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    /// Owner.
+    pub user: ObjectId,
+    /// The watched calendar, or [`CALENDAR_LIST`].
+    pub g_calendar_id: String,
+    /// Google's `resourceId` for the channel.
+    pub resource_id: String,
+    /// When Google stops sending notifications.
+    pub expiration: bson::DateTime,
+    /// When the channel was stored.
+    pub created_at: bson::DateTime,
+}
+
+impl WatchDoc {
+    /// A new channel record with a fresh channel id.
+    pub fn new(
+        user: &UserId,
+        g_calendar_id: &str,
+        resource_id: &str,
+        expiration: DateTime<Utc>,
+    ) -> Self {
+        WatchDoc {
+            id: ObjectId::new(),
+            user: user_oid(user),
+            g_calendar_id: g_calendar_id.to_owned(),
+            resource_id: resource_id.to_owned(),
+            expiration: to_bson_date(expiration),
+            created_at: now(),
+        }
+    }
+
+    /// The owner.
+    pub fn user_id(&self) -> UserId {
+        super::convert::user_id(self.user)
+    }
+}
+
+/// Typed access to the `watch` collection.
+#[derive(Clone, Debug)]
+pub struct Watches {
+    raw: Collection<Document>,
+    typed: Collection<WatchDoc>,
+}
+
+impl Watches {
+    /// The collection of `store`.
+    pub fn new(store: &Store) -> Self {
+        Watches {
+            raw: store.collection(COLLECTION),
+            typed: store.collection(COLLECTION),
+        }
+    }
+
+    /// Stores a new channel. A second channel for the same user and calendar is a
+    /// [`StoreError::Conflict`] on [`USER_CALENDAR_INDEX`].
+    pub async fn insert(&self, watch: &WatchDoc) -> Result<(), StoreError> {
+        self.typed.insert_one(watch).await?;
+        Ok(())
+    }
+
+    /// The user's channel on one calendar.
+    pub async fn for_calendar(
+        &self,
+        user: &UserId,
+        g_calendar_id: &str,
+    ) -> Result<Option<WatchDoc>, StoreError> {
+        let filter = doc! { "user": user_oid(user), "gCalendarId": g_calendar_id };
+        self.find_one(filter).await
+    }
+
+    /// The channel a notification names (channel id and resource id must both match).
+    pub async fn by_channel(
+        &self,
+        channel_id: &ObjectId,
+        resource_id: &str,
+    ) -> Result<Option<WatchDoc>, StoreError> {
+        self.find_one(doc! { "_id": channel_id, "resourceId": resource_id })
+            .await
+    }
+
+    async fn find_one(&self, filter: Document) -> Result<Option<WatchDoc>, StoreError> {
+        match self.raw.find_one(filter).await? {
+            Some(document) => Ok(Some(decode_one(COLLECTION, document)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The user's channels.
+    pub async fn list(&self, user: &UserId) -> Result<Listing<WatchDoc>, StoreError> {
+        let cursor = self
+            .raw
+            .find(doc! { "user": user_oid(user) })
+            .sort(doc! { "expiration": 1 })
+            .await?;
+        decode_all(COLLECTION, cursor).await
+    }
+
+    /// All users' channels that expire at or before `at` (renewal worker), soonest first.
+    pub async fn expiring_before(
+        &self,
+        at: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Listing<WatchDoc>, StoreError> {
+        let cursor = self
+            .raw
+            .find(doc! { "expiration": { "$lte": to_bson_date(at) } })
+            .sort(doc! { "expiration": 1 })
+            .limit(limit)
+            .await?;
+        decode_all(COLLECTION, cursor).await
+    }
+
+    /// Deletes one channel of the user; `false` when there was none.
+    pub async fn delete(&self, user: &UserId, channel_id: &ObjectId) -> Result<bool, StoreError> {
+        let result = self
+            .raw
+            .delete_one(doc! { "_id": channel_id, "user": user_oid(user) })
+            .await?;
+        Ok(result.deleted_count == 1)
+    }
+
+    /// Deletes all of the user's channels. Returns the count.
+    pub async fn delete_all(
+        &self,
+        user: &UserId,
+        session: Option<&mut ClientSession>,
+    ) -> Result<u64, StoreError> {
+        let result = in_session!(
+            self.raw.delete_many(doc! { "user": user_oid(user) }),
+            session
+        )?;
+        Ok(result.deleted_count)
+    }
+}

@@ -1,0 +1,342 @@
+//! Priorities, calendars, sync state, watches and leases over the wire.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use chrono::Utc;
+use compass_backend::store::calendars::{CalendarEntry, Calendars};
+use compass_backend::store::leases::Leases;
+use compass_backend::store::priorities::{Priorities, DEFAULT_NAMES};
+use compass_backend::store::sync_state::SyncStates;
+use compass_backend::store::watches::{WatchDoc, Watches, CALENDAR_LIST};
+use compass_backend::store::{migrate, StoreError};
+use compass_core::{PriorityId, UserId};
+use mongodb::bson::{doc, oid::ObjectId};
+
+use crate::support::db::TestDb;
+
+fn new_user() -> UserId {
+    UserId::from_bytes(ObjectId::new().bytes())
+}
+
+#[tokio::test]
+async fn priorities_defaults_upsert_update_and_delete() {
+    let db = TestDb::new().await;
+    let store = db.store();
+    migrate::run(&store).await.unwrap();
+    let priorities = Priorities::new(&store);
+    let (user, other) = (new_user(), new_user());
+
+    priorities.create_defaults(&user, None).await.unwrap();
+    priorities.create_defaults(&user, None).await.unwrap(); // idempotent
+    let mut names: Vec<String> = priorities
+        .list(&user)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = DEFAULT_NAMES.iter().map(|n| (*n).to_owned()).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    assert!(priorities.list(&other).await.unwrap().items.is_empty());
+
+    let gym = priorities
+        .upsert(
+            &user,
+            "gym",
+            &doc! { "color": "#ff0000", "user": "spoofed" },
+        )
+        .await
+        .unwrap();
+    assert_eq!(gym.extra.get_str("color").unwrap(), "#ff0000");
+    assert_eq!(
+        gym.user.to_hex(),
+        user.as_str(),
+        "a client cannot move a label to another user"
+    );
+    let again = priorities
+        .upsert(&user, "gym", &doc! { "color": "#00ff00" })
+        .await
+        .unwrap();
+    assert_eq!(again.id, gym.id);
+    assert_eq!(again.extra.get_str("color").unwrap(), "#00ff00");
+
+    let id = gym.priority_id();
+    let renamed = priorities
+        .update(&user, &id, Some("sport"), &doc! {})
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "sport");
+    let clash = priorities
+        .update(&user, &id, Some("work"), &doc! {})
+        .await
+        .unwrap_err();
+    assert!(clash.is_conflict_on("user_name_unique"), "{clash:?}");
+    assert!(matches!(
+        priorities.update(&other, &id, Some("x"), &doc! {}).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(priorities.get(&other, &id).await.unwrap().is_none());
+    let missing = PriorityId::from_bytes(ObjectId::new().bytes());
+    assert!(!priorities.delete(&user, &missing).await.unwrap());
+    assert!(priorities.delete(&user, &id).await.unwrap());
+    assert_eq!(priorities.delete_all(&user, None).await.unwrap(), 4);
+}
+
+fn entry(id: &str, primary: bool) -> CalendarEntry {
+    CalendarEntry {
+        g_calendar_id: id.to_owned(),
+        background_color: "#123456".to_owned(),
+        color: "#ffffff".to_owned(),
+        selected: true,
+        primary,
+        timezone: Some("Europe/Berlin".to_owned()),
+        rest: doc! { "summary": id, "accessRole": "owner", "defaultReminders": [], "conferenceProperties": { "allowedConferenceSolutionTypes": [] } },
+    }
+}
+
+#[tokio::test]
+async fn calendars_refresh_from_google_keeps_the_users_selection() {
+    let db = TestDb::new().await;
+    let store = db.store();
+    migrate::run(&store).await.unwrap();
+    let calendars = Calendars::new(&store);
+    let user = new_user();
+
+    let primary = calendars
+        .upsert_from_google(&user, &entry("me@example.com", true), None)
+        .await
+        .unwrap();
+    calendars
+        .upsert_from_google(&user, &entry("team@group", false), None)
+        .await
+        .unwrap();
+    calendars
+        .set_selected(&user, "team@group", false)
+        .await
+        .unwrap();
+    // A later calendar-list import says selected=true again: the user's choice wins.
+    let refreshed = calendars
+        .upsert_from_google(&user, &entry("team@group", false), None)
+        .await
+        .unwrap();
+    assert!(!refreshed.selected);
+    let again = calendars
+        .upsert_from_google(&user, &entry("me@example.com", true), None)
+        .await
+        .unwrap();
+    assert_eq!(again.id, primary.id);
+    assert_eq!(
+        again.metadata.rest.get_str("summary").unwrap(),
+        "me@example.com"
+    );
+
+    assert_eq!(calendars.list(&user).await.unwrap().items.len(), 2);
+    let selected: Vec<String> = calendars
+        .selected(&user)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|c| c.metadata.id)
+        .collect();
+    assert_eq!(selected, vec!["me@example.com".to_owned()]);
+    assert_eq!(
+        calendars.primary(&user).await.unwrap().unwrap().id,
+        primary.id
+    );
+    // A second primary calendar for the same user violates the partial unique index.
+    let error = calendars
+        .upsert_from_google(&user, &entry("other@example.com", true), None)
+        .await
+        .unwrap_err();
+    assert!(error.is_conflict_on("user_primary_unique"), "{error:?}");
+    assert!(matches!(
+        calendars
+            .set_selected(&new_user(), "team@group", true)
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        calendars
+            .delete_missing(&user, &["me@example.com".to_owned()], None)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(calendars.delete_all(&user, None).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn sync_state_tokens_and_the_dirty_flag() {
+    let db = TestDb::new().await;
+    let store = db.store();
+    migrate::run(&store).await.unwrap();
+    let states = SyncStates::new(&store);
+    let user = new_user();
+    let cal = "me@example.com";
+
+    assert!(states.get(&user, cal, None).await.unwrap().is_none());
+    let paged = states
+        .save_page_token(&user, cal, "page-2", None)
+        .await
+        .unwrap();
+    assert_eq!(paged.next_page_token.as_deref(), Some("page-2"));
+    assert!(paged.last_synced_at.is_none());
+    let committed = states
+        .commit_sync_token(&user, cal, "sync-1", None)
+        .await
+        .unwrap();
+    assert_eq!(committed.id, paged.id, "one state per user and calendar");
+    assert_eq!(committed.next_sync_token.as_deref(), Some("sync-1"));
+    assert!(committed.next_page_token.is_none());
+    assert!(committed.last_synced_at.is_some());
+
+    // A notification marks it dirty; the worker reads generation g and clears with it...
+    let seen = states.mark_dirty(&user, cal).await.unwrap();
+    assert!(seen.dirty);
+    assert_eq!(states.dirty(10).await.unwrap().items.len(), 1);
+    // ...but a notification arriving while it works keeps the flag set.
+    states.mark_dirty(&user, cal).await.unwrap();
+    assert!(!states
+        .clear_dirty(&user, cal, seen.dirty_generation)
+        .await
+        .unwrap());
+    let now_state = states.get(&user, cal, None).await.unwrap().unwrap();
+    assert!(now_state.dirty);
+    assert!(states
+        .clear_dirty(&user, cal, now_state.dirty_generation)
+        .await
+        .unwrap());
+    assert!(states.dirty(10).await.unwrap().items.is_empty());
+
+    // The polling backstop finds states not synced recently.
+    states.mark_dirty(&user, CALENDAR_LIST).await.unwrap(); // never synced
+    let stale: Vec<String> = states
+        .stale(Utc::now() - chrono::Duration::hours(1), 10)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|s| s.g_calendar_id)
+        .collect();
+    assert_eq!(stale, vec![CALENDAR_LIST.to_owned()]);
+
+    let reset = states.reset_tokens(&user, cal).await.unwrap();
+    assert!(reset.next_sync_token.is_none());
+    assert_eq!(states.list(&user).await.unwrap().items.len(), 2);
+    assert_eq!(states.delete_all(&user, None).await.unwrap(), 2);
+}
+
+#[tokio::test]
+async fn watches_one_channel_per_user_and_calendar() {
+    let db = TestDb::new().await;
+    let store = db.store();
+    migrate::run(&store).await.unwrap();
+    let watches = Watches::new(&store);
+    let (user, other) = (new_user(), new_user());
+    let soon = Utc::now() + chrono::Duration::minutes(10);
+    let later = Utc::now() + chrono::Duration::days(6);
+
+    let events_channel = WatchDoc::new(&user, "me@example.com", "res-1", later);
+    watches.insert(&events_channel).await.unwrap();
+    let list_channel = WatchDoc::new(&user, CALENDAR_LIST, "res-list", soon);
+    watches.insert(&list_channel).await.unwrap();
+    let error = watches
+        .insert(&WatchDoc::new(&user, "me@example.com", "res-2", later))
+        .await
+        .unwrap_err();
+    assert!(error.is_conflict_on("user_gCalendarId_unique"), "{error:?}");
+    watches
+        .insert(&WatchDoc::new(&other, "me@example.com", "res-3", later))
+        .await
+        .unwrap();
+
+    let found = watches
+        .by_channel(&events_channel.id, "res-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.user_id(), user);
+    assert!(watches
+        .by_channel(&events_channel.id, "res-other")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        watches
+            .for_calendar(&user, CALENDAR_LIST)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        list_channel.id
+    );
+    let expiring: Vec<ObjectId> = watches
+        .expiring_before(Utc::now() + chrono::Duration::days(3), 10)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|w| w.id)
+        .collect();
+    assert_eq!(expiring, vec![list_channel.id]);
+    assert!(!watches.delete(&other, &events_channel.id).await.unwrap());
+    assert!(watches.delete(&user, &events_channel.id).await.unwrap());
+    assert_eq!(watches.list(&user).await.unwrap().items.len(), 1);
+    assert_eq!(watches.delete_all(&user, None).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_lease_has_one_holder_until_it_expires_or_is_released() {
+    let db = TestDb::new().await;
+    let leases = Leases::new(&db.store());
+    let long = Duration::from_secs(60);
+
+    let held = leases
+        .acquire("sync:alice", "instance-a", long)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.holder, "instance-a");
+    assert!(leases
+        .acquire("sync:alice", "instance-b", long)
+        .await
+        .unwrap()
+        .is_none());
+    // The holder renews.
+    assert!(leases
+        .acquire("sync:alice", "instance-a", long)
+        .await
+        .unwrap()
+        .is_some());
+    // Another lease name is independent.
+    assert!(leases
+        .acquire("sync:bob", "instance-b", long)
+        .await
+        .unwrap()
+        .is_some());
+    // After release, the other instance gets it.
+    assert!(!leases.release("sync:alice", "instance-b").await.unwrap());
+    assert!(leases.release("sync:alice", "instance-a").await.unwrap());
+    assert!(leases
+        .acquire("sync:alice", "instance-b", Duration::ZERO)
+        .await
+        .unwrap()
+        .is_some());
+    // A lease that has expired (zero TTL) can be taken over.
+    let taken = leases
+        .acquire("sync:alice", "instance-c", long)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(taken.holder, "instance-c");
+    assert_eq!(
+        leases.get("sync:alice").await.unwrap().unwrap().holder,
+        "instance-c"
+    );
+}
