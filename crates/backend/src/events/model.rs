@@ -8,6 +8,7 @@ use compass_core::{
 };
 
 use super::recurrence::SeriesStart;
+use crate::store::events::Provenance;
 
 /// Where an event stands in a series.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +44,10 @@ pub struct EventRecord {
     pub is_all_day: bool,
     /// In the someday lists instead of the calendar grid.
     pub is_someday: bool,
-    /// Provenance as shown on the wire (`compass` for everything made through this API).
+    /// The reference's `origin` value (`compass` for everything made through this API).
     pub origin: Origin,
+    /// Who owns the event (made in Compass or imported from Google).
+    pub provenance: Provenance,
     /// Colour category.
     pub priority: Priority,
     /// Series membership.
@@ -53,10 +56,14 @@ pub struct EventRecord {
     pub g_event_id: Option<GoogleEventId>,
     /// Google's series id (instances synced with Google).
     pub g_recurring_event_id: Option<GoogleEventId>,
+    /// The Google calendar holding the copy (set by the sync engine).
+    pub g_calendar_id: Option<String>,
     /// Someday list position.
     pub order: Option<i64>,
     /// Legacy all-day row position.
     pub all_day_order: Option<i64>,
+    /// First stored.
+    pub created_at: DateTime<Utc>,
     /// Last Compass write.
     pub updated_at: DateTime<Utc>,
 }

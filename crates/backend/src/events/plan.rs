@@ -22,6 +22,7 @@ use compass_core::{EventDraft, EventId, Origin, RecurrenceDraft, UpdateScope, Us
 
 use super::model::{new_event_id, span_like, EventRecord, SeriesRole};
 use super::recurrence::{self, expand, until_before, with_until, SeriesStart};
+use crate::store::events::Provenance;
 
 /// Why a write was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,12 +135,15 @@ pub fn plan_create(
         is_all_day: draft.is_all_day,
         is_someday: draft.is_someday,
         origin: Origin::Compass,
+        provenance: Provenance::Compass,
         priority: draft.priority,
         role: SeriesRole::Standalone,
         g_event_id: None,
         g_recurring_event_id: None,
+        g_calendar_id: None,
         order: draft.order,
         all_day_order: draft.all_day_order,
+        created_at: now,
         updated_at: now,
     };
     match &draft.recurrence {
@@ -255,6 +259,7 @@ fn merged(target: &EventRecord, draft: &EventDraft, now: DateTime<Utc>) -> Event
 fn clear_google_ids(record: &mut EventRecord) {
     record.g_event_id = None;
     record.g_recurring_event_id = None;
+    record.g_calendar_id = None;
 }
 
 fn update_standalone(
@@ -456,12 +461,15 @@ fn update_following(
         is_all_day: draft.is_all_day,
         is_someday: false,
         origin: base.origin,
+        provenance: base.provenance,
         priority: draft.priority,
         role: SeriesRole::Base { rule },
         g_event_id: None,
         g_recurring_event_id: None,
+        g_calendar_id: None,
         order: None,
         all_day_order: None,
+        created_at: now,
         updated_at: now,
     };
     let new_instances = materialise(&new_base, &[], Some(&target.id))?;
@@ -506,8 +514,10 @@ fn materialise(
             },
             g_event_id: None,
             g_recurring_event_id: None,
+            g_calendar_id: None,
             order: None,
             all_day_order: None,
+            created_at: base.updated_at,
             ..base.clone()
         });
     }

@@ -1,0 +1,317 @@
+//! The events flows: load what a write needs, plan it, write it in one MongoDB transaction, and
+//! only after the commit tell the user's tabs (`EVENT_CHANGED` for the grid, `SOMEDAY_EVENT_CHANGED`
+//! for someday, both when an event moves between them).
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use compass_core::{
+    Event, EventDraft, EventId, EventQuery, PayloadOrder, SseEventName, UpdateScope, UserId,
+};
+use mongodb::ClientSession;
+
+use super::model::EventRecord;
+use super::plan::{self, Changes, Loaded, PlanError, Series};
+use super::repo::EventRepo;
+use crate::sse::Hub;
+use crate::store::{Store, StoreError};
+
+/// Why an events request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EventsError {
+    /// The write is refused (400).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// No such event for this user (404).
+    #[error("event not found")]
+    NotFound,
+    /// The client chose an id that is already used (409).
+    #[error("an event with _id {0} already exists")]
+    IdTaken(EventId),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Tells the user's tabs what a committed change touched.
+fn publish(hub: &Hub, user: &UserId, grid: bool, someday: bool) {
+    if grid {
+        hub.publish(user, SseEventName::EventChanged, serde_json::json!({}));
+    }
+    if someday {
+        hub.publish(
+            user,
+            SseEventName::SomedayEventChanged,
+            serde_json::json!({}),
+        );
+    }
+}
+
+/// The events API over one store and hub.
+#[derive(Debug, Clone)]
+pub struct EventService {
+    store: Store,
+    repo: EventRepo,
+    hub: Hub,
+}
+
+/// A planned outcome inside a transaction: either the changes were written, or the plan was refused
+/// before anything was written.
+type Planned = Result<Changes, EventsError>;
+
+impl EventService {
+    /// The service on `store`, publishing through `hub`.
+    pub fn new(store: &Store, hub: &Hub) -> Self {
+        EventService {
+            store: store.clone(),
+            repo: EventRepo::new(store),
+            hub: hub.clone(),
+        }
+    }
+
+    /// Runs `work` (load + plan) in a transaction, writes its changes there, commits, then publishes.
+    async fn write<F, Fut>(&self, user: &UserId, work: F) -> Result<(), EventsError>
+    where
+        F: Fn(EventRepo, ClientSession) -> Fut,
+        Fut: std::future::Future<Output = (ClientSession, Result<Planned, StoreError>)>,
+    {
+        let repo = self.repo.clone();
+        let written = self
+            .store
+            .transaction(|session| {
+                let repo = repo.clone();
+                let user = user.clone();
+                let planning = work(repo.clone(), session);
+                async move {
+                    let (mut session, planned) = planning.await;
+                    let result = match planned {
+                        Ok(Ok(changes)) => apply(&repo, &mut session, &user, &changes)
+                            .await
+                            .map(|()| Ok(changes)),
+                        other => other,
+                    };
+                    (session, result)
+                }
+            })
+            .await??;
+        publish(
+            &self.hub,
+            user,
+            written.touched_grid,
+            written.touched_someday,
+        );
+        Ok(())
+    }
+
+    /// `POST /api/event`: creates every draft (all or nothing).
+    pub async fn create(&self, user: &UserId, drafts: Vec<EventDraft>) -> Result<(), EventsError> {
+        self.write(user, |repo, mut session| {
+            let drafts = drafts.clone();
+            let user = user.clone();
+            async move {
+                let result = plan_creates(&repo, &mut session, &user, &drafts).await;
+                (session, result)
+            }
+        })
+        .await
+    }
+
+    /// `PUT /api/event/:id?applyTo=`.
+    pub async fn update(
+        &self,
+        user: &UserId,
+        id: &EventId,
+        draft: EventDraft,
+        scope: UpdateScope,
+    ) -> Result<(), EventsError> {
+        self.write(user, |repo, mut session| {
+            let (user, id, draft) = (user.clone(), id.clone(), draft.clone());
+            async move {
+                let result = match load(&repo, &mut session, &user, &id).await {
+                    Ok(Some(loaded)) => Ok(plan::plan_update(&loaded, &draft, scope, Utc::now())
+                        .map_err(EventsError::from)),
+                    Ok(None) => Ok(Err(EventsError::NotFound)),
+                    Err(e) => Err(e),
+                };
+                (session, result)
+            }
+        })
+        .await
+    }
+
+    /// `DELETE /api/event/:id?applyTo=`.
+    pub async fn delete(
+        &self,
+        user: &UserId,
+        id: &EventId,
+        scope: UpdateScope,
+    ) -> Result<(), EventsError> {
+        self.write(user, |repo, mut session| {
+            let (user, id) = (user.clone(), id.clone());
+            async move {
+                let result = match load(&repo, &mut session, &user, &id).await {
+                    Ok(Some(loaded)) => Ok(
+                        plan::plan_delete(&loaded, scope, Utc::now()).map_err(EventsError::from)
+                    ),
+                    Ok(None) => Ok(Err(EventsError::NotFound)),
+                    Err(e) => Err(e),
+                };
+                (session, result)
+            }
+        })
+        .await
+    }
+
+    /// `PUT /api/event/reorder`: sets `order` on each listed event (all or nothing; an unknown id is 404).
+    pub async fn reorder(
+        &self,
+        user: &UserId,
+        items: Vec<PayloadOrder>,
+    ) -> Result<usize, EventsError> {
+        let count = items.len();
+        self.write(user, |repo, mut session| {
+            let (user, items) = (user.clone(), items.clone());
+            async move {
+                let result = reorder_in(&repo, &mut session, &user, &items).await;
+                (session, result)
+            }
+        })
+        .await?;
+        Ok(count)
+    }
+
+    /// `GET /api/event`: the listed events in the read model (instances carry their base's rule).
+    pub async fn list(&self, user: &UserId, query: &EventQuery) -> Result<Vec<Event>, EventsError> {
+        let records = self
+            .repo
+            .list(user, query.someday, query.range.as_ref())
+            .await?;
+        self.read_model(user, records).await
+    }
+
+    /// `GET /api/event/:id`.
+    pub async fn get(&self, user: &UserId, id: &EventId) -> Result<Event, EventsError> {
+        let record = self
+            .repo
+            .get(user, id)
+            .await?
+            .ok_or(EventsError::NotFound)?;
+        let mut events = self.read_model(user, vec![record]).await?;
+        events.pop().ok_or(EventsError::NotFound)
+    }
+
+    /// Wire events, with each instance's base rule attached.
+    async fn read_model(
+        &self,
+        user: &UserId,
+        records: Vec<EventRecord>,
+    ) -> Result<Vec<Event>, EventsError> {
+        let mut bases: Vec<EventId> = records
+            .iter()
+            .filter_map(|r| r.base_id().cloned())
+            .collect();
+        bases.sort();
+        bases.dedup();
+        let rules: HashMap<EventId, Vec<String>> = self
+            .repo
+            .rules_of(user, &bases)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(records
+            .iter()
+            .map(|r| {
+                let rule = r.base_id().and_then(|b| rules.get(b)).map(Vec::as_slice);
+                r.to_wire(rule)
+            })
+            .collect())
+    }
+}
+
+/// Loads the target and, for series members, the whole series.
+async fn load(
+    repo: &EventRepo,
+    session: &mut ClientSession,
+    user: &UserId,
+    id: &EventId,
+) -> Result<Option<Loaded>, StoreError> {
+    let Some(target) = repo.find(session, user, id).await? else {
+        return Ok(None);
+    };
+    let base_id = if target.is_base() {
+        Some(target.id.clone())
+    } else {
+        target.base_id().cloned()
+    };
+    let series = match base_id {
+        Some(base_id) => {
+            let (base, instances) = repo.series(session, user, &base_id).await?;
+            Some(Series { base, instances })
+        }
+        None => None,
+    };
+    Ok(Some(Loaded { target, series }))
+}
+
+/// Plans every create of a batch; ids must be new and distinct.
+async fn plan_creates(
+    repo: &EventRepo,
+    session: &mut ClientSession,
+    user: &UserId,
+    drafts: &[EventDraft],
+) -> Result<Planned, StoreError> {
+    let now = Utc::now();
+    let mut all = Changes::default();
+    let mut seen: Vec<&EventId> = Vec::new();
+    for draft in drafts {
+        if let Some(id) = &draft.id {
+            if seen.contains(&id) || repo.id_taken(session, id).await? {
+                return Ok(Err(EventsError::IdTaken(id.clone())));
+            }
+            seen.push(id);
+        }
+        match plan::plan_create(user, draft, now) {
+            Ok(changes) => all.extend(changes),
+            Err(e) => return Ok(Err(e.into())),
+        }
+    }
+    Ok(Ok(all))
+}
+
+/// Sets the orders; 404 (nothing written) when one id is not the user's.
+async fn reorder_in(
+    repo: &EventRepo,
+    session: &mut ClientSession,
+    user: &UserId,
+    items: &[PayloadOrder],
+) -> Result<Planned, StoreError> {
+    let mut changes = Changes::default();
+    for item in items {
+        match repo.find(session, user, &item.id).await? {
+            Some(record) => {
+                let mut next = record;
+                next.order = Some(item.order);
+                next.updated_at = Utc::now();
+                if next.is_someday {
+                    changes.touched_someday = true;
+                } else {
+                    changes.touched_grid = true;
+                }
+                changes.upserts.push(next);
+            }
+            None => return Ok(Err(EventsError::NotFound)),
+        }
+    }
+    Ok(Ok(changes))
+}
+
+/// Writes planned changes inside the transaction.
+async fn apply(
+    repo: &EventRepo,
+    session: &mut ClientSession,
+    user: &UserId,
+    changes: &Changes,
+) -> Result<(), StoreError> {
+    repo.delete_all(session, user, &changes.deletes).await?;
+    repo.upsert_all(session, &changes.upserts).await
+}
