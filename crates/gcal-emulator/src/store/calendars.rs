@@ -226,8 +226,15 @@ impl Store {
         let cal_id = cal.id.clone();
         let owner = cal.owner.clone();
         self.total_events = self.total_events.saturating_sub(removed);
-        self.channels
-            .retain(|_, ch| ch.calendar_id.as_deref() != Some(cal_id.as_str()));
+        let watching: Vec<String> = self
+            .channels
+            .iter()
+            .filter(|(_, ch)| ch.calendar_id.as_deref() == Some(cal_id.as_str()))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in watching {
+            self.drop_channel(&id);
+        }
         self.notify_calendar_list(&owner);
         Ok(())
     }
