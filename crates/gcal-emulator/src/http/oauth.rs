@@ -202,6 +202,8 @@ fn approve_for(state: &AppState, p: &Params, email: &str) -> HttpResponse {
         scope: scope.clone(),
         challenge,
         offline: get(p, "access_type") == Some("offline"),
+        prompt_consent: get(p, "prompt")
+            .is_some_and(|v| v.split_whitespace().any(|x| x == "consent")),
         nonce: get(p, "nonce").map(str::to_owned),
         expires: std::time::Instant::now(),
     });

@@ -31,6 +31,9 @@ pub(crate) struct PendingCode {
     pub challenge: Option<(String, String)>,
     /// Whether a refresh token is to be issued (`access_type=offline`).
     pub offline: bool,
+    /// Whether `prompt=consent` was sent (Google mints a new refresh token for a client that already has one
+    /// only on explicit re-consent).
+    pub prompt_consent: bool,
     /// OpenID `nonce`.
     pub nonce: Option<String>,
     /// When the code stops working.
@@ -212,11 +215,18 @@ impl AuthStore {
                 Some(_) => {}
             }
         }
+        let already_has_refresh = self.grants.values().any(|g| {
+            g.user == pending.user
+                && g.client_id == pending.client_id
+                && !g.revoked
+                && g.refresh_token.is_some()
+        });
+        let mint_refresh = pending.offline && (pending.prompt_consent || !already_has_refresh);
         let mut issued = self.create_grant(
             &pending.user,
             &pending.client_id,
             &pending.scope,
-            pending.offline,
+            mint_refresh,
             access_lifetime,
             refresh_lifetime,
         );

@@ -516,3 +516,66 @@ async fn authorization_and_token_errors() {
         .unwrap();
     assert_eq!(discovery["token_endpoint"], format!("{}/token", t.base));
 }
+
+/// Authorizes (auto-approved) with or without `prompt=consent` and exchanges the code; returns the tokens.
+async fn consent_and_exchange(t: &TestEmu, prompt: Option<&str>) -> Value {
+    let mut q = vec![
+        ("client_id", "compass-test"),
+        ("redirect_uri", REDIRECT),
+        ("response_type", "code"),
+        ("scope", SCOPE),
+        ("access_type", "offline"),
+    ];
+    if let Some(p) = prompt {
+        q.push(("prompt", p));
+    }
+    let r = t
+        .http
+        .get(format!("{}/o/oauth2/v2/auth", t.base))
+        .query(&q)
+        .send()
+        .await
+        .unwrap();
+    let back = query_of(r.headers()["location"].to_str().unwrap());
+    let code = param(&back, "code").unwrap();
+    let (status, tokens) = token(
+        t,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("client_id", "compass-test"),
+            ("redirect_uri", REDIRECT),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    tokens
+}
+
+#[tokio::test]
+async fn a_new_refresh_token_needs_prompt_consent_once_the_client_has_one() {
+    let t = spawn().await;
+    t.ctl.set_auto_approve(Some(ALICE)).await.unwrap();
+    let first = consent_and_exchange(&t, None).await;
+    assert!(
+        first["refresh_token"].is_string(),
+        "the first offline consent mints a refresh token"
+    );
+    let again = consent_and_exchange(&t, None).await;
+    assert!(
+        again.get("refresh_token").is_none(),
+        "without prompt=consent Google sends no new refresh token"
+    );
+    assert!(again["access_token"].is_string());
+    let forced = consent_and_exchange(&t, Some("consent")).await;
+    assert!(
+        forced["refresh_token"].is_string(),
+        "prompt=consent mints a fresh refresh token"
+    );
+    t.ctl.revoke_user(ALICE).await.unwrap();
+    let after_revoke = consent_and_exchange(&t, None).await;
+    assert!(
+        after_revoke["refresh_token"].is_string(),
+        "after revocation a plain consent mints one again"
+    );
+}
