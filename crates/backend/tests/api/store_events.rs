@@ -573,3 +573,82 @@ async fn a_series_write_in_a_transaction_is_all_or_nothing() {
         2
     );
 }
+
+#[tokio::test]
+async fn replace_reorder_and_bulk_delete() {
+    let db = TestDb::new().await;
+    let events = Events::new(&db.store());
+    let (user, other) = (new_user(), new_user());
+    let mut a = stored(
+        &events,
+        &user,
+        "2025-05-01T09:00:00+02:00",
+        "2025-05-01T10:00:00+02:00",
+    )
+    .await;
+    let b = stored(&events, &user, "2025-05-02", "2025-05-03").await;
+    let theirs = stored(&events, &other, "2025-05-02", "2025-05-03").await;
+
+    // Moving an event keeps the queried dates in step with the wire strings.
+    a.set_dates(
+        date("2025-05-03T09:00:00+02:00"),
+        date("2025-05-03T11:00:00+02:00"),
+    );
+    a.title = Some("moved".to_owned());
+    events.replace(&a, None).await.unwrap();
+    let back = events
+        .get(&user, &a.event_id(), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.title.as_deref(), Some("moved"));
+    assert_eq!(back.created_at, a.created_at);
+    assert!(back.updated_at >= a.updated_at);
+    assert!(found(&events, &user, &range("2025-05-01", "2025-05-01"))
+        .await
+        .is_empty());
+    assert_eq!(
+        found(
+            &events,
+            &user,
+            &range("2025-05-03T10:00:00+02:00", "2025-05-03T10:30:00+02:00")
+        )
+        .await,
+        vec![a.event_id()]
+    );
+
+    let orders = [(a.event_id(), 2), (b.event_id(), 1), (theirs.event_id(), 5)];
+    assert_eq!(
+        events.set_order(&user, &orders).await.unwrap(),
+        2,
+        "another user's event is not touched"
+    );
+    assert_eq!(
+        events
+            .get(&user, &b.event_id(), None)
+            .await
+            .unwrap()
+            .unwrap()
+            .order,
+        Some(1)
+    );
+    assert_eq!(
+        events
+            .get(&other, &theirs.event_id(), None)
+            .await
+            .unwrap()
+            .unwrap()
+            .order,
+        None
+    );
+
+    let mut ids = events.ids(&user).await.unwrap();
+    ids.sort();
+    let mut expected = vec![a.event_id(), b.event_id()];
+    expected.sort();
+    assert_eq!(ids, expected);
+    let all = [a.event_id(), b.event_id(), theirs.event_id()];
+    assert_eq!(events.delete_many(&user, &all, None).await.unwrap(), 2);
+    assert!(events.ids(&user).await.unwrap().is_empty());
+    assert_eq!(events.ids(&other).await.unwrap(), vec![theirs.event_id()]);
+}

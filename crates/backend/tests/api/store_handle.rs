@@ -168,3 +168,92 @@ async fn aborted_transaction_leaves_nothing_half_written() {
     };
     assert_eq!(ids, vec![doc! { "_id": "taken" }]);
 }
+
+#[tokio::test]
+async fn a_write_conflict_between_transactions_is_retried_until_both_commit() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::sync::Notify;
+
+    let db = TestDb::new().await;
+    let store = db.store();
+    let coll = store.collection::<Document>("counter");
+    coll.insert_one(doc! { "_id": 1, "n": 0 }).await.unwrap();
+    let first_wrote = Arc::new(Notify::new());
+    let second_failed = Arc::new(Notify::new());
+    let second_runs = Arc::new(AtomicUsize::new(0));
+
+    // The first transaction writes, lets the second one collide with its uncommitted write, and
+    // only then commits.
+    let first = tokio::spawn({
+        let (store, coll) = (store.clone(), coll.clone());
+        let (first_wrote, second_failed) = (first_wrote.clone(), second_failed.clone());
+        async move {
+            store
+                .transaction(|mut session| {
+                    let (coll, first_wrote, second_failed) =
+                        (coll.clone(), first_wrote.clone(), second_failed.clone());
+                    async move {
+                        let result = coll
+                            .update_one(doc! { "_id": 1 }, doc! { "$inc": { "n": 1 } })
+                            .session(&mut session)
+                            .await
+                            .map(|_| ())
+                            .map_err(StoreError::from);
+                        first_wrote.notify_one();
+                        second_failed.notified().await;
+                        (session, result)
+                    }
+                })
+                .await
+        }
+    });
+    let second = tokio::spawn({
+        let (store, coll, runs) = (store.clone(), coll.clone(), second_runs.clone());
+        async move {
+            store
+                .transaction(|mut session| {
+                    let (coll, first_wrote, second_failed, runs) = (
+                        coll.clone(),
+                        first_wrote.clone(),
+                        second_failed.clone(),
+                        runs.clone(),
+                    );
+                    async move {
+                        if runs.fetch_add(1, Ordering::SeqCst) == 0 {
+                            first_wrote.notified().await;
+                        }
+                        let result = coll
+                            .update_one(doc! { "_id": 1 }, doc! { "$inc": { "n": 10 } })
+                            .session(&mut session)
+                            .await
+                            .map(|_| ())
+                            .map_err(StoreError::from);
+                        if let Err(error) = &result {
+                            assert!(error.is_transient_transaction_error(), "{error:?}");
+                            second_failed.notify_one();
+                        }
+                        (session, result)
+                    }
+                })
+                .await
+        }
+    });
+    first.await.unwrap().expect("the first transaction commits");
+    second
+        .await
+        .unwrap()
+        .expect("the second transaction commits after retrying");
+    assert!(
+        second_runs.load(Ordering::SeqCst) >= 2,
+        "the conflict was retried"
+    );
+    let n = coll
+        .find_one(doc! { "_id": 1 })
+        .await
+        .unwrap()
+        .unwrap()
+        .get_i32("n")
+        .unwrap();
+    assert_eq!(n, 11, "both increments, each exactly once");
+}
