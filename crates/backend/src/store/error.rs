@@ -34,7 +34,7 @@ const UNAVAILABLE_CODES: &[i32] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A write hit a unique index (duplicate key, server code 11000).
-    #[error("a document with the same {index} already exists in {collection}")]
+    #[error("duplicate key in {collection} (unique index {index})")]
     Conflict {
         /// The collection written to (without the database name), or `unknown`.
         collection: String,

@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_validators",
         include_str!("../../../../migrations/0002_validators.json"),
     ),
+    (
+        "0003_auth_ttl_indexes",
+        include_str!("../../../../migrations/0003_auth_ttl_indexes.json"),
+    ),
 ];
 
 /// Why migrating failed. `Display` is one line naming the migration and step.
