@@ -68,8 +68,10 @@ pub struct Series {
 /// The documents one planned write puts and removes.
 #[derive(Debug, Clone, Default)]
 pub struct Changes {
-    /// Documents to insert or replace (matched by id and user).
+    /// Documents that exist and are replaced (matched by id and user).
     pub upserts: Vec<EventRecord>,
+    /// Documents that are new.
+    pub inserts: Vec<EventRecord>,
     /// Documents to delete.
     pub deletes: Vec<EventRecord>,
     /// A calendar-grid event was touched (publish `EVENT_CHANGED`).
@@ -79,7 +81,9 @@ pub struct Changes {
 }
 
 impl Changes {
-    /// Builds the change set; upserts equal to what is stored (apart from `updatedAt`) are dropped.
+    /// Builds the change set from what was loaded (`before`), the documents to write and those to
+    /// delete. Writes of documents in `before` are replacements (dropped when equal to what is stored,
+    /// apart from `updatedAt`); the others are inserts.
     fn new(before: &[&EventRecord], upserts: Vec<EventRecord>, deletes: Vec<EventRecord>) -> Self {
         let old: HashMap<&EventId, &EventRecord> = before.iter().map(|r| (&r.id, *r)).collect();
         let mut changes = Changes::default();
@@ -91,16 +95,22 @@ impl Changes {
             }
         };
         for record in upserts {
-            if let Some(previous) = old.get(&record.id) {
-                let mut same = record.clone();
-                same.updated_at = previous.updated_at;
-                if &same == *previous {
-                    continue;
+            match old.get(&record.id) {
+                Some(previous) => {
+                    let mut same = record.clone();
+                    same.updated_at = previous.updated_at;
+                    if &same == *previous {
+                        continue;
+                    }
+                    touch(previous, &mut changes);
+                    touch(&record, &mut changes);
+                    changes.upserts.push(record);
                 }
-                touch(previous, &mut changes);
+                None => {
+                    touch(&record, &mut changes);
+                    changes.inserts.push(record);
+                }
             }
-            touch(&record, &mut changes);
-            changes.upserts.push(record);
         }
         for record in deletes {
             touch(&record, &mut changes);
@@ -112,6 +122,7 @@ impl Changes {
     /// Appends another change set.
     pub fn extend(&mut self, other: Changes) {
         self.upserts.extend(other.upserts);
+        self.inserts.extend(other.inserts);
         self.deletes.extend(other.deletes);
         self.touched_grid |= other.touched_grid;
         self.touched_someday |= other.touched_someday;
@@ -473,11 +484,11 @@ fn update_following(
         updated_at: now,
     };
     let new_instances = materialise(&new_base, &[], Some(&target.id))?;
-    // The target was deleted by the cut; its id lives on as the first new instance (an upsert).
+    // The cut deleted the target; its id lives on as the first new instance (a replacement).
     changes.deletes.retain(|d| d.id != target.id);
     let mut upserts = vec![new_base];
     upserts.extend(new_instances);
-    changes.extend(Changes::new(&[], upserts, vec![]));
+    changes.extend(Changes::new(&[target], upserts, vec![]));
     Ok(changes)
 }
 

@@ -38,9 +38,10 @@ fn weekly(count: u32) -> (EventRecord, Vec<EventRecord>) {
     let mut body = event_json("2025-01-06T09:00:00-06:00", "2025-01-06T09:30:00-06:00");
     body["recurrence"] = json!({ "rule": [format!("RRULE:FREQ=WEEKLY;COUNT={count}")] });
     let changes = create(body);
-    let mut upserts = changes.upserts.into_iter();
-    let base = upserts.next().unwrap();
-    (base, upserts.collect())
+    assert!(changes.upserts.is_empty(), "a create only inserts");
+    let mut inserts = changes.inserts.into_iter();
+    let base = inserts.next().unwrap();
+    (base, inserts.collect())
 }
 
 fn loaded(target: &EventRecord, base: &EventRecord, instances: &[EventRecord]) -> Loaded {
@@ -73,8 +74,8 @@ fn create_standalone_is_compass_made_without_google_ids() {
     body["origin"] = json!("google");
     body["gEventId"] = json!("made-up");
     let changes = create(body);
-    assert_eq!(changes.upserts.len(), 1);
-    let record = &changes.upserts[0];
+    assert_eq!(changes.inserts.len(), 1);
+    let record = &changes.inserts[0];
     assert_eq!(record.origin, Origin::Compass);
     assert_eq!(record.g_event_id, None);
     assert!(changes.touched_grid && !changes.touched_someday);
@@ -270,7 +271,7 @@ fn this_and_following_splits_the_series() {
     let deleted: Vec<&EventId> = changes.deletes.iter().map(|r| &r.id).collect();
     assert_eq!(deleted, [&instances[3].id, &instances[4].id]);
     let new_base = changes
-        .upserts
+        .inserts
         .iter()
         .find(|r| r.is_base() && r.id != base.id)
         .unwrap();
@@ -279,13 +280,20 @@ fn this_and_following_splits_the_series() {
         new_base.rule().unwrap(),
         ["RRULE:FREQ=WEEKLY;UNTIL=20250203T150000Z"]
     );
-    let new_instances: Vec<&EventRecord> = changes
+    // The first new instance replaces the edited one (same id); the others are inserted.
+    let reused: Vec<&EventRecord> = changes
         .upserts
         .iter()
         .filter(|r| r.base_id() == Some(&new_base.id))
         .collect();
-    assert_eq!(new_instances.len(), 3);
-    assert_eq!(new_instances[0].id, instances[2].id);
+    assert_eq!(reused.len(), 1);
+    assert_eq!(reused[0].id, instances[2].id);
+    let inserted = changes
+        .inserts
+        .iter()
+        .filter(|r| r.base_id() == Some(&new_base.id))
+        .count();
+    assert_eq!(inserted, 2);
     assert!(changes.touched_grid && !changes.touched_someday);
 }
 
@@ -359,7 +367,7 @@ fn orphan_instances_cannot_be_edited_as_a_series() {
 fn standalone_put_keeps_order_and_google_ids_and_someday_clears_them() {
     let mut body = event_json("2025-01-06", "2025-01-07");
     body["order"] = json!(3);
-    let mut record = create(body).upserts.remove(0);
+    let mut record = create(body).inserts.remove(0);
     record.g_event_id = Some(compass_core::GoogleEventId::parse("g1").unwrap());
     let target = Loaded {
         target: record.clone(),
@@ -381,7 +389,7 @@ fn standalone_put_keeps_order_and_google_ids_and_someday_clears_them() {
 #[test]
 fn unchanged_put_writes_nothing() {
     let record = create(event_json("2025-01-06", "2025-01-07"))
-        .upserts
+        .inserts
         .remove(0);
     let target = Loaded {
         target: record.clone(),

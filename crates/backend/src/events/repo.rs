@@ -205,6 +205,22 @@ impl EventRepo {
         Ok(())
     }
 
+    /// Inserts new `records` inside `session` (one round trip per batch of documents).
+    pub async fn insert_all(
+        &self,
+        session: &mut ClientSession,
+        records: &[EventRecord],
+    ) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.typed
+            .insert_many(records.iter().map(to_doc))
+            .session(&mut *session)
+            .await?;
+        Ok(())
+    }
+
     /// Deletes `records` of `user` inside `session`.
     pub async fn delete_all(
         &self,

@@ -313,5 +313,6 @@ async fn apply(
     changes: &Changes,
 ) -> Result<(), StoreError> {
     repo.delete_all(session, user, &changes.deletes).await?;
-    repo.upsert_all(session, &changes.upserts).await
+    repo.upsert_all(session, &changes.upserts).await?;
+    repo.insert_all(session, &changes.inserts).await
 }
