@@ -452,6 +452,16 @@ impl Events {
         self.list(filter, None).await
     }
 
+    /// The user's instances of the Google series `g_recurring_event_id`, ordered by start.
+    pub async fn by_g_recurring_event_id(
+        &self,
+        user: &UserId,
+        g_recurring_event_id: &str,
+    ) -> Result<Listing<EventDoc>, StoreError> {
+        let filter = doc! { "user": user_oid(user), "gRecurringEventId": g_recurring_event_id };
+        self.list(filter, None).await
+    }
+
     /// The user's series bases, ordered by start.
     pub async fn bases(&self, user: &UserId) -> Result<Listing<EventDoc>, StoreError> {
         let filter = doc! { "user": user_oid(user), "recurrence.rule": { "$exists": true } };
@@ -489,6 +499,19 @@ impl Events {
         session: Option<&mut ClientSession>,
     ) -> Result<bool, StoreError> {
         let filter = doc! { "_id": event_oid(id), "user": user_oid(user) };
+        let result = in_session!(self.raw.delete_one(filter), session)?;
+        Ok(result.deleted_count == 1)
+    }
+
+    /// Deletes the user's event that Google knows as `g_event_id` (a cancellation from Google);
+    /// `false` when there was none.
+    pub async fn delete_by_g_event_id(
+        &self,
+        user: &UserId,
+        g_event_id: &str,
+        session: Option<&mut ClientSession>,
+    ) -> Result<bool, StoreError> {
+        let filter = doc! { "user": user_oid(user), "gEventId": g_event_id };
         let result = in_session!(self.raw.delete_one(filter), session)?;
         Ok(result.deleted_count == 1)
     }

@@ -367,6 +367,15 @@ async fn someday_lists_series_and_google_ids() {
         .unwrap();
     assert_eq!(by_google.event_id(), instances[1]);
     assert_eq!(by_google.base_id(), Some(base.event_id()));
+    let of_google_base: Vec<EventId> = events
+        .by_g_recurring_event_id(&user, "gbase")
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .map(EventDoc::event_id)
+        .collect();
+    assert_eq!(of_google_base, instances);
 
     // The unique {user, gEventId} index turns a duplicate into a typed conflict.
     let mut dup = event(&user, "2025-02-05", "2025-02-06");
@@ -374,12 +383,21 @@ async fn someday_lists_series_and_google_ids() {
     let error = events.insert(&dup, None).await.unwrap_err();
     assert!(error.is_conflict_on("user_gEventId_unique"), "{error:?}");
 
+    // Google cancels the second occurrence.
+    assert!(events
+        .delete_by_g_event_id(&user, "gbase_20250204T080000Z", None)
+        .await
+        .unwrap());
+    assert!(!events
+        .delete_by_g_event_id(&user, "gbase_20250204T080000Z", None)
+        .await
+        .unwrap());
     assert_eq!(
         events
             .delete_series(&user, &base.event_id(), None)
             .await
             .unwrap(),
-        3
+        2
     );
     assert!(events
         .instances_of(&user, &base.event_id())
