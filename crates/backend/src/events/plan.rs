@@ -5,6 +5,7 @@
 //! the reference's bugs fixed, see `docs/http-api.md`):
 //!
 //! - **This Event** edits or deletes one standalone event or one instance; a base is refused (400).
+//!   A deleted instance's occurrence goes into the base's `EXDATE` (the last one takes the series).
 //!   An instance cannot leave its series or move between the grid and someday on its own (400).
 //! - **All Events** edits the series through its base: title, description, priority and the someday
 //!   flag go to the base and every instance; a changed rule re-materialises the instances (instances
@@ -207,9 +208,8 @@ pub fn plan_delete(
 ) -> Result<Changes, PlanError> {
     let target = &loaded.target;
     match (&target.role, scope) {
-        (SeriesRole::Standalone, _) | (SeriesRole::Instance { .. }, UpdateScope::ThisEvent) => {
-            Ok(Changes::new(&[], vec![], vec![target.clone()]))
-        }
+        (SeriesRole::Standalone, _) => Ok(Changes::new(&[], vec![], vec![target.clone()])),
+        (SeriesRole::Instance { .. }, UpdateScope::ThisEvent) => delete_instance(loaded, now),
         (SeriesRole::Base { .. }, UpdateScope::ThisEvent) => Err(base_with_this_event()),
         (_, UpdateScope::AllEvents) | (SeriesRole::Base { .. }, UpdateScope::ThisAndFollowing) => {
             let series = series_of(loaded)?;
@@ -227,6 +227,38 @@ pub fn plan_delete(
             truncate(base, instances, target.series_start(), now)
         }
     }
+}
+
+/// Deletes one instance. Its occurrence is added to the base's `EXDATE` so that re-materialising the
+/// series does not bring it back; deleting the last instance deletes the whole series.
+fn delete_instance(loaded: &Loaded, now: DateTime<Utc>) -> Result<Changes, PlanError> {
+    let target = &loaded.target;
+    let Some(Series {
+        base: Some(base),
+        instances,
+    }) = &loaded.series
+    else {
+        return Ok(Changes::new(&[], vec![], vec![target.clone()]));
+    };
+    if instances.iter().all(|i| i.id == target.id) {
+        return Ok(Changes::new(
+            &[],
+            vec![],
+            vec![target.clone(), base.clone()],
+        ));
+    }
+    let rule = base.rule().unwrap_or_default();
+    let at = target.series_start();
+    let occurs = expand(rule, base.series_start()).is_ok_and(|starts| starts.contains(&at));
+    let excluded = recurrence::with_exdate(rule, at);
+    if !occurs || compass_core::RecurrenceRule::parse(&excluded).is_err() {
+        // A moved instance is not an occurrence; a rule at its size limit stays as it is.
+        return Ok(Changes::new(&[], vec![], vec![target.clone()]));
+    }
+    let mut next = base.clone();
+    next.role = SeriesRole::Base { rule: excluded };
+    next.updated_at = now;
+    Ok(Changes::new(&[base], vec![next], vec![target.clone()]))
 }
 
 fn base_with_this_event() -> PlanError {

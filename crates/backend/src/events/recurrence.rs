@@ -7,7 +7,8 @@
 //! the wall-clock time as if it were UTC and re-attaching the offset, which is exact for a fixed offset.
 //! All-day series expand over calendar days. `UNTIL` values with `Z` are instants (converted to the
 //! series offset); floating `UNTIL` values are read as UTC (as the reference does); a date-only `UNTIL`
-//! includes the whole day. `DTSTART` is always the first occurrence (RFC 5545), and at most
+//! includes the whole day. `DTSTART` is always the first occurrence (RFC 5545) unless an `EXDATE`
+//! removes it, and at most
 //! [`MAX_INSTANCES`] occurrences are materialised (the documented horizon).
 
 use std::str::FromStr;
@@ -80,6 +81,7 @@ pub fn expand(lines: &[String], start: SeriesStart) -> Result<Vec<SeriesStart>, 
     let mut set = RRuleSet::new(dt_start);
     let mut has_rule = false;
     let mut until_before_start = false;
+    let mut excluded: Vec<NaiveDateTime> = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         let invalid = |message: String| RecurrenceError::Invalid {
             line: index,
@@ -101,6 +103,7 @@ pub fn expand(lines: &[String], start: SeriesStart) -> Result<Vec<SeriesStart>, 
             }
         } else if let Some(rest) = line.strip_prefix("EXDATE") {
             for date in date_list(rest, start, offset).map_err(invalid)? {
+                excluded.push(date.naive_utc());
                 set = set.exdate(date);
             }
         } else {
@@ -119,7 +122,7 @@ pub fn expand(lines: &[String], start: SeriesStart) -> Result<Vec<SeriesStart>, 
     };
     let mut walls: Vec<NaiveDateTime> = generated.iter().map(|d| d.naive_utc()).collect();
     let first = start.wall_clock();
-    if walls.first() != Some(&first) {
+    if walls.first() != Some(&first) && !excluded.contains(&first) {
         walls.retain(|w| *w != first);
         walls.insert(0, first);
     }
@@ -272,6 +275,30 @@ pub fn with_until(lines: &[String], until: SeriesStart) -> Vec<String> {
             None => line.clone(),
         })
         .collect()
+}
+
+/// The rule with the occurrence at `at` excluded: its value is appended to the rule's `EXDATE` line of
+/// the same form (`EXDATE;VALUE=DATE:` for all-day series, `EXDATE:` with UTC date-times otherwise), or a
+/// new line when there is none with room left.
+pub fn with_exdate(lines: &[String], at: SeriesStart) -> Vec<String> {
+    let (prefix, value) = match at {
+        SeriesStart::Day(day) => ("EXDATE;VALUE=DATE:", day.format("%Y%m%d").to_string()),
+        SeriesStart::Timed(dt) => (
+            "EXDATE:",
+            dt.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ").to_string(),
+        ),
+    };
+    let mut out = lines.to_vec();
+    let room =
+        |line: &String| line.len() + value.len() < compass_core::recurrence_rule::MAX_RULE_LINE_LEN;
+    match out.iter_mut().find(|l| l.starts_with(prefix) && room(l)) {
+        Some(line) => {
+            line.push(',');
+            line.push_str(&value);
+        }
+        None => out.push(format!("{prefix}{value}")),
+    }
+    out
 }
 
 /// True when the rule has an end (`COUNT` or `UNTIL` on every `RRULE` line).
@@ -473,6 +500,25 @@ mod tests {
         );
         assert!(is_bounded(&rule(&["RRULE:FREQ=DAILY;COUNT=2"])));
         assert!(!is_bounded(&rule(&["RRULE:FREQ=DAILY"])));
+    }
+
+    #[test]
+    fn with_exdate_excludes_occurrences_including_the_start() {
+        let start = timed("2025-01-06T09:00:00-06:00");
+        let lines = rule(&["RRULE:FREQ=DAILY;COUNT=4"]);
+        let all = expand(&lines, start).unwrap();
+        let one = with_exdate(&lines, all[2]);
+        assert_eq!(one, ["RRULE:FREQ=DAILY;COUNT=4", "EXDATE:20250108T150000Z"]);
+        let two = with_exdate(&one, all[0]);
+        assert_eq!(two[1], "EXDATE:20250108T150000Z,20250106T150000Z");
+        assert_eq!(expand(&two, start).unwrap(), [all[1], all[3]]);
+        let days = rule(&["RRULE:FREQ=DAILY;COUNT=3"]);
+        let cut = with_exdate(&days, day("2025-01-02"));
+        assert_eq!(cut[1], "EXDATE;VALUE=DATE:20250102");
+        assert_eq!(
+            wire(&expand(&cut, day("2025-01-01")).unwrap()),
+            ["2025-01-01", "2025-01-03"]
+        );
     }
 
     #[test]
