@@ -203,6 +203,14 @@ fn event_items(
     }
 }
 
+/// The answer to a sync token that is not accepted.
+fn sync_token_error(problem: tokens::SyncTokenProblem) -> ApiError {
+    match problem {
+        tokens::SyncTokenProblem::Invalid => ApiError::invalid_sync_token(),
+        tokens::SyncTokenProblem::Stale => ApiError::full_sync_required(),
+    }
+}
+
 fn bad_page_token() -> ApiError {
     ApiError::invalid_param("pageToken", "Invalid page token value.")
 }
@@ -219,7 +227,7 @@ impl Store {
         let q = EventQuery::parse(params)?;
         let hash = tokens::params_hash(params);
         let cursor = if let Some(page) = param(params, "pageToken") {
-            let c = tokens::decode_page(page).ok_or_else(bad_page_token)?;
+            let c = tokens::decode_page(&self.token_key, page).ok_or_else(bad_page_token)?;
             if c.c != cal.num || c.h != hash {
                 return Err(bad_page_token());
             }
@@ -240,7 +248,8 @@ impl Store {
                     "Sync token cannot be used with showDeleted=false.",
                 ));
             }
-            let point = tokens::decode_sync('E', sync).ok_or_else(ApiError::invalid_sync_token)?;
+            let point =
+                tokens::decode_sync(&self.token_key, 'E', sync).map_err(sync_token_error)?;
             if point.collection != cal.num {
                 return Err(ApiError::invalid_sync_token());
             }
@@ -253,7 +262,7 @@ impl Store {
                 f: point.seq,
                 i: true,
                 e: cal.token_epoch,
-                n: point.seq + 1,
+                n: point.seq.saturating_add(1),
                 k: 0,
                 h: hash,
             }
@@ -282,7 +291,7 @@ impl Store {
             let mut all: Vec<(DateTime<Utc>, String, Value)> = Vec::new();
             for (_, id) in cal
                 .by_change
-                .range(cursor.f + u64::from(cursor.i)..)
+                .range(cursor.f.saturating_add(u64::from(cursor.i))..)
                 .take_while(|(k, _)| **k <= snapshot)
             {
                 if let Some(e) = cal.events.get(id) {
@@ -357,14 +366,14 @@ impl Store {
             "items": items,
         });
         match next {
-            Some(c) => body["nextPageToken"] = json!(tokens::encode_page(&c)),
+            Some(c) => body["nextPageToken"] = json!(tokens::encode_page(&self.token_key, &c)),
             None => {
                 let point = SyncPoint {
                     collection: cal.num,
                     epoch: cal.token_epoch,
                     seq: cursor.s,
                 };
-                body["nextSyncToken"] = json!(tokens::encode_sync('E', point));
+                body["nextSyncToken"] = json!(tokens::encode_sync(&self.token_key, 'E', point));
             }
         }
         Ok(body)
@@ -447,7 +456,7 @@ impl Store {
         let show_hidden = bool_param(params, "showHidden")?;
         let hash = tokens::params_hash(params);
         let cursor = if let Some(page) = param(params, "pageToken") {
-            let c = tokens::decode_page(page).ok_or_else(bad_page_token)?;
+            let c = tokens::decode_page(&self.token_key, page).ok_or_else(bad_page_token)?;
             if c.c != u.num || c.h != hash {
                 return Err(bad_page_token());
             }
@@ -465,7 +474,8 @@ impl Store {
                     "Sync token cannot be used with other request restrictions.",
                 ));
             }
-            let point = tokens::decode_sync('L', sync).ok_or_else(ApiError::invalid_sync_token)?;
+            let point =
+                tokens::decode_sync(&self.token_key, 'L', sync).map_err(sync_token_error)?;
             if point.collection != u.num {
                 return Err(ApiError::invalid_sync_token());
             }
@@ -514,17 +524,20 @@ impl Store {
             .collect();
         let mut body = json!({"kind": "calendar#calendarList", "etag": format!("\"l{}\"", cursor.s), "items": items});
         if cursor.k.saturating_add(max) < cals.len() {
-            body["nextPageToken"] = json!(tokens::encode_page(&PageCursor {
-                k: cursor.k.saturating_add(max),
-                ..cursor
-            }));
+            body["nextPageToken"] = json!(tokens::encode_page(
+                &self.token_key,
+                &PageCursor {
+                    k: cursor.k.saturating_add(max),
+                    ..cursor
+                }
+            ));
         } else {
             let point = SyncPoint {
                 collection: u.num,
                 epoch: u.list_epoch,
                 seq: cursor.s,
             };
-            body["nextSyncToken"] = json!(tokens::encode_sync('L', point));
+            body["nextSyncToken"] = json!(tokens::encode_sync(&self.token_key, 'L', point));
         }
         Ok(body)
     }

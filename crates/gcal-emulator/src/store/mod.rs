@@ -69,6 +69,8 @@ pub(crate) struct Store {
     pub auto_approve: Option<String>,
     /// Limits taken from the configuration.
     pub config: Limits,
+    /// Seals sync and page tokens; new for every store, so tokens do not survive a reset.
+    pub token_key: tokens::TokenKey,
 }
 
 /// The limits of the configuration the store enforces.
@@ -117,6 +119,7 @@ impl Store {
                 max_events: config.max_events,
                 channel_max_ttl: config.channel_max_ttl,
             },
+            token_key: tokens::TokenKey::random(),
         }
     }
 

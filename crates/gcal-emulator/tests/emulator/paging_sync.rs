@@ -416,3 +416,117 @@ async fn the_number_of_stored_events_is_bounded() {
         "dates far outside the supported range are refused"
     );
 }
+
+/// Re-encodes a token after editing its decoded text (what a careless or hostile client could send).
+fn forge(token: &str, edit: impl Fn(&str) -> String) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(token).unwrap()).unwrap();
+    URL_SAFE_NO_PAD.encode(edit(&text))
+}
+
+/// Tokens issued before a control-API reset are not silently accepted afterwards (the state they point into is
+/// gone: 410 `fullSyncRequired`), and edited tokens are refused with 400, never answered with a wrong delta or a
+/// dropped connection.
+#[tokio::test]
+async fn tokens_from_before_a_reset_or_edited_by_the_client_are_refused() {
+    let mut t = spawn().await;
+    for i in 0..3 {
+        t.insert(timed(
+            &format!("e{i}"),
+            "2030-05-01T10:00:00Z",
+            "2030-05-01T11:00:00Z",
+        ))
+        .await;
+    }
+    let (_, token, _) = t.list_all(&[]).await;
+    let list_token = t.get("/users/me/calendarList", &[]).await.body["nextSyncToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Edited sync tokens: a far-future change number, and the largest one.
+    for seq in ["999999", "18446744073709551615"] {
+        let forged = forge(&token, |text| {
+            let mut parts: Vec<&str> = text.split('.').collect();
+            assert!(parts.len() >= 3, "token text {text} has a change number");
+            parts[2] = seq;
+            parts.join(".")
+        });
+        assert_ne!(forged, token);
+        let r = t
+            .get("/calendars/primary/events", &[("syncToken", &forged)])
+            .await;
+        assert_eq!(r.status, 400, "edited sync token (seq {seq}): {:?}", r.body);
+    }
+
+    // An edited page token (ordered listing, cursor far past the end of the sequence space).
+    let first = t
+        .get(
+            "/calendars/primary/events",
+            &[
+                ("maxResults", "1"),
+                ("singleEvents", "true"),
+                ("orderBy", "startTime"),
+            ],
+        )
+        .await;
+    let page = first.body["nextPageToken"].as_str().unwrap().to_owned();
+    let forged_page = forge(&page, |text| {
+        let mut cursor: Value = serde_json::from_str(text.split('.').next().unwrap_or(text))
+            .unwrap_or_else(|_| json!({}));
+        cursor["f"] = json!(u64::MAX);
+        cursor["i"] = json!(true);
+        cursor.to_string()
+    });
+    let r = t
+        .get(
+            "/calendars/primary/events",
+            &[
+                ("maxResults", "1"),
+                ("singleEvents", "true"),
+                ("orderBy", "startTime"),
+                ("pageToken", &forged_page),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "edited page token: {:?}", r.body);
+
+    // After a reset, and with the same user and calendar recreated, old tokens are dead.
+    t.ctl.reset().await.unwrap();
+    t.ctl.create_user(ALICE, Some("Alice")).await.unwrap();
+    t.token = t.ctl.mint_tokens(ALICE).await.unwrap().access_token;
+    let r = t
+        .get("/calendars/primary/events", &[("syncToken", &token)])
+        .await;
+    assert_eq!(
+        r.status, 410,
+        "events sync token from before the reset: {:?}",
+        r.body
+    );
+    assert_eq!(r.reason(), "fullSyncRequired");
+    let r = t
+        .get("/users/me/calendarList", &[("syncToken", &list_token)])
+        .await;
+    assert_eq!(
+        r.status, 410,
+        "calendar-list sync token from before the reset: {:?}",
+        r.body
+    );
+    let r = t
+        .get(
+            "/calendars/primary/events",
+            &[
+                ("maxResults", "1"),
+                ("singleEvents", "true"),
+                ("orderBy", "startTime"),
+                ("pageToken", &page),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status, 400,
+        "page token from before the reset: {:?}",
+        r.body
+    );
+}
