@@ -332,10 +332,18 @@ async fn auto_approve(state: State, body: web::Bytes) -> CtlResult {
     Ok(HttpResponse::Ok().json(json!({"email": req.email})))
 }
 
+/// Longest latency a fault rule may add (one hour): longer would only wedge the caller.
+const MAX_LATENCY_MS: u64 = 3_600_000;
+
 async fn add_fault(state: State, body: web::Bytes) -> CtlResult {
     let spec: FaultSpec = body_json(&body)?;
     if spec.operation.is_empty() {
         return Err(ControlError::bad_request("operation is required"));
+    }
+    if spec.latency_ms.is_some_and(|ms| ms > MAX_LATENCY_MS) {
+        return Err(ControlError::bad_request(format!(
+            "latencyMs may be at most {MAX_LATENCY_MS}"
+        )));
     }
     let id = state.lock().faults.add(spec);
     Ok(HttpResponse::Created().json(json!({"id": id})))

@@ -181,9 +181,10 @@ impl Faults {
         let rule = FaultRule {
             id: self.next_id,
             remaining: spec.count,
+            // A window too long to represent never closes.
             until: spec
                 .duration_ms
-                .map(|ms| Instant::now() + Duration::from_millis(ms)),
+                .and_then(|ms| Instant::now().checked_add(Duration::from_millis(ms))),
             spec,
             hits: 0,
         };
@@ -231,7 +232,9 @@ impl Faults {
             }
             match rule.spec.kind {
                 FaultKind::Latency => {
-                    effect.delay += Duration::from_millis(rule.spec.latency_ms.unwrap_or(1000))
+                    effect.delay = effect
+                        .delay
+                        .saturating_add(Duration::from_millis(rule.spec.latency_ms.unwrap_or(1000)))
                 }
                 FaultKind::DropNotification => effect.drop = true,
                 FaultKind::DuplicateNotification => effect.duplicate = true,

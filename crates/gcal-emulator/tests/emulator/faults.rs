@@ -240,3 +240,29 @@ async fn request_log_records_operations_users_and_statuses() {
         "POST"
     );
 }
+
+/// Out-of-range numbers in a fault rule neither crash the emulator nor wedge it: an endless window is just a
+/// window that never closes, an absurd latency is refused.
+#[tokio::test]
+async fn extreme_fault_values_are_handled_without_breaking_the_server() {
+    let t = spawn().await;
+    let mut endless = spec("calendar.calendars.get", FaultKind::BackendError, None);
+    endless.duration_ms = Some(u64::MAX);
+    t.ctl
+        .add_fault(&endless)
+        .await
+        .expect("an endless window is accepted");
+    let failed = t.get("/calendars/primary", &[]).await;
+    assert_eq!(failed.status, 500);
+    assert_eq!(failed.reason(), "backendError");
+
+    let mut slow = spec("calendar.events.list", FaultKind::Latency, None);
+    slow.latency_ms = Some(u64::MAX);
+    assert!(
+        t.ctl.add_fault(&slow).await.is_err(),
+        "a latency beyond any test's patience is refused"
+    );
+    assert_eq!(t.get("/calendars/primary/events", &[]).await.status, 200);
+    t.ctl.clear_faults().await.unwrap();
+    assert_eq!(t.get("/calendars/primary", &[]).await.status, 200);
+}
