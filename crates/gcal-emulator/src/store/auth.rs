@@ -202,18 +202,17 @@ impl AuthStore {
         if redirect_uri != Some(pending.redirect_uri.as_str()) {
             return Err(OAuthError::new(400, "redirect_uri_mismatch", "Bad Request"));
         }
-        if let Some((method, challenge)) = &pending.challenge {
-            match verifier {
-                None => {
-                    return Err(OAuthError::invalid_request(
-                        "code_verifier or verifier is not needed.",
-                    ))
-                }
-                Some(v) if !pkce_ok(method, challenge, v) => {
-                    return Err(OAuthError::invalid_grant("Invalid code verifier."))
-                }
-                Some(_) => {}
+        match (&pending.challenge, verifier) {
+            (Some(_), None) => return Err(OAuthError::invalid_grant("Missing code verifier.")),
+            (Some((method, challenge)), Some(v)) if !pkce_ok(method, challenge, v) => {
+                return Err(OAuthError::invalid_grant("Invalid code verifier."))
             }
+            (None, Some(_)) => {
+                return Err(OAuthError::invalid_grant(
+                    "code_verifier or verifier is not needed.",
+                ))
+            }
+            _ => {}
         }
         let already_has_refresh = self.grants.values().any(|g| {
             g.user == pending.user

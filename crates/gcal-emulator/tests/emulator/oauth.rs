@@ -579,3 +579,60 @@ async fn a_new_refresh_token_needs_prompt_consent_once_the_client_has_one() {
         "after revocation a plain consent mints one again"
     );
 }
+
+/// PKCE mismatches answer as Google does: a code issued with a challenge but exchanged without a verifier is
+/// `invalid_grant` "Missing code verifier."; a verifier for a code issued without a challenge is `invalid_grant`
+/// "code_verifier or verifier is not needed.".
+#[tokio::test]
+async fn pkce_verifier_missing_or_unexpected() {
+    let t = spawn().await;
+    t.ctl.set_auto_approve(Some(ALICE)).await.unwrap();
+    let verifier = "another-verifier-that-is-long-enough-0123456789-abcdef";
+    let q = authorize(&t, verifier, "s").await;
+    let code = param(&q, "code").unwrap();
+    let (status, body) = token(
+        &t,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("client_id", "compass-test"),
+            ("redirect_uri", REDIRECT),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(body["error_description"], "Missing code verifier.");
+
+    let r = t
+        .http
+        .get(format!("{}/o/oauth2/v2/auth", t.base))
+        .query(&[
+            ("client_id", "compass-test"),
+            ("redirect_uri", REDIRECT),
+            ("response_type", "code"),
+            ("scope", SCOPE),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let back = query_of(r.headers()["location"].to_str().unwrap());
+    let plain_code = param(&back, "code").unwrap();
+    let (status, body) = token(
+        &t,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &plain_code),
+            ("client_id", "compass-test"),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"], "invalid_grant");
+    assert_eq!(
+        body["error_description"],
+        "code_verifier or verifier is not needed."
+    );
+}
