@@ -453,7 +453,7 @@ impl Store {
             .get("sequence")
             .and_then(Value::as_i64)
             .unwrap_or(existing.sequence)
-            .max(existing.sequence + i64::from(times_changed));
+            .max(existing.sequence.saturating_add(i64::from(times_changed)));
         fields.remove("sequence");
         let event = Event {
             body: fields,

@@ -179,3 +179,29 @@ async fn malformed_requests_get_client_errors_and_the_server_survives() {
         "no request failed with a server error"
     );
 }
+
+/// Client-written numbers at the edge of their type (an iCalendar `sequence` of i64::MAX, then a move that
+/// bumps it) are answered, not turned into an overflow.
+#[tokio::test]
+async fn extreme_sequence_numbers_do_not_overflow() {
+    let t = spawn().await;
+    let mut body = timed("edge", "2030-01-01T10:00:00Z", "2030-01-01T11:00:00Z");
+    body["sequence"] = json!(i64::MAX);
+    let e = t.insert(body).await;
+    assert_eq!(e["sequence"], json!(i64::MAX));
+    let id = e["id"].as_str().unwrap();
+    let moved = t
+        .patch(
+            &format!("/calendars/primary/events/{id}"),
+            &json!({"start": {"dateTime": "2030-01-02T10:00:00Z"}, "end": {"dateTime": "2030-01-02T11:00:00Z"}}),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{:?}", moved.body);
+    assert_eq!(moved.body["sequence"], json!(i64::MAX));
+    assert_eq!(
+        t.get(&format!("/calendars/primary/events/{id}"), &[])
+            .await
+            .status,
+        200
+    );
+}
