@@ -349,7 +349,7 @@ fn id_token(state: &AppState, user: &User, tokens: &IssuedTokens) -> Option<Stri
         "iss": "https://accounts.google.com", "azp": tokens.client_id, "aud": tokens.client_id, "sub": user.sub,
         "email": user.email, "email_verified": true, "name": user.name, "given_name": user.name,
         "picture": format!("{}/_emulator/avatar/{}", state.base_url, user.sub), "iat": now,
-        "exp": now + i64::try_from(state.config.access_token_lifetime.as_secs()).unwrap_or(3599),
+        "exp": now.saturating_add(i64::try_from(state.config.access_token_lifetime.as_secs()).unwrap_or(i64::MAX)),
     });
     if let Some(n) = &tokens.nonce {
         claims["nonce"] = json!(n);

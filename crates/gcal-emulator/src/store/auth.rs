@@ -16,6 +16,17 @@ const CODE_LIFETIME: Duration = Duration::from_secs(600);
 /// Bound on stored access tokens; expired ones are purged past it.
 const MAX_ACCESS_TOKENS: usize = 50_000;
 
+/// Longest lifetime actually applied to a token (100 years): longer configured lifetimes mean "never expires"
+/// and must not overflow `Instant`.
+const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// The instant `lifetime` after `now`, capped at [`FOREVER`].
+pub(crate) fn later(now: Instant, lifetime: Duration) -> Instant {
+    now.checked_add(lifetime.min(FOREVER))
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 24 * 3600)))
+        .unwrap_or(now)
+}
+
 /// A pending authorization code.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingCode {
@@ -135,7 +146,7 @@ impl AuthStore {
             token.clone(),
             AccessToken {
                 grant: grant_id.to_owned(),
-                expires: now + lifetime,
+                expires: later(now, lifetime),
             },
         );
         token
@@ -163,7 +174,7 @@ impl AuthStore {
                 client_id: client_id.to_owned(),
                 scope: scope.to_owned(),
                 refresh_token: refresh_token.clone(),
-                refresh_expires: refresh_lifetime.map(|d| Instant::now() + d),
+                refresh_expires: refresh_lifetime.map(|d| later(Instant::now(), d)),
                 revoked: false,
             },
         );

@@ -636,3 +636,50 @@ async fn pkce_verifier_missing_or_unexpected() {
         "code_verifier or verifier is not needed."
     );
 }
+
+/// Configured token lifetimes far beyond any real one (e.g. `--access-token-lifetime` with a huge number) mean
+/// "practically never expires": tokens are issued, ID tokens carry a valid `exp`, nothing overflows.
+#[tokio::test]
+async fn huge_token_lifetimes_mean_never_expiring_tokens() {
+    let t = crate::support::spawn_with(gcal_emulator::EmulatorConfig {
+        access_token_lifetime: std::time::Duration::from_secs(u64::MAX / 2),
+        refresh_token_lifetime: Some(std::time::Duration::from_secs(u64::MAX)),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(t.get("/calendars/primary/events", &[]).await.status, 200);
+    t.ctl.set_auto_approve(Some(ALICE)).await.unwrap();
+    let verifier = "a-verifier-for-a-very-long-lived-token-0123456789-abc";
+    let q = authorize(&t, verifier, "s").await;
+    let code = param(&q, "code").unwrap();
+    let (status, tokens) = token(
+        &t,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("client_id", "compass-test"),
+            ("redirect_uri", REDIRECT),
+            ("code_verifier", verifier),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    let id_token = tokens["id_token"].as_str().unwrap();
+    let claims: Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(id_token.split('.').nth(1).unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(claims["exp"].as_i64().unwrap() > claims["iat"].as_i64().unwrap());
+    let (status, refreshed) = token(
+        &t,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", "compass-test"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{refreshed}");
+}
