@@ -212,7 +212,8 @@ async fn calendar_list_watch_and_channel_expiry() {
     assert_eq!(n["x-goog-resource-state"], "exists");
     assert_eq!(n["x-goog-channel-id"], "list-1");
 
-    // A channel that expires (shortest lifetime: one second) stops receiving.
+    // A channel that expires (shortest lifetime: one second) stops receiving. A long-lived witness channel to
+    // the same receiver proves that the change after the expiry was notified, so silence is meaningful.
     let mut rx2 = Receiver::start().await;
     let soon = chrono::Utc::now().timestamp_millis() + 1000;
     let short = t
@@ -220,6 +221,14 @@ async fn calendar_list_watch_and_channel_expiry() {
         .await;
     assert_eq!(short.status, 200);
     assert_eq!(rx2.next().await["x-goog-resource-state"], "sync");
+    let witness = t
+        .post(
+            "/calendars/primary/events/watch",
+            &json!({"id": "witness", "type": "web_hook", "address": rx2.url}),
+        )
+        .await;
+    assert_eq!(witness.status, 200);
+    assert_eq!(rx2.next().await["x-goog-channel-id"], "witness");
     let expiry: i64 = short.body["expiration"].as_str().unwrap().parse().unwrap();
     let wait = (expiry - chrono::Utc::now().timestamp_millis()).max(0) as u64 + 50;
     tokio::time::sleep(Duration::from_millis(wait)).await;
@@ -229,18 +238,34 @@ async fn calendar_list_watch_and_channel_expiry() {
         "2030-01-01T11:00:00Z",
     ))
     .await;
+    let n = rx2.next().await;
+    assert_eq!(
+        (
+            n["x-goog-channel-id"].as_str(),
+            n["x-goog-resource-state"].as_str()
+        ),
+        ("witness", "exists"),
+        "only the live channel is notified"
+    );
     assert!(
         eventually(|| async {
             t.ctl
-                .channels()
+                .notifications()
                 .await
                 .unwrap()
                 .iter()
-                .all(|c| c["id"] != "short")
+                .any(|r| r.channel_id == "witness" && r.state == "exists")
         })
         .await
     );
     assert!(rx2.drain().is_empty(), "expired channels receive nothing");
+    assert!(t
+        .ctl
+        .channels()
+        .await
+        .unwrap()
+        .iter()
+        .all(|c| c["id"] != "short"));
     let log = t.ctl.notifications().await.unwrap();
     assert!(log
         .iter()
