@@ -17,6 +17,7 @@ use actix_web::{web, App, HttpServer};
 use crate::http::error::{json_error, path_error, query_error, ApiError};
 use crate::settings::{DatabaseSettings, Settings, SettingsError};
 use crate::sse::Hub;
+use crate::store::migrate::{MigrationError, MigrationReport};
 use crate::store::{Store, StoreConfig, StoreError};
 use crate::telemetry;
 
@@ -41,8 +42,8 @@ pub enum StartupError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A migration failed.
-    #[error("migrations failed: {0}")]
-    Migration(String),
+    #[error(transparent)]
+    Migration(#[from] MigrationError),
     /// The listen address could not be bound.
     #[error("cannot listen on {bind}: {source}")]
     Bind {
@@ -77,6 +78,7 @@ pub struct ShutdownHandle {
 
 impl ShutdownHandle {
     /// Ends every SSE stream, stops accepting, waits for in-flight requests (up to the shutdown timeout).
+    /// The server future must be running elsewhere (e.g. a spawned `run_until_stopped`).
     pub async fn shutdown(&self) {
         self.hub.close();
         self.server.stop(true).await;
@@ -92,11 +94,18 @@ pub async fn connect_store(database: &DatabaseSettings) -> Result<Store, StoreEr
     .await
 }
 
-/// Applies pending migrations.
-pub async fn run_migrations(store: &Store) -> Result<(), StartupError> {
-    // FOLLOW-UP(SHELL): call `crate::store::migrate::run(store)` once STORE has committed the runner.
-    let _ = store;
-    Ok(())
+/// Applies pending migrations (safe to run twice) and logs what was done.
+pub async fn run_migrations(store: &Store) -> Result<MigrationReport, StartupError> {
+    let report = crate::store::migrate::run(store).await?;
+    tracing::info!(
+        applied = ?report.applied,
+        already_applied = report.already_applied.len(),
+        "migrations checked"
+    );
+    for name in &report.changed {
+        tracing::warn!(migration = %name, "an applied migration's file changed since it ran (not re-run)");
+    }
+    Ok(report)
 }
 
 impl Application {
@@ -110,7 +119,8 @@ impl Application {
     }
 
     /// Binds the listener and assembles the server around an existing store.
-    pub fn build_with_store(settings: Settings, store: Store) -> Result<Self, StartupError> {
+    /// A public URL with port 0 (the default when binding port 0) is completed with the bound port.
+    pub fn build_with_store(mut settings: Settings, store: Store) -> Result<Self, StartupError> {
         let bind = settings.bind.clone();
         let bind_error = |source| StartupError::Bind {
             bind: bind.clone(),
@@ -118,6 +128,9 @@ impl Application {
         };
         let listener = TcpListener::bind(&settings.bind).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
+        if settings.public_url.port() == Some(0) {
+            let _ = settings.public_url.set_port(Some(port));
+        }
         let hub = Hub::new(settings.sse);
         let shutdown_timeout = settings.shutdown_timeout.as_secs();
         let workers = settings.workers;
@@ -190,8 +203,12 @@ impl Application {
             () = shutdown_signal() => {}
         }
         tracing::info!("shutdown requested: closing SSE streams and finishing in-flight requests");
-        handle.shutdown().await;
-        server.await
+        handle.hub.close();
+        // The stop command is sent at once; the server future (polled below) carries it out.
+        let stopped = handle.server.stop(true);
+        let result = server.await;
+        stopped.await;
+        result
     }
 }
 

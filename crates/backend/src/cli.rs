@@ -50,8 +50,12 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Migrate(args) => {
             let database = DatabaseSettings::from_args(&args)?;
             let store = connect_store(&database).await?;
-            run_migrations(&store).await?;
-            tracing::info!(database = %database.name, "migrations applied");
+            let report = run_migrations(&store).await?;
+            println!(
+                "migrations: {} applied, {} already applied",
+                report.applied.len(),
+                report.already_applied.len()
+            );
             Ok(())
         }
     }

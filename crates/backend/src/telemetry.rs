@@ -4,6 +4,7 @@
 //! short token, otherwise a fresh UUID), echoed back in the `X-Request-Id` response header. Only the method and
 //! the path are logged — never query strings (OAuth codes travel there), bodies, cookies or tokens.
 
+use std::io::IsTerminal as _;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -30,6 +31,7 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }

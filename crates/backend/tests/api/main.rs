@@ -2,6 +2,7 @@
 
 mod support;
 
+mod health;
 mod store_collections;
 mod store_events;
 mod store_faults;

@@ -1,3 +1,4 @@
 //! Shared test helpers: database, application, clients.
 
+pub mod app;
 pub mod db;

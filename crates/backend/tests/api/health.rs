@@ -1,0 +1,316 @@
+//! The server shell over real HTTP: health, config, error bodies, request ids, body limit, start-up
+//! failures of the real binary, and graceful shutdown on SIGTERM.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use compass_backend::settings::Secret;
+use serde_json::json;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::support::app::{spawn_app, spawn_app_with};
+use crate::support::db::TestDb;
+
+#[tokio::test]
+async fn health_is_ok_with_a_reachable_database() {
+    let app = spawn_app().await;
+    let response = app.get("/api/health").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("x-request-id").is_some());
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["status"], "ok");
+    let ts = body["timestamp"].as_str().expect("timestamp");
+    chrono::DateTime::parse_from_rfc3339(ts).expect("RFC 3339 timestamp");
+}
+
+#[tokio::test]
+async fn health_is_503_when_the_database_goes_away_and_ok_again_when_it_returns() {
+    let db = TestDb::new().await; // only for the database server's address
+    let target = db
+        .uri()
+        .trim_start_matches("mongodb://")
+        .split(['/', '?'])
+        .next()
+        .expect("host")
+        .to_owned();
+    let proxy = Proxy::start(target).await;
+    let uri = format!("mongodb://{}/?directConnection=true", proxy.addr);
+    let app = spawn_app_with(|s| s.database.uri = Secret::new(uri.clone())).await;
+    assert_eq!(app.get("/api/health").await.status(), 200);
+
+    proxy.set_open(false);
+    let (status, body) = app.get_json("/api/health").await;
+    assert_eq!(status, 503);
+    assert_eq!(body["status"], "error");
+    assert!(body["timestamp"].is_string());
+
+    proxy.set_open(true);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if app.get("/api/health").await.status() == 200 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "health did not recover"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn config_reports_whether_google_is_configured() {
+    let app = spawn_app().await;
+    let (status, body) = app.get_json("/api/config").await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({"google": {"isConfigured": false}}));
+
+    let app = spawn_app_with(|s| {
+        s.google.client_id = Some("client".into());
+        s.google.client_secret = Some(Secret::new("secret"));
+    })
+    .await;
+    let (_, body) = app.get_json("/api/config").await;
+    assert_eq!(body, json!({"google": {"isConfigured": true}}));
+}
+
+#[tokio::test]
+async fn unknown_routes_are_json_404s_and_request_ids_are_echoed() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/no-such-route"))
+        .header("x-request-id", "trace-abc.123")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["x-request-id"], "trace-abc.123");
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body, json!({"result": "Not Found", "message": "Not found"}));
+
+    // an unacceptable client id is replaced, not echoed
+    let response = app
+        .client
+        .get(app.url("/api/health"))
+        .header("x-request-id", "bad id with spaces")
+        .send()
+        .await
+        .expect("sent");
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert_ne!(id, "bad id with spaces");
+    uuid::Uuid::parse_str(&id).expect("a generated UUID");
+}
+
+#[tokio::test]
+async fn bodies_over_the_limit_are_413_json() {
+    let app = spawn_app_with(|s| s.body_limit = 4096).await;
+    let big = "x".repeat(5000);
+    let response = app
+        .client
+        .post(app.url("/api/auth/signin"))
+        .header("content-type", "application/json")
+        .body(format!(r#"{{"email":"{big}","password":"p"}}"#))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 413);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["result"], "Payload Too Large");
+    assert_eq!(body["message"], "Request body is larger than 4096 bytes");
+}
+
+/// The `compass` binary built for these tests.
+fn compass() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_compass"));
+    // start from a clean configuration environment
+    for (key, _) in std::env::vars() {
+        if key.starts_with("COMPASS_") || key.starts_with("GOOGLE_") || key == "MONGODB_URI" {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("RUST_LOG", "info");
+    cmd
+}
+
+#[test]
+fn misconfiguration_is_one_line_and_a_non_zero_exit() {
+    let output = compass()
+        .args(["serve", "--google-client-id", "only-the-id"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("GOOGLE_CLIENT_SECRET"), "{stderr}");
+}
+
+#[test]
+fn unreachable_database_names_the_host_never_the_password() {
+    // a port that is certainly closed: bind one, note it, close it
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let output = compass()
+        .args(["serve", "--bind", "127.0.0.1:0", "--mongodb-uri"])
+        .arg(format!(
+            "mongodb://admin:hunter2@127.0.0.1:{port}/?serverSelectionTimeoutMS=500"
+        ))
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.trim().lines().last().expect("a line");
+    assert!(last.starts_with("compass: "), "{stderr}");
+    assert!(last.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_gracefully() {
+    let app = spawn_app().await; // only for its database
+    let mut child = compass()
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--mongodb-uri",
+        ])
+        .arg(app.db.uri())
+        .args(["--database", app.db.name()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawns");
+    let guard = KillOnDrop(child.id());
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let port = loop {
+        let line = tokio::time::timeout(Duration::from_secs(30), rx.recv())
+            .await
+            .expect("server starts")
+            .expect("line");
+        if let Some(rest) = line.split("port=").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .expect("port")
+                .parse::<u16>()
+                .expect("number");
+        }
+    };
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/api/health"))
+        .await
+        .expect("get");
+    assert_eq!(health.status(), 200);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::task::spawn_blocking(move || child.wait()),
+    )
+    .await
+    .expect("the server exits within 20 s of SIGTERM")
+    .expect("join")
+    .expect("wait");
+    assert!(exit.success(), "exit status {exit:?}");
+    drop(guard);
+    let mut saw_shutdown = false;
+    while let Ok(Some(line)) = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
+        saw_shutdown |= line.contains("shutdown requested");
+    }
+    assert!(saw_shutdown);
+}
+
+/// Kills a child process (by pid) if the test fails before it exits.
+struct KillOnDrop(u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.0.to_string()])
+            .status();
+    }
+}
+
+/// A TCP proxy in front of the database that can refuse and cut connections.
+struct Proxy {
+    addr: String,
+    open: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    async fn start(target: String) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr").to_string();
+        let (open, open_rx) = tokio::sync::watch::channel(true);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                if !*open_rx.borrow() {
+                    continue; // refused: dropped at once
+                }
+                let target = target.clone();
+                let mut open_rx = open_rx.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    let (mut ri, mut wi) = inbound.split();
+                    let (mut ro, mut wo) = outbound.split();
+                    let up = async {
+                        let mut buf = vec![0u8; 16 * 1024];
+                        loop {
+                            match ri.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => {
+                                    if wo.write_all(&buf[..n]).await.is_err() {
+                                        return;
+                                    }
+                                }
+                            }
+                        }
+                    };
+                    let down = tokio::io::copy(&mut ro, &mut wi);
+                    tokio::select! {
+                        () = up => {}
+                        _ = down => {}
+                        _ = open_rx.wait_for(|open| !*open) => {}
+                    }
+                });
+            }
+        });
+        Proxy { addr, open, task }
+    }
+
+    fn set_open(&self, open: bool) {
+        let _ = self.open.send(open);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
