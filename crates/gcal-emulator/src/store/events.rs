@@ -94,7 +94,12 @@ impl Event {
 
     /// True for a live or cancelled series master.
     pub(crate) fn is_series(&self) -> bool {
-        self.recurring_event_id.is_none() && !self.recurrence().is_empty()
+        self.recurring_event_id.is_none()
+            && self
+                .body
+                .get("recurrence")
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(Value::is_string))
     }
 
     /// True when cancelled (deleted, or a cancelled instance).

@@ -155,13 +155,50 @@ impl EventQuery {
     }
 }
 
+/// One listing item, turned into JSON only when it lands on the page (ordered listings sort many of them).
+enum Item<'a> {
+    /// A stored event, full.
+    Full(&'a Event),
+    /// A stored cancelled event, sparse.
+    Sparse(&'a Event),
+    /// A generated instance of a series.
+    Instance(Event),
+}
+
+impl Item<'_> {
+    /// Start instant (for `orderBy=startTime`).
+    fn start(&self) -> DateTime<Utc> {
+        match self {
+            Self::Full(e) | Self::Sparse(e) => e.start.utc(),
+            Self::Instance(e) => e.start.utc(),
+        }
+    }
+
+    /// Last modification (for `orderBy=updated`).
+    fn updated(&self) -> DateTime<Utc> {
+        match self {
+            Self::Full(e) | Self::Sparse(e) => e.updated,
+            Self::Instance(e) => e.updated,
+        }
+    }
+
+    /// Google's JSON for the item.
+    fn json(&self, cal: &Calendar) -> Value {
+        match self {
+            Self::Full(e) => e.full_json(cal),
+            Self::Sparse(e) => e.sparse_json(),
+            Self::Instance(e) => e.full_json(cal),
+        }
+    }
+}
+
 /// The items one stored event contributes to a listing.
-fn event_items(
+fn event_items<'a>(
     cal: &Calendar,
-    e: &Event,
+    e: &'a Event,
     q: &EventQuery,
     include_deleted: bool,
-) -> Vec<(DateTime<Utc>, Value)> {
+) -> Vec<Item<'a>> {
     if !q.matches_filters(e) {
         return Vec::new();
     }
@@ -173,7 +210,7 @@ fn event_items(
             .is_some_and(|m| !m.is_cancelled());
         let show = include_deleted || (series_alive && !q.single_events);
         if show && e.overlaps(q.time_min, q.time_max) {
-            return vec![(e.start.utc(), e.sparse_json())];
+            return vec![Item::Sparse(e)];
         }
         return Vec::new();
     }
@@ -184,7 +221,7 @@ fn event_items(
         if !q.single_events {
             let in_window = (q.time_min.is_none() && q.time_max.is_none()) || !slots.is_empty();
             return if in_window {
-                vec![(e.start.utc(), e.full_json(cal))]
+                vec![Item::Full(e)]
             } else {
                 Vec::new()
             };
@@ -193,11 +230,11 @@ fn event_items(
             .into_iter()
             .map(|s| e.instance(s))
             .filter(|i| !cal.events.contains_key(&i.id) && i.overlaps(q.time_min, q.time_max))
-            .map(|i| (i.start.utc(), i.full_json(cal)))
+            .map(Item::Instance)
             .collect();
     }
     if e.overlaps(q.time_min, q.time_max) {
-        vec![(e.start.utc(), e.full_json(cal))]
+        vec![Item::Full(e)]
     } else {
         Vec::new()
     }
@@ -288,34 +325,28 @@ impl Store {
         let mut items = Vec::new();
         let mut next: Option<PageCursor> = None;
         if let Some(order) = &q.order_by {
-            let mut all: Vec<(DateTime<Utc>, String, Value)> = Vec::new();
+            let mut all: Vec<Item> = Vec::new();
             for (_, id) in cal
                 .by_change
                 .range(cursor.f.saturating_add(u64::from(cursor.i))..)
                 .take_while(|(k, _)| **k <= snapshot)
             {
                 if let Some(e) = cal.events.get(id) {
-                    for (start, v) in event_items(cal, e, &q, include_deleted) {
-                        let updated = v
-                            .get("updated")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned();
-                        all.push((start, updated, v));
-                    }
+                    all.extend(event_items(cal, e, &q, include_deleted));
                 }
             }
+            // Stable sorts: ties keep change order, so pages never overlap or skip.
             if order == "updated" {
-                all.sort_by(|a, b| a.1.cmp(&b.1));
+                all.sort_by_key(Item::updated);
             } else {
-                all.sort_by_key(|a| a.0);
+                all.sort_by_key(Item::start);
             }
             let offset = cursor.k;
             items = all
                 .iter()
                 .skip(offset)
                 .take(q.max)
-                .map(|(_, _, v)| v.clone())
+                .map(|i| i.json(cal))
                 .collect();
             if offset.saturating_add(q.max) < all.len() {
                 next = Some(PageCursor {
@@ -331,7 +362,7 @@ impl Store {
                 };
                 let produced = event_items(cal, e, &q, include_deleted);
                 let skip = if *seq == cursor.n { cursor.k } else { 0 };
-                for (idx, (_, v)) in produced.into_iter().enumerate().skip(skip) {
+                for (idx, item) in produced.into_iter().enumerate().skip(skip) {
                     if items.len() == q.max {
                         next = Some(PageCursor {
                             n: *seq,
@@ -340,7 +371,7 @@ impl Store {
                         });
                         break 'events;
                     }
-                    items.push(v);
+                    items.push(item.json(cal));
                 }
                 if items.len() == q.max {
                     if let Some((after, _)) = iter.peek() {

@@ -530,3 +530,44 @@ async fn tokens_from_before_a_reset_or_edited_by_the_client_are_refused() {
         r.body
     );
 }
+
+/// Ordered listings page correctly: with small pages, every item once, in order, ties included.
+#[tokio::test]
+async fn ordered_listings_page_every_item_once_in_order() {
+    let t = spawn().await;
+    for i in 0..17 {
+        let day = 1 + (i % 5);
+        t.insert(timed(
+            &format!("o{i}"),
+            &format!("2030-06-{day:02}T10:00:00Z"),
+            &format!("2030-06-{day:02}T11:00:00Z"),
+        ))
+        .await;
+    }
+    for order in ["startTime", "updated"] {
+        let (all, _, _) = t
+            .list_all(&[("singleEvents", "true"), ("orderBy", order)])
+            .await;
+        for size in ["1", "4", "7"] {
+            let (paged, _, pages) = t
+                .list_all(&[
+                    ("singleEvents", "true"),
+                    ("orderBy", order),
+                    ("maxResults", size),
+                ])
+                .await;
+            assert_eq!(ids(&paged), ids(&all), "orderBy {order}, pages of {size}");
+            assert!(pages > 1);
+        }
+        let key = if order == "startTime" {
+            |i: &Value| i["start"]["dateTime"].as_str().unwrap().to_owned()
+        } else {
+            |i: &Value| i["updated"].as_str().unwrap().to_owned()
+        };
+        let keys: Vec<String> = all.iter().map(key).collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted, "orderBy {order}");
+        assert_eq!(all.len(), 17);
+    }
+}
