@@ -162,7 +162,7 @@ enum Item<'a> {
     /// A stored cancelled event, sparse.
     Sparse(&'a Event),
     /// A generated instance of a series.
-    Instance(Event),
+    Instance(Box<Event>),
 }
 
 impl Item<'_> {
@@ -179,6 +179,14 @@ impl Item<'_> {
         match self {
             Self::Full(e) | Self::Sparse(e) => e.updated,
             Self::Instance(e) => e.updated,
+        }
+    }
+
+    /// Event id (instance id for instances).
+    fn id(&self) -> &str {
+        match self {
+            Self::Full(e) | Self::Sparse(e) => &e.id,
+            Self::Instance(e) => &e.id,
         }
     }
 
@@ -230,7 +238,7 @@ fn event_items<'a>(
             .into_iter()
             .map(|s| e.instance(s))
             .filter(|i| !cal.events.contains_key(&i.id) && i.overlaps(q.time_min, q.time_max))
-            .map(Item::Instance)
+            .map(|i| Item::Instance(Box::new(i)))
             .collect();
     }
     if e.overlaps(q.time_min, q.time_max) {
@@ -302,6 +310,7 @@ impl Store {
                 n: point.seq.saturating_add(1),
                 k: 0,
                 h: hash,
+                a: None,
             }
         } else {
             PageCursor {
@@ -313,6 +322,7 @@ impl Store {
                 n: 0,
                 k: 0,
                 h: hash,
+                a: None,
             }
         };
         let include_deleted = cursor.i || q.updated_min.is_some() || q.show_deleted == Some(true);
@@ -335,22 +345,26 @@ impl Store {
                     all.extend(event_items(cal, e, &q, include_deleted));
                 }
             }
-            // Stable sorts: ties keep change order, so pages never overlap or skip.
-            if order == "updated" {
-                all.sort_by_key(Item::updated);
-            } else {
-                all.sort_by_key(Item::start);
-            }
-            let offset = cursor.k;
-            items = all
-                .iter()
-                .skip(offset)
-                .take(q.max)
-                .map(|i| i.json(cal))
-                .collect();
-            if offset.saturating_add(q.max) < all.len() {
+            // Keyset paging on (sort key, id): an item that changes between pages leaves the snapshot without
+            // shifting the others, so none is skipped or served twice.
+            let by_updated = order == "updated";
+            let key = |i: &Item| {
+                let t = if by_updated { i.updated() } else { i.start() };
+                (t.timestamp_micros(), i.id().to_owned())
+            };
+            let mut keyed: Vec<((i64, String), Item)> =
+                all.into_iter().map(|i| (key(&i), i)).collect();
+            keyed.sort_by(|x, y| x.0.cmp(&y.0));
+            let from = match &cursor.a {
+                Some(after) => keyed.partition_point(|(k, _)| k <= after),
+                None => 0,
+            };
+            let page = keyed.get(from..).unwrap_or_default();
+            items = page.iter().take(q.max).map(|(_, i)| i.json(cal)).collect();
+            if page.len() > q.max {
                 next = Some(PageCursor {
-                    k: offset.saturating_add(q.max),
+                    a: page.get(q.max.saturating_sub(1)).map(|(k, _)| k.clone()),
+                    k: 0,
                     ..cursor.clone()
                 });
             }
@@ -522,6 +536,7 @@ impl Store {
                 n: 0,
                 k: 0,
                 h: hash,
+                a: None,
             }
         } else {
             PageCursor {
@@ -533,13 +548,17 @@ impl Store {
                 n: 0,
                 k: 0,
                 h: hash,
+                a: None,
             }
         };
+        // Pages continue from the change sequence of the next entry (not an offset): an entry that changes
+        // between pages leaves the snapshot without shifting the others.
         let mut cals: Vec<&Calendar> = u
             .calendars
             .iter()
             .filter_map(|id| self.calendars.get(id))
             .filter(|c| c.changed_seq <= cursor.s && (!cursor.i || c.changed_seq > cursor.f))
+            .filter(|c| c.changed_seq >= cursor.n)
             .filter(|c| {
                 cursor.i
                     || ((!c.deleted || show_deleted == Some(true))
@@ -547,18 +566,14 @@ impl Store {
             })
             .collect();
         cals.sort_by_key(|c| c.changed_seq);
-        let items: Vec<Value> = cals
-            .iter()
-            .skip(cursor.k)
-            .take(max)
-            .map(|c| c.list_entry_json())
-            .collect();
+        let items: Vec<Value> = cals.iter().take(max).map(|c| c.list_entry_json()).collect();
         let mut body = json!({"kind": "calendar#calendarList", "etag": format!("\"l{}\"", cursor.s), "items": items});
-        if cursor.k.saturating_add(max) < cals.len() {
+        if let Some(next) = cals.get(max) {
             body["nextPageToken"] = json!(tokens::encode_page(
                 &self.token_key,
                 &PageCursor {
-                    k: cursor.k.saturating_add(max),
+                    n: next.changed_seq,
+                    k: 0,
                     ..cursor
                 }
             ));

@@ -132,6 +132,9 @@ pub(crate) struct PageCursor {
     pub k: usize,
     /// Hash of the query parameters.
     pub h: String,
+    /// Ordered listings: the sort key (microseconds) and id of the last item served; the next page starts after.
+    #[serde(default)]
+    pub a: Option<(i64, String)>,
 }
 
 /// Encodes a page token (the cursor's JSON and its seal).

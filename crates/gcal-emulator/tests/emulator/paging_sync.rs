@@ -571,3 +571,81 @@ async fn ordered_listings_page_every_item_once_in_order() {
         assert_eq!(all.len(), 17);
     }
 }
+
+/// A change between two pages of a full listing never makes an untouched entry fall through the cracks: every
+/// entry is either on the pages or, having changed, in the next incremental sync.
+#[tokio::test]
+async fn changes_between_pages_do_not_skip_untouched_entries() {
+    let t = spawn().await;
+    // Calendar list: the primary calendar plus three more, one per page.
+    for name in ["A", "B", "C"] {
+        t.ctl.create_calendar(ALICE, name).await.unwrap();
+    }
+    let first = t
+        .get("/users/me/calendarList", &[("maxResults", "1")])
+        .await;
+    let mut seen: Vec<String> = ids(first.body["items"].as_array().unwrap());
+    t.ctl
+        .change_calendar(ALICE, &seen[0], &json!({"summary": "renamed"}))
+        .await
+        .unwrap();
+    let mut page = first.body["nextPageToken"].as_str().map(str::to_owned);
+    let mut sync = None;
+    while let Some(p) = page {
+        let r = t
+            .get(
+                "/users/me/calendarList",
+                &[("maxResults", "1"), ("pageToken", &p)],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        seen.extend(ids(r.body["items"].as_array().unwrap()));
+        page = r.body["nextPageToken"].as_str().map(str::to_owned);
+        sync = r.body["nextSyncToken"].as_str().map(str::to_owned);
+    }
+    let delta = t
+        .get("/users/me/calendarList", &[("syncToken", &sync.unwrap())])
+        .await;
+    seen.extend(ids(delta.body["items"].as_array().unwrap()));
+    let distinct: HashSet<&String> = seen.iter().collect();
+    assert_eq!(distinct.len(), 4, "every calendar seen: {seen:?}");
+
+    // Ordered events listing: the first-listed event moves after the first page.
+    for i in 0..4 {
+        t.insert(timed(
+            &format!("o{i}"),
+            &format!("2030-07-0{}T10:00:00Z", i + 1),
+            &format!("2030-07-0{}T11:00:00Z", i + 1),
+        ))
+        .await;
+    }
+    let query = [
+        ("singleEvents", "true"),
+        ("orderBy", "startTime"),
+        ("maxResults", "1"),
+    ];
+    let first = t.get("/calendars/primary/events", &query).await;
+    let mut seen: Vec<String> = ids(first.body["items"].as_array().unwrap());
+    t.patch(
+        &format!("/calendars/primary/events/{}", seen[0]),
+        &json!({"summary": "changed"}),
+    )
+    .await;
+    let mut page = first.body["nextPageToken"].as_str().map(str::to_owned);
+    let mut sync = None;
+    while let Some(p) = page {
+        let mut q = query.to_vec();
+        q.push(("pageToken", &p));
+        let r = t.get("/calendars/primary/events", &q).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        seen.extend(ids(r.body["items"].as_array().unwrap()));
+        page = r.body["nextPageToken"].as_str().map(str::to_owned);
+        sync = r.body["nextSyncToken"].as_str().map(str::to_owned);
+    }
+    let (delta, _, _) = t
+        .list_all(&[("singleEvents", "true"), ("syncToken", &sync.unwrap())])
+        .await;
+    seen.extend(ids(&delta));
+    let distinct: HashSet<&String> = seen.iter().collect();
+    assert_eq!(distinct.len(), 4, "every event seen: {seen:?}");
+}
