@@ -164,11 +164,16 @@ async fn binary_serves_on_a_port_with_a_seed_file() {
         .unwrap();
     let mut guard = ChildGuard(child);
     let stdout = guard.0.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).map(|_| line)
-    })
+    // Bounded wait: if the binary never announces itself, the guard kills it (which also ends the read).
+    let line = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            BufReader::new(stdout).read_line(&mut line).map(|_| line)
+        }),
+    )
     .await
+    .expect("the binary prints its address within 30 s")
     .unwrap()
     .unwrap();
     let base = line.trim().rsplit(' ').next().unwrap().to_owned();
