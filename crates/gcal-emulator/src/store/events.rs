@@ -354,12 +354,13 @@ impl Store {
         let cal_id = self.resolve_calendar_id(user, cal_id)?;
         let fields = writable_fields(body)?;
         let checked = check_body(&fields)?;
-        let id = match body.get("id").and_then(Value::as_str) {
-            Some(id) => {
+        let id = match body.get("id") {
+            Some(Value::String(id)) => {
                 validate_id(id)?;
-                id.to_owned()
+                id.clone()
             }
-            None => random_base32hex(26),
+            None | Some(Value::Null) => random_base32hex(26),
+            Some(_) => return Err(ApiError::invalid_param("id", "Invalid resource id value.")),
         };
         if self.total_events >= self.config.max_events {
             return Err(ApiError::quota_exceeded());

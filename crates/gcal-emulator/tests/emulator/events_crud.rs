@@ -87,9 +87,16 @@ async fn insert_get_patch_update_delete_round_trip() {
 #[tokio::test]
 async fn client_ids_are_validated_and_reuse_is_a_duplicate() {
     let t = spawn().await;
-    for bad in ["abc", "UPPERCASE1", "has-dash-1", "wxyz12345"] {
+    for bad in [
+        json!("abc"),
+        json!("UPPERCASE1"),
+        json!("has-dash-1"),
+        json!("wxyz12345"),
+        json!(1234567),
+        json!(["abcdefgh"]),
+    ] {
         let mut body = timed("x", "2030-01-01T10:00:00Z", "2030-01-01T11:00:00Z");
-        body["id"] = json!(bad);
+        body["id"] = bad.clone();
         let r = t.post("/calendars/primary/events", &body).await;
         assert_eq!(r.status, 400, "id {bad} must be refused");
     }
