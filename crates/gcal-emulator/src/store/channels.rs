@@ -19,6 +19,8 @@ use crate::error::ApiError;
 const QUEUE: usize = 1024;
 /// Delivery records kept for the control API.
 const MAX_RECORDS: usize = 2000;
+/// Live channels one user may hold (each has a queue and a delivery task); more answer 403 `quotaExceeded`.
+pub(crate) const MAX_CHANNELS_PER_USER: usize = 1000;
 
 /// One notification to send.
 #[derive(Debug, Clone)]
@@ -214,6 +216,9 @@ impl Store {
                 "channelIdNotUnique",
                 format!("Channel id {} not unique", request.id),
             ));
+        }
+        if self.channels.values().filter(|c| c.owner == user).count() >= MAX_CHANNELS_PER_USER {
+            return Err(ApiError::quota_exceeded());
         }
         let (resource_id, resource_uri) = match &calendar_id {
             Some(cal) => {

@@ -294,3 +294,46 @@ async fn receiver_errors_are_retried() {
         "a 503 answer is retried with the same message"
     );
 }
+
+/// Live channels are bounded per user (each holds a queue and a delivery task): past the limit a watch answers
+/// 403 `quotaExceeded`, and stopping one makes room again.
+#[tokio::test]
+async fn live_channels_per_user_are_bounded() {
+    let t = spawn().await;
+    // Whether anything answers at this address does not matter here.
+    let address = "http://127.0.0.1:9/hook";
+    let mut last = None;
+    let mut refused = None;
+    for i in 0..1100 {
+        let r = t
+            .post(
+                "/calendars/primary/events/watch",
+                &json!({"id": format!("many-{i}"), "type": "web_hook", "address": address}),
+            )
+            .await;
+        if r.status != 200 {
+            refused = Some((i, r));
+            break;
+        }
+        last = Some(r.body);
+    }
+    let (i, r) = refused.expect("the channel limit is reached");
+    assert_eq!(i, 1000, "1000 live channels per user");
+    assert_eq!(r.status, 403);
+    assert_eq!(r.reason(), "quotaExceeded");
+    let last = last.unwrap();
+    let stop = t
+        .post(
+            "/channels/stop",
+            &json!({"id": last["id"], "resourceId": last["resourceId"]}),
+        )
+        .await;
+    assert_eq!(stop.status, 204);
+    let again = t
+        .post(
+            "/calendars/primary/events/watch",
+            &json!({"id": "one-more", "type": "web_hook", "address": address}),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+}
