@@ -164,6 +164,9 @@ impl Application {
         .listen(listener)
         .map_err(bind_error)?
         .disable_signals()
+        // A client that closes its side is gone: drop its response at once, which unregisters an SSE
+        // stream immediately instead of at the next heartbeat write.
+        .h1_allow_half_closed(false)
         .shutdown_timeout(shutdown_timeout);
         if let Some(workers) = workers {
             server = server.workers(workers);
