@@ -446,7 +446,8 @@ impl Store {
         };
         let (time_min, time_max) = (time("timeMin")?, time("timeMax")?);
         let original = time("originalStart")?;
-        let mut items = Vec::new();
+        // Items keyed by their slot in the series (original start), for keyset paging.
+        let mut items: Vec<(i64, Value)> = Vec::new();
         if master.is_series() {
             let duration = master.end.utc() - master.start.utc();
             for slot in recurrence::occurrences(
@@ -458,33 +459,62 @@ impl Store {
                 if original.is_some_and(|o| o != slot) {
                     continue;
                 }
+                let key = slot.timestamp_micros();
                 let generated = master.instance(slot);
                 match cal.events.get(&generated.id) {
-                    Some(ex) if ex.is_cancelled() && show_deleted => items.push(ex.sparse_json()),
+                    Some(ex) if ex.is_cancelled() && show_deleted => {
+                        items.push((key, ex.sparse_json()))
+                    }
                     Some(ex) if ex.is_cancelled() => {}
-                    Some(ex) => items.push(ex.full_json(cal)),
+                    Some(ex) => items.push((key, ex.full_json(cal))),
                     None if generated.overlaps(time_min, time_max) => {
-                        items.push(generated.full_json(cal))
+                        items.push((key, generated.full_json(cal)))
                     }
                     None => {}
                 }
             }
         } else {
-            items.push(master.full_json(cal));
+            items.push((master.start.utc().timestamp_micros(), master.full_json(cal)));
         }
-        let offset = match param(params, "pageToken") {
-            Some(t) => t.parse::<usize>().map_err(|_| bad_page_token())?,
-            None => 0,
+        // Pages continue after the slot of the last item served (not at an offset): an instance cancelled or
+        // restored between two pages does not shift the others.
+        let hash = format!("{}/{id}", tokens::params_hash(params));
+        let after = match param(params, "pageToken") {
+            Some(t) => {
+                let c = tokens::decode_page(&self.token_key, t).ok_or_else(bad_page_token)?;
+                if c.c != cal.num || c.h != hash {
+                    return Err(bad_page_token());
+                }
+                c.a.map(|(key, _)| key)
+            }
+            None => None,
         };
-        let total = items.len();
-        let page: Vec<Value> = items.into_iter().skip(offset).take(max).collect();
+        let from = after.map_or(0, |a| items.partition_point(|(k, _)| *k <= a));
+        let rest = items.get(from..).unwrap_or_default();
+        let page: Vec<Value> = rest.iter().take(max).map(|(_, v)| v.clone()).collect();
         let mut body = json!({
             "kind": "calendar#events", "etag": master.etag(), "summary": cal.summary,
             "updated": rfc3339_millis(master.updated), "timeZone": cal.time_zone, "accessRole": "owner",
             "defaultReminders": [], "items": page,
         });
-        if offset.saturating_add(max) < total {
-            body["nextPageToken"] = json!(offset.saturating_add(max).to_string());
+        if rest.len() > max {
+            let last = rest
+                .get(max.saturating_sub(1))
+                .map(|(k, _)| (*k, String::new()));
+            body["nextPageToken"] = json!(tokens::encode_page(
+                &self.token_key,
+                &PageCursor {
+                    c: cal.num,
+                    s: self.seq,
+                    f: 0,
+                    i: false,
+                    e: cal.token_epoch,
+                    n: 0,
+                    k: 0,
+                    h: hash,
+                    a: last,
+                }
+            ));
         }
         Ok(body)
     }
