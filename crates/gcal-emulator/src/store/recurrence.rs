@@ -1,6 +1,6 @@
 //! Expansion of a series' `recurrence` lines (RRULE / EXDATE / RDATE) into occurrence start instants,
-//! with the `rrule` crate. Expansion is bounded: at most `MAX_INSTANCES` per call and, without an explicit
-//! upper bound, no later than `HORIZON_DAYS` after today (or after the series start).
+//! with the `rrule` crate. Expansion is bounded: at most `MAX_INSTANCES` per call and, for an open-ended series
+//! without an explicit upper bound, no later than `HORIZON_DAYS` after today (or after the series start).
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -75,6 +75,24 @@ pub(crate) fn validate(start: &EventTime, lines: &[String]) -> Result<(), ApiErr
         .map_err(|_| ApiError::bad_request("Invalid recurrence rule."))
 }
 
+/// True when every rule of the series ends (COUNT or UNTIL); RDATEs are finite by nature.
+fn is_finite(lines: &[String]) -> bool {
+    lines
+        .iter()
+        .map(|l| l.trim().to_ascii_uppercase())
+        .filter(|l| l.starts_with("RRULE:"))
+        .all(|l| {
+            l.trim_start_matches("RRULE:")
+                .split(';')
+                .any(|part| part.starts_with("COUNT=") || part.starts_with("UNTIL="))
+        })
+}
+
+/// The latest instant the emulator deals in (end of its supported years).
+fn end_of_time() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// Occurrence starts of a series in `[from, until)` (bounds optional), at most `MAX_INSTANCES`.
 pub(crate) fn occurrences(
     start: &EventTime,
@@ -85,8 +103,15 @@ pub(crate) fn occurrences(
     let Ok(set) = ical_text(start, lines).parse::<rrule::RRuleSet>() else {
         return Vec::new();
     };
-    let horizon =
-        until.unwrap_or_else(|| Utc::now().max(start.utc()) + Duration::days(HORIZON_DAYS));
+    // Only an open-ended series needs a look-ahead: a finite one (every rule has COUNT or UNTIL) is expanded
+    // to its end, like Google does, within MAX_INSTANCES.
+    let horizon = until.unwrap_or_else(|| {
+        if is_finite(lines) {
+            end_of_time()
+        } else {
+            Utc::now().max(start.utc()) + Duration::days(HORIZON_DAYS)
+        }
+    });
     let mut set = set.before(horizon.with_timezone(&rrule::Tz::UTC));
     if let Some(from) = from {
         set = set.after(from.with_timezone(&rrule::Tz::UTC));

@@ -288,3 +288,53 @@ async fn instances_pages_survive_a_cancellation_between_pages() {
         .await;
     assert_eq!(foreign.status, 400, "page tokens are opaque, not offsets");
 }
+
+/// A finite series (COUNT or UNTIL) is expanded to its end, however far ahead; only open-ended series stop at
+/// the look-ahead horizon.
+#[tokio::test]
+async fn finite_series_expand_to_their_end() {
+    let t = spawn().await;
+    t.insert(json!({
+        "id": "annua10001", "summary": "Anniversary", "start": {"date": "2030-05-01"}, "end": {"date": "2030-05-02"},
+        "recurrence": ["RRULE:FREQ=YEARLY;COUNT=5", "EXDATE;VALUE=DATE:20310501"],
+    }))
+    .await;
+    let inst = t
+        .get("/calendars/primary/events/annua10001/instances", &[])
+        .await;
+    let ids: Vec<&str> = inst.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "annua10001_20300501",
+            "annua10001_20320501",
+            "annua10001_20330501",
+            "annua10001_20340501"
+        ]
+    );
+    let (items, _, _) = t.list_all(&[("singleEvents", "true")]).await;
+    assert_eq!(items.len(), 4, "a full sync sees every instance");
+    assert_eq!(
+        t.get("/calendars/primary/events/annua10001_20340501", &[])
+            .await
+            .status,
+        200
+    );
+
+    let mut until = weekly("until00001");
+    until["recurrence"] = json!(["RRULE:FREQ=MONTHLY;UNTIL=20350201T000000Z"]);
+    t.insert(until).await;
+    let inst = t
+        .get("/calendars/primary/events/until00001/instances", &[])
+        .await;
+    assert_eq!(
+        inst.body["items"].as_array().unwrap().len(),
+        61,
+        "monthly from 2030-01-07 until 2035-02-01"
+    );
+}
