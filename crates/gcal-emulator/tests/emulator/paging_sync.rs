@@ -649,3 +649,46 @@ async fn changes_between_pages_do_not_skip_untouched_entries() {
     let distinct: HashSet<&String> = seen.iter().collect();
     assert_eq!(distinct.len(), 4, "every event seen: {seen:?}");
 }
+
+/// Page sizes: 250 by default, `maxResults` above 2500 is served as 2500.
+#[tokio::test]
+async fn page_size_defaults_to_250_and_is_capped_at_2500() {
+    let events: Vec<Value> = (0..2600)
+        .map(|i| {
+            json!({"summary": format!("e{i}"), "start": {"dateTime": "2031-03-01T10:00:00Z"},
+                   "end": {"dateTime": "2031-03-01T11:00:00Z"}})
+        })
+        .collect();
+    let seed = gcal_emulator::Seed {
+        users: vec![gcal_emulator::SeedUser {
+            email: ALICE.into(),
+            events,
+            ..Default::default()
+        }],
+        clients: vec![],
+    };
+    let t = crate::support::spawn_with(gcal_emulator::EmulatorConfig {
+        seed: Some(seed),
+        ..Default::default()
+    })
+    .await;
+    let default = t.get("/calendars/primary/events", &[]).await;
+    assert_eq!(default.body["items"].as_array().unwrap().len(), 250);
+    assert!(default.body["nextPageToken"].is_string());
+    assert!(default.body.get("nextSyncToken").is_none());
+    let capped = t
+        .get("/calendars/primary/events", &[("maxResults", "100000")])
+        .await;
+    assert_eq!(capped.body["items"].as_array().unwrap().len(), 2500);
+    let rest = t
+        .get(
+            "/calendars/primary/events",
+            &[
+                ("maxResults", "100000"),
+                ("pageToken", capped.body["nextPageToken"].as_str().unwrap()),
+            ],
+        )
+        .await;
+    assert_eq!(rest.body["items"].as_array().unwrap().len(), 100);
+    assert!(rest.body["nextSyncToken"].is_string());
+}
