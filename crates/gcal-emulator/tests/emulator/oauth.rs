@@ -683,3 +683,45 @@ async fn huge_token_lifetimes_mean_never_expiring_tokens() {
     .await;
     assert_eq!(status, 200, "{refreshed}");
 }
+
+/// The configured access-token lifetime is announced in `expires_in` and enforced: the token stops working on
+/// its own, refreshing gives a working one.
+#[tokio::test]
+async fn access_tokens_expire_after_the_configured_lifetime() {
+    let t = crate::support::spawn_with(gcal_emulator::EmulatorConfig {
+        access_token_lifetime: std::time::Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(t.get("/calendars/primary/events", &[]).await.status, 200);
+    assert!(
+        crate::support::eventually(|| async {
+            t.get("/calendars/primary/events", &[]).await.status == 401
+        })
+        .await,
+        "the access token expires by itself"
+    );
+    let (status, refreshed) = token(
+        &t,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &t.refresh_token),
+            ("client_id", &t.client_id),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(refreshed["expires_in"], 1);
+    let fresh = refreshed["access_token"].as_str().unwrap();
+    let r = t
+        .send(
+            Method::GET,
+            &t.api("/calendars/primary/events"),
+            Some(fresh),
+            &[],
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+}
