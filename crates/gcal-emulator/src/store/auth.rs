@@ -141,6 +141,15 @@ impl AuthStore {
         if self.access.len() >= MAX_ACCESS_TOKENS {
             self.access.retain(|_, t| t.expires > now);
         }
+        if self.access.len() >= MAX_ACCESS_TOKENS {
+            // Still full of live tokens: the tenth that expires soonest dies silently (as Google's per-user token
+            // cap drops the oldest ones), so the map stays bounded and eviction is rare.
+            let mut expiries: Vec<Instant> = self.access.values().map(|t| t.expires).collect();
+            let nth = MAX_ACCESS_TOKENS / 10;
+            let (_, cutoff, _) = expiries.select_nth_unstable(nth);
+            let cutoff = *cutoff;
+            self.access.retain(|_, t| t.expires > cutoff);
+        }
         let token = format!("ya29.{}", random_token(120));
         self.access.insert(
             token.clone(),
@@ -348,5 +357,31 @@ impl AuthStore {
             n += 1;
         }
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_access_tokens_stay_bounded() {
+        let mut store = AuthStore::default();
+        let issued = store.create_grant(
+            "a@example.com",
+            "client",
+            "scope",
+            true,
+            Duration::from_secs(3600),
+            None,
+        );
+        for _ in 0..MAX_ACCESS_TOKENS + 10 {
+            store.mint_access("grant", Duration::from_secs(3600));
+        }
+        assert!(store.access.len() <= MAX_ACCESS_TOKENS);
+        assert!(
+            store.principal(&issued.access_token).is_none(),
+            "the oldest token was dropped"
+        );
     }
 }
