@@ -8,6 +8,10 @@ use super::token::SecretToken;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "compass_session";
+/// Name of the cookie that binds a pending Google authorization to the browser that started it.
+pub const OAUTH_COOKIE: &str = "compass_oauth";
+/// Path of [`OAUTH_COOKIE`]: only the Google routes see it.
+pub const OAUTH_COOKIE_PATH: &str = "/api/auth/google";
 
 /// How the session cookie is built for this deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +54,43 @@ impl CookiePolicy {
         cookie.make_removal();
         cookie
     }
+}
+
+impl CookiePolicy {
+    /// The browser-binding cookie of a pending Google authorization.
+    pub fn oauth_cookie(
+        &self,
+        nonce: &SecretToken,
+        max_age: std::time::Duration,
+    ) -> Cookie<'static> {
+        Cookie::build(OAUTH_COOKIE, nonce.expose().to_owned())
+            .path(OAUTH_COOKIE_PATH)
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .max_age(time::Duration::seconds(
+                i64::try_from(max_age.as_secs()).unwrap_or(600),
+            ))
+            .finish()
+    }
+
+    /// Clears the browser-binding cookie.
+    pub fn clear_oauth_cookie(&self) -> Cookie<'static> {
+        let mut cookie = Cookie::build(OAUTH_COOKIE, "")
+            .path(OAUTH_COOKIE_PATH)
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .finish();
+        cookie.make_removal();
+        cookie
+    }
+}
+
+/// The browser-binding nonce the request carries, if well formed.
+pub fn oauth_nonce(req: &HttpRequest) -> Option<SecretToken> {
+    req.cookie(OAUTH_COOKIE)
+        .and_then(|cookie| SecretToken::parse(cookie.value()))
 }
 
 /// The session token the request carries, if its cookie is present and well formed.

@@ -1,11 +1,12 @@
-//! User metadata rules: which keys a client may write, the deep merge of a client patch, and the
-//! computed Google connection state (backend spec §2.8, §11.2).
+//! User metadata rules: which keys a client may write, and the computed Google connection state
+//! (backend spec §2.8, §11.2). The metadata type itself is `compass_core::UserMetadata`.
 //!
-//! Metadata is a JSON object per user. `sync.*` and `google.*` belong to the server (a client write to
-//! them is a 400 — the reference let clients overwrite them, §15 item 40); the client may write the keys
-//! in [`CLIENT_KEYS`]. `google.connectionState` is never stored: it is computed on every read.
+//! `sync.*` and `google.*` belong to the server (a client write to them is a 400 — the reference let
+//! clients overwrite them, §15 item 40); a client may write the keys in [`CLIENT_KEYS`].
+//! `google.connectionState` is never stored: it is computed on every read.
 
-use serde_json::{Map, Value};
+use compass_core::{GoogleConnectionState, SyncStatus, UserMetadata};
+use serde_json::Value;
 
 /// Top-level keys a client may write with `POST /api/user/metadata`.
 pub const CLIENT_KEYS: &[&str] = &["skipOnboarding"];
@@ -16,16 +17,16 @@ pub const SERVER_KEYS: &[&str] = &["sync", "google"];
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MetadataPatchError {
     /// The body is not a JSON object.
-    #[error("metadata must be a JSON object")]
+    #[error("must be a JSON object")]
     NotAnObject,
     /// The patch touches a server-owned key.
-    #[error("{0} is managed by the server and cannot be written")]
+    #[error("is managed by the server and cannot be written")]
     ServerOwned(String),
     /// The patch names a key Compass does not know.
-    #[error("{0} is not a known metadata key")]
+    #[error("is not a known metadata key")]
     Unknown(String),
     /// A known key has a value of the wrong type.
-    #[error("{key} must be {expected}")]
+    #[error("must be {expected}")]
     WrongType {
         /// The key.
         key: String,
@@ -45,79 +46,39 @@ impl MetadataPatchError {
     }
 }
 
-/// A client patch that passed [`parse_client_patch`]: top-level client keys with their new values
-/// (`null` clears a key).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ClientPatch(pub Map<String, Value>);
+/// A client patch that passed [`parse_client_patch`]; `None` leaves a key unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientPatch {
+    /// New `skipOnboarding`.
+    pub skip_onboarding: Option<bool>,
+}
 
 /// Checks a client patch: an object whose keys are all in [`CLIENT_KEYS`] with values of the right type.
-pub fn parse_client_patch(body: Value) -> Result<ClientPatch, MetadataPatchError> {
+pub fn parse_client_patch(body: &Value) -> Result<ClientPatch, MetadataPatchError> {
     let Value::Object(map) = body else {
         return Err(MetadataPatchError::NotAnObject);
     };
-    for (key, value) in &map {
+    let mut patch = ClientPatch::default();
+    for (key, value) in map {
         if SERVER_KEYS.contains(&key.as_str()) {
             return Err(MetadataPatchError::ServerOwned(key.clone()));
         }
-        if !CLIENT_KEYS.contains(&key.as_str()) {
-            return Err(MetadataPatchError::Unknown(key.clone()));
-        }
-        if key == "skipOnboarding" && !(value.is_boolean() || value.is_null()) {
-            return Err(MetadataPatchError::WrongType {
-                key: key.clone(),
-                expected: "a boolean",
-            });
-        }
-    }
-    Ok(ClientPatch(map))
-}
-
-/// Deep merge with lodash `merge` semantics on objects: nested objects merge key by key, any other value
-/// (including `null` and arrays) replaces what was there.
-pub fn deep_merge(target: &mut Value, patch: &Value) {
-    match (target, patch) {
-        (Value::Object(into), Value::Object(from)) => {
-            for (key, value) in from {
-                match into.get_mut(key) {
-                    Some(existing) if existing.is_object() && value.is_object() => {
-                        deep_merge(existing, value)
-                    }
-                    _ => {
-                        into.insert(key.clone(), value.clone());
-                    }
-                }
+        match key.as_str() {
+            "skipOnboarding" => {
+                patch.skip_onboarding =
+                    Some(
+                        value
+                            .as_bool()
+                            .ok_or_else(|| MetadataPatchError::WrongType {
+                                key: key.clone(),
+                                expected: "a boolean",
+                            })?,
+                    )
             }
-        }
-        (slot, value) => *slot = value.clone(),
-    }
-}
-
-/// The Google connection state shown to clients (§11.2), as its wire string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConnectionState {
-    /// No Google account linked.
-    NotConnected,
-    /// Linked, but no usable refresh token (revoked or never granted).
-    ReconnectRequired,
-    /// A full import is running.
-    Importing,
-    /// Connected but sync needs a repair or (re)start.
-    Attention,
-    /// Connected and in sync.
-    Healthy,
-}
-
-impl ConnectionState {
-    /// The exact wire string.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConnectionState::NotConnected => "NOT_CONNECTED",
-            ConnectionState::ReconnectRequired => "RECONNECT_REQUIRED",
-            ConnectionState::Importing => "IMPORTING",
-            ConnectionState::Attention => "ATTENTION",
-            ConnectionState::Healthy => "HEALTHY",
+            _ => return Err(MetadataPatchError::Unknown(key.clone())),
         }
     }
+    Ok(patch)
 }
 
 /// What the state computation needs to know about a user.
@@ -127,37 +88,25 @@ pub struct GoogleLink {
     pub linked: bool,
     /// A refresh token is stored.
     pub has_refresh_token: bool,
-    /// The sync engine reports healthy sync (tokens and watches); see `docs/auth.md`.
+    /// Sync is healthy (tokens and watches in place); see `docs/auth.md` for the interim rule.
     pub sync_healthy: bool,
 }
 
 /// §11.2 in order: not linked → NOT_CONNECTED; no refresh token → RECONNECT_REQUIRED; `sync.importGCal`
 /// IMPORTING → IMPORTING; RESTART → ATTENTION; healthy → HEALTHY; otherwise ATTENTION.
-pub fn connection_state(link: GoogleLink, stored: &Value) -> ConnectionState {
+pub fn connection_state(link: GoogleLink, stored: &UserMetadata) -> GoogleConnectionState {
     if !link.linked {
-        return ConnectionState::NotConnected;
+        return GoogleConnectionState::NotConnected;
     }
     if !link.has_refresh_token {
-        return ConnectionState::ReconnectRequired;
+        return GoogleConnectionState::ReconnectRequired;
     }
-    match stored.pointer("/sync/importGCal").and_then(Value::as_str) {
-        Some("IMPORTING") => ConnectionState::Importing,
-        Some("RESTART") => ConnectionState::Attention,
-        _ if link.sync_healthy => ConnectionState::Healthy,
-        _ => ConnectionState::Attention,
+    match stored.import_gcal() {
+        Some(SyncStatus::Importing) => GoogleConnectionState::Importing,
+        Some(SyncStatus::Restart) => GoogleConnectionState::Attention,
+        _ if link.sync_healthy => GoogleConnectionState::Healthy,
+        _ => GoogleConnectionState::Attention,
     }
-}
-
-/// The metadata a client reads: the stored object with `google.connectionState` replaced by `state`.
-pub fn with_connection_state(mut stored: Value, state: ConnectionState) -> Value {
-    if !stored.is_object() {
-        stored = Value::Object(Map::new());
-    }
-    deep_merge(
-        &mut stored,
-        &serde_json::json!({ "google": { "connectionState": state.as_str() } }),
-    );
-    stored
 }
 
 #[cfg(test)]
@@ -167,43 +116,39 @@ mod tests {
 
     #[test]
     fn client_patch_accepts_only_client_keys() {
-        assert!(parse_client_patch(json!({"skipOnboarding": true})).is_ok());
-        assert!(parse_client_patch(json!({"skipOnboarding": null})).is_ok());
-        assert!(parse_client_patch(json!({})).is_ok());
         assert_eq!(
-            parse_client_patch(json!({"sync": {"importGCal": "COMPLETED"}})).unwrap_err(),
+            parse_client_patch(&json!({"skipOnboarding": true})).unwrap(),
+            ClientPatch {
+                skip_onboarding: Some(true)
+            }
+        );
+        assert_eq!(
+            parse_client_patch(&json!({})).unwrap(),
+            ClientPatch::default()
+        );
+        assert_eq!(
+            parse_client_patch(&json!({"sync": {"importGCal": "COMPLETED"}})).unwrap_err(),
             MetadataPatchError::ServerOwned("sync".into())
         );
         assert_eq!(
-            parse_client_patch(json!({"google": {"connectionState": "HEALTHY"}}))
+            parse_client_patch(&json!({"google": {"connectionState": "HEALTHY"}}))
                 .unwrap_err()
                 .field(),
             "google"
         );
         assert_eq!(
-            parse_client_patch(json!({"theme": "dark"})).unwrap_err(),
+            parse_client_patch(&json!({"theme": "dark"})).unwrap_err(),
             MetadataPatchError::Unknown("theme".into())
         );
-        assert!(matches!(
-            parse_client_patch(json!({"skipOnboarding": "yes"})).unwrap_err(),
-            MetadataPatchError::WrongType { .. }
-        ));
+        for bad in [json!("yes"), json!(null), json!(1)] {
+            assert!(matches!(
+                parse_client_patch(&json!({ "skipOnboarding": bad })).unwrap_err(),
+                MetadataPatchError::WrongType { .. }
+            ));
+        }
         assert_eq!(
-            parse_client_patch(json!([1])).unwrap_err(),
+            parse_client_patch(&json!([1])).unwrap_err(),
             MetadataPatchError::NotAnObject
-        );
-    }
-
-    #[test]
-    fn deep_merge_merges_objects_and_replaces_the_rest() {
-        let mut stored = json!({"a": {"x": 1, "y": [1, 2]}, "b": true, "c": {"k": 1}});
-        deep_merge(
-            &mut stored,
-            &json!({"a": {"y": [3], "z": null}, "b": false, "c": 5}),
-        );
-        assert_eq!(
-            stored,
-            json!({"a": {"x": 1, "y": [3], "z": null}, "b": false, "c": 5})
         );
     }
 
@@ -214,7 +159,9 @@ mod tests {
             has_refresh_token: true,
             sync_healthy: true,
         };
-        let stored = |s: &str| json!({"sync": {"importGCal": s}});
+        let stored = |s: &str| -> UserMetadata {
+            serde_json::from_value(json!({"sync": {"importGCal": s}})).unwrap()
+        };
         assert_eq!(
             connection_state(
                 GoogleLink {
@@ -223,7 +170,7 @@ mod tests {
                 },
                 &stored("IMPORTING")
             ),
-            ConnectionState::NotConnected
+            GoogleConnectionState::NotConnected
         );
         assert_eq!(
             connection_state(
@@ -233,23 +180,23 @@ mod tests {
                 },
                 &stored("IMPORTING")
             ),
-            ConnectionState::ReconnectRequired
+            GoogleConnectionState::ReconnectRequired
         );
         assert_eq!(
             connection_state(healthy, &stored("IMPORTING")),
-            ConnectionState::Importing
+            GoogleConnectionState::Importing
         );
         assert_eq!(
             connection_state(healthy, &stored("RESTART")),
-            ConnectionState::Attention
+            GoogleConnectionState::Attention
         );
         assert_eq!(
             connection_state(healthy, &stored("ERRORED")),
-            ConnectionState::Healthy
+            GoogleConnectionState::Healthy
         );
         assert_eq!(
-            connection_state(healthy, &json!({})),
-            ConnectionState::Healthy
+            connection_state(healthy, &UserMetadata::default()),
+            GoogleConnectionState::Healthy
         );
         assert_eq!(
             connection_state(
@@ -259,24 +206,7 @@ mod tests {
                 },
                 &stored("COMPLETED")
             ),
-            ConnectionState::Attention
-        );
-    }
-
-    #[test]
-    fn computed_state_replaces_a_stored_one() {
-        let shown = with_connection_state(
-            json!({"skipOnboarding": true, "google": {"connectionState": "HEALTHY"}}),
-            ConnectionState::NotConnected,
-        );
-        assert_eq!(
-            shown,
-            json!({"skipOnboarding": true, "google": {"connectionState": "NOT_CONNECTED"}})
-        );
-        assert_eq!(
-            with_connection_state(Value::Null, ConnectionState::Healthy)["google"]
-                ["connectionState"],
-            "HEALTHY"
+            GoogleConnectionState::Attention
         );
     }
 }

@@ -3,9 +3,11 @@
 //! Every route lives under `/api`. Each area registers its own paths (relative to `/api`) in a `routes`
 //! function and gets one `.configure(..)` line in [`routes`] below.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod health;
+pub mod user;
 
 use actix_web::web;
 
@@ -16,7 +18,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api")
             .configure(health::routes)
-            .configure(config::routes),
+            .configure(config::routes)
+            .configure(auth::routes)
+            .configure(user::routes),
     );
 }
 

@@ -22,8 +22,10 @@ pub mod events;
 pub mod leases;
 pub mod migrate;
 pub mod priorities;
+pub mod sessions;
 pub mod sync_state;
 mod transaction;
+pub mod users;
 pub mod watches;
 
 pub use config::{redact_password, redacted_hosts, StoreConfig};

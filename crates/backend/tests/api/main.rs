@@ -8,3 +8,6 @@ mod store_events;
 mod store_faults;
 mod store_handle;
 mod store_migrations;
+
+mod auth;
+mod user;

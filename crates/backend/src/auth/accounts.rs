@@ -1,0 +1,252 @@
+//! Email + password account flows: sign-up, sign-in and sign-out, with the attempt bound and generic
+//! errors. Handlers in `crate::http::auth` parse the request and call these.
+
+use chrono::Utc;
+use compass_core::{SyncStatus, UserMetadata};
+
+use super::attempts::{AttemptKey, Attempts};
+use super::email::{Email, EmailError};
+use super::password::{self, NewPassword, PasswordError};
+use super::session_user::{issue_session, revoke_session, IssuedSession, SessionUser};
+use crate::app::AppState;
+use crate::http::error::ApiError;
+use crate::store::users::{NewUser, UserDoc, Users, EMAIL_INDEX};
+use crate::store::StoreError;
+
+/// Longest display name accepted (characters).
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// The one message for every failed sign-in (unknown email, wrong password, password-less account).
+pub const INVALID_CREDENTIALS: &str = "Invalid email or password";
+
+/// Why an account flow failed. Converted to [`ApiError`] at the HTTP boundary.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// A field is missing or malformed (400 naming it).
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The JSON field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// Sign-in failed; deliberately says nothing about why.
+    #[error("{INVALID_CREDENTIALS}")]
+    InvalidCredentials,
+    /// Sign-up with an email that already has an account.
+    #[error("An account cannot be created with this email; if it is yours, sign in instead")]
+    SignupRefused,
+    /// Too many failed attempts for this account or client.
+    #[error("too many failed attempts")]
+    TooManyAttempts {
+        /// Until the window ends.
+        retry_after: std::time::Duration,
+    },
+    /// Password hashing failed.
+    #[error("password hashing failed")]
+    Hashing,
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Invalid { field, message } => ApiError::bad_request(field, message),
+            AuthError::InvalidCredentials => ApiError::Unauthorized {
+                message: INVALID_CREDENTIALS.into(),
+            },
+            AuthError::SignupRefused => ApiError::Conflict {
+                message: error.to_string(),
+                code: None,
+            },
+            AuthError::TooManyAttempts { retry_after } => ApiError::TooManyRequests { retry_after },
+            AuthError::Hashing => ApiError::internal(error),
+            AuthError::Store(store) => store.into(),
+        }
+    }
+}
+
+fn invalid(field: &'static str, message: impl ToString) -> AuthError {
+    AuthError::Invalid {
+        field,
+        message: message.to_string(),
+    }
+}
+
+/// A display name: trimmed, not blank, at most [`MAX_NAME_CHARS`] characters.
+pub fn parse_name(raw: &str) -> Result<String, AuthError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(invalid("name", "is required"));
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(invalid(
+            "name",
+            format!("must be at most {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(invalid("name", "must not contain control characters"));
+    }
+    Ok(name.to_owned())
+}
+
+fn parse_email(raw: &str) -> Result<Email, AuthError> {
+    Email::parse(raw).map_err(|e: EmailError| invalid("email", e))
+}
+
+/// Sign-up input, as received.
+#[derive(Debug)]
+pub struct SignUp {
+    /// Email as typed.
+    pub email: String,
+    /// Password as typed.
+    pub password: String,
+    /// Display name as typed.
+    pub name: String,
+}
+
+/// Sign-in input, as received.
+#[derive(Debug)]
+pub struct SignIn {
+    /// Email as typed.
+    pub email: String,
+    /// Password as typed.
+    pub password: String,
+}
+
+async fn check_attempts(state: &AppState, keys: &[AttemptKey]) -> Result<(), AuthError> {
+    match Attempts::new(&state.store).check(keys, Utc::now()).await? {
+        Ok(()) => Ok(()),
+        Err(retry_after) => Err(AuthError::TooManyAttempts { retry_after }),
+    }
+}
+
+/// Creates a password account and signs it in.
+pub async fn sign_up(
+    state: &AppState,
+    input: SignUp,
+    client_ip: &str,
+) -> Result<(UserDoc, IssuedSession), AuthError> {
+    let email = parse_email(&input.email)?;
+    let password =
+        NewPassword::parse(input.password).map_err(|e: PasswordError| invalid("password", e))?;
+    let name = parse_name(&input.name)?;
+    let ip_key = [AttemptKey::Ip(client_ip.to_owned())];
+    check_attempts(state, &ip_key).await?;
+
+    let users = Users::new(&state.store);
+    if users.find_by_email(&email).await?.is_some() {
+        Attempts::new(&state.store)
+            .record_failure(&ip_key, Utc::now())
+            .await?;
+        return Err(AuthError::SignupRefused);
+    }
+    let hash = password::hash_password(&password)
+        .await
+        .map_err(|_| AuthError::Hashing)?;
+    let now = Utc::now();
+    let id = Users::new_id();
+    let new = NewUser {
+        email,
+        name,
+        locale: None,
+        password_hash: Some(hash),
+        google: None,
+        metadata: UserMetadata::default(),
+    };
+    let user = match users.insert(&id, new, now).await {
+        Ok(user) => user,
+        // Lost a race with a concurrent sign-up for the same email.
+        Err(e) if e.is_conflict_on(EMAIL_INDEX) => return Err(AuthError::SignupRefused),
+        Err(e) => return Err(e.into()),
+    };
+    let session = issue_session(&state.store, &id, state.settings.session_ttl, now).await?;
+    tracing::info!(user = %id, "account created");
+    Ok((user, session))
+}
+
+/// Checks email and password and starts a session. Every failure is the same
+/// [`AuthError::InvalidCredentials`] and counts against the account and the client IP.
+pub async fn sign_in(
+    state: &AppState,
+    input: SignIn,
+    client_ip: &str,
+) -> Result<(UserDoc, IssuedSession), AuthError> {
+    let email = parse_email(&input.email)?;
+    if input.password.is_empty() {
+        return Err(invalid("password", "is required"));
+    }
+    let keys = [
+        AttemptKey::Account(email.clone()),
+        AttemptKey::Ip(client_ip.to_owned()),
+    ];
+    check_attempts(state, &keys).await?;
+
+    let users = Users::new(&state.store);
+    let user = users.find_by_email(&email).await?;
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let verified = password::verify_password(&input.password, hash).await;
+    let Some(user) = user.filter(|_| verified) else {
+        Attempts::new(&state.store)
+            .record_failure(&keys, Utc::now())
+            .await?;
+        return Err(AuthError::InvalidCredentials);
+    };
+    let now = Utc::now();
+    let id = user.user_id();
+    users.touch_login(&id, now).await?;
+    let session = issue_session(&state.store, &id, state.settings.session_ttl, now).await?;
+    Ok((user, session))
+}
+
+/// Revokes the session, ends its SSE streams and marks the incremental Google sync for a restart when
+/// the user has Google linked (backend spec §8.6). Cleanup failures are logged, never returned.
+pub async fn sign_out(state: &AppState, session: &SessionUser) -> Result<(), AuthError> {
+    revoke_session(&state.store, session).await?;
+    state.hub.end_session(session.session_id.as_str());
+    let users = Users::new(&state.store);
+    match users.find(&session.user_id).await {
+        Ok(Some(user)) if user.has_google() => {
+            if let Err(error) = users
+                .set_sync_status(&session.user_id, None, Some(SyncStatus::Restart))
+                .await
+            {
+                tracing::warn!(%error, "sign-out cleanup failed");
+            }
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "sign-out cleanup failed"),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(parse_name("  Ann Lee ").unwrap(), "Ann Lee");
+        assert!(matches!(
+            parse_name("   "),
+            Err(AuthError::Invalid { field: "name", .. })
+        ));
+        assert!(parse_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
+        assert!(parse_name("Ann\u{0}").is_err());
+    }
+
+    #[test]
+    fn errors_map_to_generic_statuses() {
+        let api: ApiError = AuthError::InvalidCredentials.into();
+        assert_eq!(api.status(), 401);
+        assert_eq!(api.to_string(), INVALID_CREDENTIALS);
+        let api: ApiError = invalid("email", "is required").into();
+        assert_eq!(api.status(), 400);
+        assert_eq!(api.to_string(), "email: is required");
+        let api: ApiError = AuthError::SignupRefused.into();
+        assert_eq!(api.status(), 409);
+    }
+}

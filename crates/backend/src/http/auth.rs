@@ -1,0 +1,189 @@
+//! `/api/auth/*` handlers: email + password sign-up, sign-in, sign-out, the current session, and the
+//! Google sign-in/connect redirect and callback. Thin: parse, call `crate::auth`, map errors.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::auth::accounts::{self, SignIn, SignUp};
+use crate::auth::cookie::{self, CookiePolicy};
+use crate::auth::google_flow::{self, Callback};
+use crate::auth::oauth_state::LIFETIME;
+use crate::auth::session_user::{IssuedSession, SessionUser};
+use crate::http::error::ApiError;
+use crate::store::users::UserDoc;
+
+/// Registers the routes (relative to `/api`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/auth")
+            .route("/signup", web::post().to(sign_up))
+            .route("/signin", web::post().to(sign_in))
+            .route("/signout", web::post().to(sign_out))
+            .route("/session", web::get().to(session))
+            .route("/google", web::get().to(google_start))
+            .route("/google/callback", web::get().to(google_callback)),
+    );
+}
+
+/// A string field of a JSON body: missing → "is required", another type → "must be a string".
+fn string_field(body: &serde_json::Value, field: &'static str) -> Result<String, ApiError> {
+    match body.get(field) {
+        None | Some(serde_json::Value::Null) => Err(ApiError::bad_request(field, "is required")),
+        Some(serde_json::Value::String(value)) => Ok(value.clone()),
+        Some(_) => Err(ApiError::bad_request(field, "must be a string")),
+    }
+}
+
+/// What sign-up and sign-in answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignedIn {
+    status: &'static str,
+    user_id: String,
+    email: String,
+    name: String,
+}
+
+/// The client address used for the per-IP attempt bound (the TCP peer; proxies are not trusted).
+fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())
+}
+
+fn cookie_policy(state: &AppState) -> CookiePolicy {
+    CookiePolicy::for_base_url(&state.settings.public_url)
+}
+
+/// 200 with the user and the session cookie.
+pub(crate) fn signed_in_response(
+    state: &AppState,
+    user: &UserDoc,
+    session: &IssuedSession,
+) -> HttpResponse {
+    let ttl = chrono::Duration::from_std(state.settings.session_ttl)
+        .unwrap_or(chrono::Duration::days(14));
+    HttpResponse::Ok()
+        .cookie(cookie_policy(state).session_cookie(&session.token, ttl))
+        .json(SignedIn {
+            status: "OK",
+            user_id: user.user_id().to_string(),
+            email: user.email.clone(),
+            name: user.name.clone(),
+        })
+}
+
+async fn sign_up(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let input = SignUp {
+        email: string_field(&body, "email")?,
+        password: string_field(&body, "password")?,
+        name: string_field(&body, "name")?,
+    };
+    let (user, session) = accounts::sign_up(&state, input, &client_ip(&req)).await?;
+    Ok(signed_in_response(&state, &user, &session))
+}
+
+async fn sign_in(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let input = SignIn {
+        email: string_field(&body, "email")?,
+        password: string_field(&body, "password")?,
+    };
+    let (user, session) = accounts::sign_in(&state, input, &client_ip(&req)).await?;
+    Ok(signed_in_response(&state, &user, &session))
+}
+
+/// Revokes the current session (if any) and clears the cookie; always 200 so a stale tab can sign out.
+async fn sign_out(
+    state: web::Data<AppState>,
+    session: Option<SessionUser>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(session) = session {
+        accounts::sign_out(&state, &session).await?;
+    }
+    Ok(HttpResponse::Ok()
+        .cookie(cookie_policy(&state).clear_session_cookie())
+        .json(serde_json::json!({ "status": "OK" })))
+}
+
+/// `GET /api/auth/session`: who is signed in.
+async fn session(session: SessionUser) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({
+        "userId": session.user_id,
+        "expiresAt": session.expires_at,
+    }))
+}
+
+/// `GET /api/auth/google` query.
+#[derive(Debug, Deserialize)]
+struct GoogleStartQuery {
+    intent: Option<String>,
+}
+
+/// `GET /api/auth/google?intent=signin|connect`: redirects to Google and binds the attempt to this browser.
+async fn google_start(
+    state: web::Data<AppState>,
+    query: web::Query<GoogleStartQuery>,
+    session: Option<SessionUser>,
+) -> Result<HttpResponse, ApiError> {
+    let intent = google_flow::parse_intent(query.intent.as_deref())?;
+    let started = google_flow::start(&state, intent, session.as_ref()).await?;
+    Ok(HttpResponse::Found()
+        .insert_header((header::LOCATION, started.url.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .cookie(cookie_policy(&state).oauth_cookie(&started.nonce, LIFETIME))
+        .finish())
+}
+
+/// `GET /api/auth/google/callback` query (Google also sends `scope`, `authuser`, ... which are ignored).
+#[derive(Debug, Deserialize)]
+struct GoogleCallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /api/auth/google/callback`: finishes the flow, then sends the browser to the app.
+async fn google_callback(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<GoogleCallbackQuery>,
+    session: Option<SessionUser>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let callback = Callback {
+        code: query.code,
+        state: query.state,
+        error: query.error,
+    };
+    let finished = google_flow::finish(
+        &state,
+        callback,
+        cookie::oauth_nonce(&req),
+        session.as_ref(),
+    )
+    .await?;
+    let policy = cookie_policy(&state);
+    let mut home = state.settings.public_url.clone();
+    home.set_path("/");
+    home.set_query(None);
+    let mut response = HttpResponse::SeeOther();
+    response
+        .insert_header((header::LOCATION, home.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .cookie(policy.clear_oauth_cookie());
+    if let Some(issued) = &finished.session {
+        let ttl = chrono::Duration::from_std(state.settings.session_ttl)
+            .unwrap_or(chrono::Duration::days(14));
+        response.cookie(policy.session_cookie(&issued.token, ttl));
+    }
+    Ok(response.finish())
+}
