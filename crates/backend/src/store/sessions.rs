@@ -3,6 +3,7 @@
 //! A session document holds the SHA-256 of the cookie's random token (`tokenHash`, unique index), the
 //! user, and its expiry (`expiresAt`, TTL index so MongoDB removes expired ones). Lookups also check the
 //! expiry themselves, since the TTL monitor runs only once a minute. Revoking a session deletes it.
+//! The indexes are created by the migrations (`migrations/0001_initial_indexes.json`).
 
 use chrono::{DateTime, Utc};
 use compass_core::ids::UserId;

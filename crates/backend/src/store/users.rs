@@ -2,7 +2,8 @@
 //! (refresh token encrypted at rest) and the per-user metadata JSON (`metadata` field).
 //!
 //! Unique indexes: `email_unique` on `email`; `google_id_unique` on `google.googleId` (partial: only
-//! documents that have one), so a Google account belongs to at most one Compass user.
+//! documents that have one), so a Google account belongs to at most one Compass user. Both are created by
+//! the migrations (`migrations/0001_initial_indexes.json`).
 
 use chrono::{DateTime, Utc};
 use compass_core::ids::UserId;
