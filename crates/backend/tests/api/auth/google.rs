@@ -266,3 +266,34 @@ async fn google_routes_answer_503_when_google_is_not_configured() {
     assert_eq!(body["code"], "GOOGLE_NOT_CONFIGURED");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn google_outages_are_503_and_create_nothing() {
+    use gcal_emulator::{FaultKind, FaultSpec};
+    let app = google_app().await;
+    for operation in ["oauth.token", "oauth.userinfo"] {
+        let (query, binding) = authorize(&app, "signin", None, "gina@example.com").await;
+        app.control()
+            .add_fault(&FaultSpec::new(operation, FaultKind::ServiceUnavailable))
+            .await
+            .expect("fault added");
+        let response = callback(&app, &query, Some(&binding)).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{operation}"
+        );
+        assert!(cookie_pair(response.headers(), "compass_session").is_none());
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "GOOGLE_UNAVAILABLE", "{operation}");
+        app.control().clear_faults().await.expect("faults cleared");
+    }
+    let users = app
+        .store()
+        .collection::<Document>("user")
+        .count_documents(doc! {})
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+    app.stop().await;
+}
