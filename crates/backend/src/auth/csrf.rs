@@ -14,7 +14,9 @@ use std::rc::Rc;
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::{header, Method};
-use actix_web::{Error, HttpResponse};
+use actix_web::{Error, ResponseError as _};
+
+use crate::http::error::ApiError;
 
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -150,10 +152,7 @@ where
             }
             Err(refusal) => {
                 tracing::warn!(path = req.path(), reason = %refusal, "csrf check refused a request");
-                let response = HttpResponse::Forbidden().json(serde_json::json!({
-                    "result": "Forbidden",
-                    "message": refusal.to_string(),
-                }));
+                let response = ApiError::forbidden(refusal.to_string()).error_response();
                 Box::pin(async move { Ok(req.into_response(response).map_into_right_body()) })
             }
         }
@@ -164,7 +163,7 @@ where
 mod tests {
     use super::*;
     use actix_web::test as actix_test;
-    use actix_web::{web, App};
+    use actix_web::{web, App, HttpResponse};
 
     const SITE: &str = "https://cal.example.com";
 
