@@ -6,7 +6,9 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod health;
+pub mod priorities;
 pub mod user;
 
 use actix_web::web;
@@ -20,7 +22,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(health::routes)
             .configure(config::routes)
             .configure(auth::routes)
-            .configure(user::routes),
+            .configure(user::routes)
+            .configure(events::routes)
+            .configure(priorities::routes),
     );
 }
 

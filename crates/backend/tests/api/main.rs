@@ -11,3 +11,9 @@ mod store_migrations;
 
 mod auth;
 mod user;
+mod events_bad_input;
+mod events_crud;
+mod events_isolation;
+mod events_series;
+mod events_support;
+mod priorities;
