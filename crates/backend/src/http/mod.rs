@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod priorities;
+pub mod stream;
 pub mod user;
 
 use actix_web::web;
@@ -21,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/api")
             .configure(health::routes)
             .configure(config::routes)
+            .configure(stream::routes)
             .configure(auth::routes)
             .configure(user::routes)
             .configure(events::routes)

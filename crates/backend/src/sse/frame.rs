@@ -5,7 +5,7 @@ use std::sync::Arc;
 use compass_core::sse::SseEventName;
 
 /// The `data` of the full-refresh hint: sent as `EVENT_CHANGED` and `SOMEDAY_EVENT_CHANGED` when a
-/// `Last-Event-ID` can no longer be resumed from the history (see `docs/sse.md` in operations docs).
+/// `Last-Event-ID` can no longer be resumed from the history (wire form in `docs/operations.md`).
 pub const RESYNC_HINT_DATA: &str = r#"{"resync":true}"#;
 
 /// A named SSE event with its id and JSON data, shared by every connection it is queued on.

@@ -125,6 +125,24 @@ async fn bodies_over_the_limit_are_413_json() {
     assert_eq!(body["message"], "Request body is larger than 4096 bytes");
 }
 
+#[tokio::test]
+async fn chunked_bodies_over_the_limit_are_413_json() {
+    let app = spawn_app_with(|s| s.body_limit = 4096).await;
+    // no Content-Length: the JSON extractor's limit answers while reading
+    let chunks = futures::stream::iter((0..10).map(|_| Ok::<_, std::io::Error>(vec![b' '; 1000])));
+    let response = app
+        .client
+        .post(app.url("/api/auth/signin"))
+        .header("content-type", "application/json")
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 413);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(body["message"], "Request body is larger than 4096 bytes");
+}
+
 /// The `compass` binary built for these tests.
 fn compass() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compass"));

@@ -8,6 +8,7 @@ mod store_events;
 mod store_faults;
 mod store_handle;
 mod store_migrations;
+mod stream;
 
 mod auth;
 mod user;
