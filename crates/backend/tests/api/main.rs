@@ -11,10 +11,10 @@ mod store_migrations;
 mod stream;
 
 mod auth;
-mod user;
 mod events_bad_input;
 mod events_crud;
 mod events_isolation;
 mod events_series;
 mod events_support;
 mod priorities;
+mod user;
