@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::events_support::{app, expect_silence, field, migrated, timed, weekly, Calendar};
+use crate::events_support::{app, expect_silence, field, timed, weekly, Calendar};
 use crate::support::app::spawn_app_with;
 
 fn valid() -> Value {
@@ -184,7 +184,7 @@ async fn malformed_json_content_type_ids_scopes_and_queries_are_400() {
 
 #[tokio::test]
 async fn bodies_over_the_limit_are_413() {
-    let app = migrated(spawn_app_with(|settings| settings.body_limit = 4 * 1024).await).await;
+    let app = spawn_app_with(|settings| settings.body_limit = 4 * 1024).await;
     let me = Calendar::sign_up(&app).await;
     let mut body = valid();
     body["description"] = json!("x".repeat(8 * 1024));

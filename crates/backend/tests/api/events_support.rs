@@ -20,18 +20,10 @@ pub struct Calendar<'a> {
     pub user_id: String,
 }
 
-/// Spawns an app whose database has every migration applied (indexes and the `event` validator), so
-/// the tests exercise the real schema.
+/// Spawns an app (its start-up applies the migrations: indexes and the `event` validator, so the tests
+/// exercise the real schema).
 pub async fn app() -> TestApp {
-    migrated(spawn_app().await).await
-}
-
-/// Applies the migrations to `app`'s database (idempotent: the app may have applied them already).
-pub async fn migrated(app: TestApp) -> TestApp {
-    compass_backend::store::migrate::run(&app.db.store())
-        .await
-        .expect("migrations apply");
-    app
+    spawn_app().await
 }
 
 impl<'a> Calendar<'a> {
