@@ -398,3 +398,28 @@ fn unchanged_put_writes_nothing() {
     let changes = update(&target, &client_copy(&record, None), UpdateScope::ThisEvent).unwrap();
     assert!(changes.upserts.is_empty());
 }
+
+#[test]
+fn deleting_one_instance_excludes_its_occurrence_and_the_last_takes_the_series() {
+    let (base, instances) = weekly(2);
+    let one = plan_delete(
+        &loaded(&instances[1], &base, &instances),
+        UpdateScope::ThisEvent,
+        now(),
+    )
+    .unwrap();
+    assert_eq!(one.deletes.len(), 1);
+    assert_eq!(
+        one.upserts[0].rule().unwrap(),
+        ["RRULE:FREQ=WEEKLY;COUNT=2", "EXDATE:20250113T150000Z"]
+    );
+    let last = plan_delete(
+        &loaded(&instances[0], &base, &instances[..1]),
+        UpdateScope::ThisEvent,
+        now(),
+    )
+    .unwrap();
+    let gone: Vec<&EventId> = last.deletes.iter().map(|r| &r.id).collect();
+    assert_eq!(gone, [&instances[0].id, &base.id]);
+    assert!(last.upserts.is_empty());
+}
