@@ -23,6 +23,16 @@ async fn health_is_ok_with_a_reachable_database() {
     assert_eq!(body["status"], "ok");
     let ts = body["timestamp"].as_str().expect("timestamp");
     chrono::DateTime::parse_from_rfc3339(ts).expect("RFC 3339 timestamp");
+
+    // a stale or forged session cookie does not matter here
+    let response = app
+        .client
+        .get(app.url("/api/health"))
+        .header("cookie", "compass_session=not-a-real-session")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
 }
 
 #[tokio::test]
@@ -193,6 +203,36 @@ fn unreachable_database_names_the_host_never_the_password() {
 }
 
 #[tokio::test]
+async fn compass_migrate_applies_pending_migrations_once() {
+    let db = TestDb::new().await;
+    let run = || {
+        compass()
+            .args([
+                "migrate",
+                "--mongodb-uri",
+                db.uri(),
+                "--database",
+                db.name(),
+            ])
+            .output()
+            .expect("runs")
+    };
+    let first = run();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let first = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(first.contains("applied, 0 already applied"), "{first}");
+    assert!(!first.starts_with("migrations: 0 applied"), "{first}");
+    let second = run();
+    assert!(second.status.success());
+    let second = String::from_utf8_lossy(&second.stdout).to_string();
+    assert!(second.starts_with("migrations: 0 applied"), "{second}");
+}
+
+#[tokio::test]
 async fn sigterm_stops_the_server_gracefully() {
     let app = spawn_app().await; // only for its database
     let mut child = compass()
@@ -209,7 +249,7 @@ async fn sigterm_stops_the_server_gracefully() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawns");
-    let guard = KillOnDrop(child.id());
+    let mut guard = KillOnDrop(Some(child.id()));
     let stderr = child.stderr.take().expect("stderr");
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     std::thread::spawn(move || {
@@ -250,7 +290,7 @@ async fn sigterm_stops_the_server_gracefully() {
     .expect("join")
     .expect("wait");
     assert!(exit.success(), "exit status {exit:?}");
-    drop(guard);
+    guard.0 = None; // exited: nothing to kill (and the pid may be reused)
     let mut saw_shutdown = false;
     while let Ok(Some(line)) = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
         saw_shutdown |= line.contains("shutdown requested");
@@ -259,13 +299,16 @@ async fn sigterm_stops_the_server_gracefully() {
 }
 
 /// Kills a child process (by pid) if the test fails before it exits.
-struct KillOnDrop(u32);
+struct KillOnDrop(Option<u32>);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", &self.0.to_string()])
-            .status();
+        if let Some(pid) = self.0 {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .stderr(Stdio::null())
+                .status();
+        }
     }
 }
 
