@@ -2,6 +2,7 @@
 
 mod google;
 pub mod harness;
+mod streams;
 
 use chrono::Utc;
 use mongodb::bson::{doc, Document};
