@@ -35,6 +35,7 @@ async fn health_is_ok_with_a_reachable_database() {
     assert_eq!(response.status(), 200);
 }
 
+/// The reference answered 500 here (§4.2); 503 tells a load balancer the instance is unavailable.
 #[tokio::test]
 async fn health_is_503_when_the_database_goes_away_and_ok_again_when_it_returns() {
     let db = TestDb::new().await; // only for the database server's address
@@ -86,6 +87,7 @@ async fn config_reports_whether_google_is_configured() {
     assert_eq!(body, json!({"google": {"isConfigured": true}}));
 }
 
+/// Reference bug §15 item 17 (requests left without an answer): unknown paths get a JSON 404 too.
 #[tokio::test]
 async fn unknown_routes_are_json_404s_and_request_ids_are_echoed() {
     let app = spawn_app().await;
@@ -178,6 +180,7 @@ fn misconfiguration_is_one_line_and_a_non_zero_exit() {
     assert!(stderr.contains("GOOGLE_CLIENT_SECRET"), "{stderr}");
 }
 
+/// Reference bug §15 item 28 (start-up failure exited with code 0).
 #[test]
 fn unreachable_database_names_the_host_never_the_password() {
     // a port that is certainly closed: bind one, note it, close it
