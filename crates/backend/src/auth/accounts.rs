@@ -10,6 +10,7 @@ use super::password::{self, NewPassword, PasswordError};
 use super::session_user::{issue_session, revoke_session, IssuedSession, SessionUser};
 use crate::app::AppState;
 use crate::http::error::ApiError;
+use crate::store::priorities::Priorities;
 use crate::store::users::{NewUser, UserDoc, Users, EMAIL_INDEX};
 use crate::store::StoreError;
 
@@ -124,6 +125,16 @@ async fn check_attempts(state: &AppState, keys: &[AttemptKey]) -> Result<(), Aut
     }
 }
 
+/// Gives a new account the default priority labels (as the reference does at sign-up). Idempotent.
+pub(crate) async fn give_default_priorities(
+    state: &AppState,
+    id: &compass_core::UserId,
+) -> Result<(), StoreError> {
+    Priorities::new(&state.store)
+        .create_defaults(id, None)
+        .await
+}
+
 /// Creates a password account and signs it in.
 pub async fn sign_up(
     state: &AppState,
@@ -163,6 +174,7 @@ pub async fn sign_up(
         Err(e) if e.is_conflict_on(EMAIL_INDEX) => return Err(AuthError::SignupRefused),
         Err(e) => return Err(e.into()),
     };
+    give_default_priorities(state, &id).await?;
     let session = issue_session(&state.store, &id, state.settings.session_ttl, now).await?;
     tracing::info!(user = %id, "account created");
     Ok((user, session))

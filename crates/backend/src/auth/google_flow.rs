@@ -399,14 +399,16 @@ async fn sign_in(
                 }),
                 metadata: restart_both(),
             };
-            match users.insert(&id, new, now).await {
+            let user = match users.insert(&id, new, now).await {
                 Ok(user) => user,
                 Err(e) if e.is_conflict_on(EMAIL_INDEX) || e.is_conflict_on(GOOGLE_ID_INDEX) => {
                     // A concurrent sign-in created the account first.
                     return Err(GoogleAuthError::AlreadyConnected);
                 }
                 Err(e) => return Err(e.into()),
-            }
+            };
+            super::accounts::give_default_priorities(state, &id).await?;
+            user
         }
         Some(user) => {
             let id = user.user_id();

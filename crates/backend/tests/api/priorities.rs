@@ -145,3 +145,19 @@ async fn bug_15_17_bad_priority_input_is_400_naming_the_field() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn a_new_account_starts_with_the_default_labels() {
+    let app = app().await;
+    let me = Calendar::sign_up(&app).await;
+    let (status, listed) = me.send(Method::GET, "/priority", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| field(p, "name"))
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["relationships", "self", "unassigned", "work"]);
+}
