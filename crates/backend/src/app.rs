@@ -87,11 +87,11 @@ impl ShutdownHandle {
 
 /// Connects to the configured database.
 pub async fn connect_store(database: &DatabaseSettings) -> Result<Store, StoreError> {
-    Store::connect(&StoreConfig::new(
-        database.uri.expose(),
-        database.name.clone(),
-    ))
-    .await
+    let mut config = StoreConfig::new(database.uri.expose(), database.name.clone());
+    config.max_pool_size = database.pool_size;
+    config.connect_timeout = database.connect_timeout;
+    config.server_selection_timeout = database.selection_timeout;
+    Store::connect(&config).await
 }
 
 /// Applies pending migrations (safe to run twice) and logs what was done.
@@ -153,6 +153,9 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(query_error))
                 .app_data(web::PathConfig::default().error_handler(path_error))
                 .configure(crate::http::routes)
+                .configure(crate::http::web_app::routes(
+                    data.settings.web_dir.as_deref(),
+                ))
                 .default_service(web::to(crate::http::not_found))
                 // (CSRF and other middleware go here, *above* these two lines: the last `wrap` is outermost.)
                 .wrap(crate::auth::csrf::CsrfProtection::new(
@@ -194,6 +197,12 @@ impl Application {
             server: self.server.handle(),
             hub: self.state.hub.clone(),
         }
+    }
+
+    /// Serves until a [`ShutdownHandle`] stops it. Installs no signal handlers, so an embedding process
+    /// (the tests) keeps the default reaction to SIGINT/SIGTERM and can always be interrupted.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
     }
 
     /// Serves until SIGTERM/SIGINT or a [`ShutdownHandle`], then shuts down gracefully.

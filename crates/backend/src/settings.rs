@@ -197,6 +197,10 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "COMPASS_WORKERS")]
     pub workers: Option<usize>,
+
+    /// Directory of the built web app (`scripts/build-web.sh` writes `web/dist`); served at `/` when set.
+    #[arg(long, env = "COMPASS_WEB_DIR")]
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 /// Database flags shared by `compass serve` and `compass migrate`.
@@ -214,6 +218,18 @@ pub struct DbArgs {
     /// MongoDB database name.
     #[arg(long, env = "COMPASS_DATABASE", default_value = "compass")]
     pub database: String,
+
+    /// Most connections the pool opens to one MongoDB server.
+    #[arg(long, env = "COMPASS_DB_POOL_SIZE", default_value_t = 20)]
+    pub db_pool_size: u32,
+
+    /// Seconds one connection attempt to MongoDB may take.
+    #[arg(long, env = "COMPASS_DB_CONNECT_TIMEOUT_SECS", default_value_t = 5)]
+    pub db_connect_timeout_secs: u64,
+
+    /// Seconds an operation waits for a usable MongoDB server before failing (503 to HTTP clients).
+    #[arg(long, env = "COMPASS_DB_SELECTION_TIMEOUT_SECS", default_value_t = 5)]
+    pub db_selection_timeout_secs: u64,
 }
 
 /// Where the database is and what it is called.
@@ -223,6 +239,12 @@ pub struct DatabaseSettings {
     pub uri: Secret,
     /// The database name.
     pub name: String,
+    /// Most connections the pool opens to one server.
+    pub pool_size: u32,
+    /// How long one connection attempt may take.
+    pub connect_timeout: Duration,
+    /// How long an operation waits for a usable server.
+    pub selection_timeout: Duration,
 }
 
 impl DatabaseSettings {
@@ -242,9 +264,35 @@ impl DatabaseSettings {
                 reason: "must be a non-empty name without / \\ . space \" $".into(),
             });
         }
+        if args.db_pool_size == 0 {
+            return Err(SettingsError::Invalid {
+                key: "COMPASS_DB_POOL_SIZE",
+                reason: "must be at least 1".into(),
+            });
+        }
+        for (key, secs) in [
+            (
+                "COMPASS_DB_CONNECT_TIMEOUT_SECS",
+                args.db_connect_timeout_secs,
+            ),
+            (
+                "COMPASS_DB_SELECTION_TIMEOUT_SECS",
+                args.db_selection_timeout_secs,
+            ),
+        ] {
+            if secs == 0 {
+                return Err(SettingsError::Invalid {
+                    key,
+                    reason: "must be at least 1 second".into(),
+                });
+            }
+        }
         Ok(Self {
             uri: Secret::new(uri),
             name: name.to_owned(),
+            pool_size: args.db_pool_size,
+            connect_timeout: Duration::from_secs(args.db_connect_timeout_secs),
+            selection_timeout: Duration::from_secs(args.db_selection_timeout_secs),
         })
     }
 
@@ -359,6 +407,8 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     /// HTTP worker threads (None: one per CPU core).
     pub workers: Option<usize>,
+    /// Directory of the built web app served at `/` (None: the server serves only `/api`).
+    pub web_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -377,6 +427,9 @@ impl Settings {
             database: DatabaseSettings {
                 uri: Secret::new(mongodb_uri),
                 name: database.into(),
+                pool_size: 20,
+                connect_timeout: Duration::from_secs(5),
+                selection_timeout: Duration::from_secs(5),
             },
             run_migrations: true,
             session_ttl: Duration::from_secs(14 * 24 * 3600),
@@ -387,6 +440,7 @@ impl Settings {
             body_limit: 1024 * 1024,
             shutdown_timeout: Duration::from_secs(30),
             workers: None,
+            web_dir: None,
         }
     }
 
@@ -477,6 +531,17 @@ impl Settings {
                 reason: "must be at least 1".into(),
             });
         }
+        if let Some(dir) = &args.web_dir {
+            if !dir.join("index.html").is_file() {
+                return Err(SettingsError::Invalid {
+                    key: "COMPASS_WEB_DIR",
+                    reason: format!(
+                        "{} has no index.html (build it with scripts/build-web.sh)",
+                        dir.display()
+                    ),
+                });
+            }
+        }
         if args.workers == Some(0) {
             return Err(SettingsError::Invalid {
                 key: "COMPASS_WORKERS",
@@ -507,6 +572,7 @@ impl Settings {
             body_limit: args.body_limit,
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
             workers: args.workers,
+            web_dir: args.web_dir,
         })
     }
 

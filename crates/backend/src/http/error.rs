@@ -10,7 +10,7 @@ use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadEr
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use serde::Serialize;
+use compass_core::ErrorBody;
 
 use crate::store::StoreError;
 
@@ -79,15 +79,6 @@ fn bad_request_message(field: Option<&str>, message: &str) -> String {
         Some(field) if !field.is_empty() => format!("{field}: {message}"),
         _ => message.to_owned(),
     }
-}
-
-/// The JSON error body, `{result, message, code?}`.
-#[derive(Debug, Serialize)]
-struct ErrorBody<'a> {
-    result: &'a str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    code: Option<&'a str>,
 }
 
 impl ApiError {
@@ -165,9 +156,9 @@ impl ResponseError for ApiError {
             _ => tracing::debug!(status = status.as_u16(), error = %self, "request refused"),
         }
         let body = ErrorBody {
-            result: status.canonical_reason().unwrap_or("Error"),
+            result: status.canonical_reason().unwrap_or("Error").to_owned(),
             message: self.to_string(),
-            code: self.code(),
+            code: self.code().map(str::to_owned),
         };
         let mut response = HttpResponse::build(status);
         if let Self::TooManyRequests { retry_after } = self {

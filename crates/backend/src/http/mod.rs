@@ -11,6 +11,7 @@ pub mod health;
 pub mod priorities;
 pub mod stream;
 pub mod user;
+pub mod web_app;
 
 use actix_web::web;
 

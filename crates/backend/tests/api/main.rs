@@ -18,3 +18,4 @@ mod events_series;
 mod events_support;
 mod priorities;
 mod user;
+mod web_app;

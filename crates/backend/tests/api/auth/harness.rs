@@ -95,7 +95,7 @@ impl AccountsApp {
         let app = Application::build_with_store(settings, store).expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let shutdown = app.shutdown_handle();
-        tokio::spawn(app.run_until_stopped());
+        tokio::spawn(app.run());
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))

@@ -53,7 +53,8 @@ pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{port}");
     let state = app.state().clone();
     let shutdown = app.shutdown_handle();
-    let server = tokio::spawn(app.run_until_stopped());
+    // `run`, not `run_until_stopped`: no signal handlers in the test process (Ctrl-C must still kill it).
+    let server = tokio::spawn(app.run());
     let client = client_for(&address);
     TestApp {
         address,

@@ -1,0 +1,116 @@
+//! The server serves the built web app from `COMPASS_WEB_DIR`: files, `index.html` for client-side routes,
+//! and never in place of an `/api` answer.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use reqwest::StatusCode;
+
+use crate::support::app::{json_of, spawn_app_with};
+
+/// A throw-away web build in `<tmp>/<uuid>/dist` (`index.html` and one script), with a secret file beside
+/// `dist` that must never be served.
+struct WebDir(PathBuf);
+
+impl WebDir {
+    fn new() -> Self {
+        let root = std::env::temp_dir().join(format!("compass-web-{}", uuid::Uuid::new_v4()));
+        let dir = root.join("dist");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(root.join("secret.txt"), "SECRET").unwrap();
+        std::fs::write(
+            dir.join("index.html"),
+            "<!doctype html><title>Compass</title>",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("compass_web.js"),
+            "export default function init() {}",
+        )
+        .unwrap();
+        WebDir(root)
+    }
+
+    fn dist(&self) -> PathBuf {
+        self.0.join("dist")
+    }
+}
+
+/// Sends `GET <raw_path>` exactly as written (HTTP clients would normalise `..` away) and returns the answer.
+async fn raw_get(port: u16, raw_path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let request =
+        format!("GET {raw_path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read_to_string(&mut answer),
+    )
+    .await
+    .expect("answered in time")
+    .unwrap();
+    answer
+}
+
+impl Drop for WebDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test]
+async fn serves_files_and_index_for_client_routes_but_not_for_api_paths() {
+    let web = WebDir::new();
+    let dir = web.dist();
+    let app = spawn_app_with(move |settings| settings.web_dir = Some(dir)).await;
+
+    let index = app.get("/").await;
+    assert_eq!(index.status(), StatusCode::OK);
+    assert!(index
+        .text()
+        .await
+        .unwrap()
+        .contains("<title>Compass</title>"));
+
+    let script = app.get("/compass_web.js").await;
+    assert_eq!(script.status(), StatusCode::OK);
+    let content_type = script.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(content_type.contains("javascript"), "{content_type}");
+
+    let route = app.get("/day/2025-01-06").await;
+    assert_eq!(route.status(), StatusCode::OK);
+    assert!(route
+        .text()
+        .await
+        .unwrap()
+        .contains("<title>Compass</title>"));
+
+    let (status, body) = json_of(app.get("/api/no-such-route").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["result"], "Not Found", "{body}");
+
+    for path in ["/../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt"] {
+        let answer = raw_get(app.port, path).await;
+        assert!(answer.starts_with("HTTP/1.1 "), "{answer}");
+        assert!(
+            !answer.contains("SECRET"),
+            "{path} escaped the web directory: {answer}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_a_web_dir_unknown_paths_are_json_404s() {
+    let app = spawn_app_with(|_| {}).await;
+    let (status, body) = json_of(app.get("/").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["message"].is_string(), "{body}");
+}
