@@ -30,6 +30,8 @@ pub struct AppState {
     pub store: Store,
     /// The SSE hub (publish after each committed write).
     pub hub: Hub,
+    /// Bounded argon2 work for sign-up and sign-in.
+    pub passwords: crate::auth::password::PasswordWork,
 }
 
 /// Why the server could not start. `Display` is the one line printed before exiting non-zero.
@@ -138,6 +140,7 @@ impl Application {
             settings: Arc::new(settings),
             store,
             hub,
+            passwords: crate::auth::password::PasswordWork::for_this_machine(),
         };
         let data = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {

@@ -155,7 +155,9 @@ pub async fn sign_up(
             .await?;
         return Err(AuthError::SignupRefused);
     }
-    let hash = password::hash_password(&password)
+    let hash = state
+        .passwords
+        .hash(&password)
         .await
         .map_err(|_| AuthError::Hashing)?;
     let now = Utc::now();
@@ -200,7 +202,7 @@ pub async fn sign_in(
     let users = Users::new(&state.store);
     let user = users.find_by_email(&email).await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let verified = password::verify_password(&input.password, hash).await;
+    let verified = state.passwords.verify(&input.password, hash).await;
     let Some(user) = user.filter(|_| verified) else {
         Attempts::new(&state.store)
             .record_failure(&keys, Utc::now())

@@ -1,8 +1,9 @@
 //! Passwords: the sign-up rules and argon2id hashing/verification.
 //!
 //! Hashes are PHC strings (`$argon2id$v=19$...`) with the crate's default parameters (19 MiB, t=2, p=1,
-//! the OWASP minimum for argon2id). Hashing is CPU-heavy, so callers run it on the blocking pool
-//! ([`hash_password`] and [`verify_password`] are async wrappers doing exactly that).
+//! the OWASP minimum for argon2id). Hashing is CPU- and memory-heavy, so it runs on the blocking pool, and
+//! [`PasswordWork`] bounds how many hashes run at once: a burst of sign-ins queues instead of allocating
+//! 19 MiB per request without limit.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -80,31 +81,60 @@ pub fn verify_password_blocking(password: &str, phc: &str) -> bool {
     }
 }
 
-/// [`hash_password_blocking`] on the blocking thread pool.
-pub async fn hash_password(password: &NewPassword) -> Result<String, PasswordError> {
-    let owned = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || hash_password_blocking(&owned))
-        .await
-        .map_err(|_| PasswordError::Hashing)?
+/// Runs argon2 on the blocking pool, at most a fixed number of computations at a time.
+#[derive(Debug, Clone)]
+pub struct PasswordWork {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
-/// [`verify_password_blocking`] on the blocking thread pool. With `phc = None` (unknown account or an
-/// account without a password) it still spends the time of one verification against a dummy hash, so that
-/// response times do not reveal which emails exist, and returns `false`.
-pub async fn verify_password(password: &str, phc: Option<String>) -> bool {
-    if password.len() > MAX_PASSWORD_BYTES {
-        return false;
-    }
-    let owned = password.to_owned();
-    tokio::task::spawn_blocking(move || match phc {
-        Some(phc) => verify_password_blocking(&owned, &phc),
-        None => {
-            let _ = verify_password_blocking(&owned, dummy_hash());
-            false
+impl PasswordWork {
+    /// At most `concurrency` hashes or verifications at once (at least one).
+    pub fn new(concurrency: usize) -> Self {
+        PasswordWork {
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency.max(1))),
         }
-    })
-    .await
-    .unwrap_or(false)
+    }
+
+    /// Two per CPU core: enough to keep the cores busy, and bounded memory (19 MiB each).
+    pub fn for_this_machine() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        PasswordWork::new(cores * 2)
+    }
+
+    /// [`hash_password_blocking`] on the blocking thread pool, once a slot is free.
+    pub async fn hash(&self, password: &NewPassword) -> Result<String, PasswordError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| PasswordError::Hashing)?;
+        let owned = password.expose().to_owned();
+        tokio::task::spawn_blocking(move || hash_password_blocking(&owned))
+            .await
+            .map_err(|_| PasswordError::Hashing)?
+    }
+
+    /// [`verify_password_blocking`] on the blocking thread pool, once a slot is free. With `phc = None`
+    /// (unknown account or an account without a password) it still spends the time of one verification
+    /// against a dummy hash, so that response times do not reveal which emails exist, and returns `false`.
+    pub async fn verify(&self, password: &str, phc: Option<String>) -> bool {
+        if password.len() > MAX_PASSWORD_BYTES {
+            return false;
+        }
+        let Ok(_permit) = self.permits.acquire().await else {
+            return false;
+        };
+        let owned = password.to_owned();
+        tokio::task::spawn_blocking(move || match phc {
+            Some(phc) => verify_password_blocking(&owned, &phc),
+            None => {
+                let _ = verify_password_blocking(&owned, dummy_hash());
+                false
+            }
+        })
+        .await
+        .unwrap_or(false)
+    }
 }
 
 /// A fixed argon2id hash (of a random string nobody knows) with the default parameters.
@@ -164,10 +194,31 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_account_never_verifies() {
-        assert!(!verify_password("anything at all", None).await);
-        let phc = hash_password(&NewPassword::parse("long enough".into()).unwrap())
+        let work = PasswordWork::new(1);
+        assert!(!work.verify("anything at all", None).await);
+        let phc = work
+            .hash(&NewPassword::parse("long enough".into()).unwrap())
             .await
             .unwrap();
-        assert!(verify_password("long enough", Some(phc)).await);
+        assert!(work.verify("long enough", Some(phc)).await);
+    }
+
+    #[tokio::test]
+    async fn hashes_beyond_the_bound_wait_for_a_free_slot() {
+        let work = PasswordWork::new(1);
+        let held = work.permits.clone().acquire_owned().await.unwrap();
+        let password = NewPassword::parse("long enough".into()).unwrap();
+        let waiting = {
+            let work = work.clone();
+            tokio::spawn(async move { work.hash(&password).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        assert!(
+            !waiting.is_finished(),
+            "no slot was free, so the hash must wait"
+        );
+        drop(held);
+        let phc = waiting.await.unwrap().unwrap();
+        assert!(phc.starts_with("$argon2id$"));
     }
 }
