@@ -6,7 +6,7 @@ use compass_core::{SyncStatus, UserMetadata};
 
 use super::attempts::{AttemptKey, Attempts};
 use super::email::{Email, EmailError};
-use super::password::{self, NewPassword, PasswordError};
+use super::password::{NewPassword, PasswordError};
 use super::session_user::{issue_session, revoke_session, IssuedSession, SessionUser};
 use crate::app::AppState;
 use crate::http::error::ApiError;
