@@ -49,7 +49,7 @@ emulator="http://127.0.0.1:${EMULATOR_PORT}"
 export MONGODB_URI="mongodb://127.0.0.1:${DB_PORT}/?directConnection=true"
 export COMPASS_BIND="127.0.0.1:${COMPASS_PORT}"
 export COMPASS_WEB_DIR="web/dist"
-export GOOGLE_CLIENT_ID="compass-dev"
+export GOOGLE_CLIENT_ID="compass-dev.apps.googleusercontent.com"  # registered in the seed file
 export GOOGLE_CLIENT_SECRET="compass-dev-secret"
 export GOOGLE_AUTH_URL="${emulator}/o/oauth2/v2/auth"
 export GOOGLE_TOKEN_URL="${emulator}/token"
