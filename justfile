@@ -28,3 +28,15 @@ fmt:
 # Lint like CI.
 lint:
     cargo clippy --workspace --all-targets -- -D warnings
+
+# Run database, Google emulator and server together (http://127.0.0.1:3000).
+dev:
+    bash scripts/dev.sh
+
+# Run the Google emulator alone on 127.0.0.1:4002 with the demo seed.
+emulator:
+    cargo run -p gcal-emulator -- --seed crates/gcal-emulator/seed/demo.json
+
+# The SSE fan-out benchmark (numbers in docs/benchmarks.md).
+bench:
+    cargo bench -p compass-backend --bench sse_fanout
