@@ -4,13 +4,13 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use compass_core::{
     Event, EventDraft, EventId, EventQuery, PayloadOrder, SseEventName, UpdateScope, UserId,
 };
 use mongodb::ClientSession;
 
-use super::model::EventRecord;
+use super::model::{EventRecord, SeriesRole};
 use super::plan::{self, Changes, Loaded, PlanError, Series};
 use super::repo::EventRepo;
 use crate::sse::Hub;
@@ -85,9 +85,12 @@ impl EventService {
                 async move {
                     let (mut session, planned) = planning.await;
                     let result = match planned {
-                        Ok(Ok(changes)) => apply(&repo, &mut session, &user, &changes)
-                            .await
-                            .map(|()| Ok(changes)),
+                        Ok(Ok(changes)) => match storable(&changes) {
+                            Ok(()) => apply(&repo, &mut session, &user, &changes)
+                                .await
+                                .map(|()| Ok(changes)),
+                            Err(refused) => Ok(Err(refused.into())),
+                        },
                         other => other,
                     };
                     (session, result)
@@ -303,6 +306,53 @@ async fn reorder_in(
         }
     }
     Ok(Ok(changes))
+}
+
+/// The first instant that can be stored and sent back: 0001-01-01T00:00:00Z (the wire format has
+/// four-digit years, and the database refuses dates outside years 1–9999).
+fn first_storable() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(1, 1, 1)
+        .unwrap_or(NaiveDate::MIN)
+        .and_time(NaiveTime::MIN)
+        .and_utc()
+}
+
+/// The last instant an event may reach: 9999-12-31T00:00:00Z. (The database stores nothing after
+/// year 9999, and list queries reach one day past their end, so the last day is kept free.)
+fn past_storable() -> DateTime<Utc> {
+    NaiveDate::from_ymd_opt(9999, 12, 31)
+        .unwrap_or(NaiveDate::MAX)
+        .and_time(NaiveTime::MIN)
+        .and_utc()
+}
+
+/// Refuses (400) a write whose events start before 0001-01-01 or end after 9999-12-31T00:00Z (UTC) —
+/// for example a time with a large offset on 0001-01-01, or a series whose occurrences run past year
+/// 9999 — instead of letting the database reject it (500).
+fn storable(changes: &Changes) -> Result<(), PlanError> {
+    let (first, past) = (first_storable(), past_storable());
+    for record in changes.upserts.iter().chain(&changes.inserts) {
+        let start = record.span.start().start_instant_utc();
+        let end = record.span.end().start_instant_utc();
+        if start >= first && end <= past {
+            continue;
+        }
+        let field = match (&record.role, start < first) {
+            (SeriesRole::Instance { .. }, _) => "recurrence.rule",
+            (_, true) => "startDate",
+            (_, false) => "endDate",
+        };
+        let message = if field == "recurrence.rule" {
+            "the series has occurrences outside 0001-01-01 to 9999-12-30"
+        } else {
+            "must lie between 0001-01-01 and 9999-12-30 (in UTC)"
+        };
+        return Err(PlanError::BadRequest {
+            field,
+            message: message.into(),
+        });
+    }
+    Ok(())
 }
 
 /// Writes planned changes inside the transaction.

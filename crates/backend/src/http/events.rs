@@ -3,7 +3,10 @@
 //! unknown and other users' ids, 409 for a reused `_id`). Writes answer `204` after the commit.
 
 use actix_web::{web, HttpResponse};
-use compass_core::{EventDraft, EventError, EventId, EventQuery, PayloadOrder, UpdateScope};
+use chrono::{NaiveDate, NaiveTime};
+use compass_core::{
+    DateRange, EventDate, EventDraft, EventError, EventId, EventQuery, PayloadOrder, UpdateScope,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -61,6 +64,33 @@ fn path_id(raw: &str) -> Result<EventId, ApiError> {
     EventId::parse(raw).map_err(|e| ApiError::bad_request("id", e.to_string()))
 }
 
+/// `date`, moved into 0001-01-01 ..= 9999-12-30 (whole days), so that the range's bounds — including
+/// the day after an inclusive end and the local day of a time with a large offset — stay inside the
+/// years 1–9999 that can be stored. Events cannot lie outside those years, so nothing is lost.
+fn storable_date(date: EventDate) -> EventDate {
+    let first = NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or(NaiveDate::MIN);
+    let last = NaiveDate::from_ymd_opt(9999, 12, 30).unwrap_or(NaiveDate::MAX);
+    let at = date.start_instant_utc();
+    if at
+        < first
+            .succ_opt()
+            .unwrap_or(first)
+            .and_time(NaiveTime::MIN)
+            .and_utc()
+    {
+        EventDate::Day(first)
+    } else if at > last.and_time(NaiveTime::MIN).and_utc() {
+        EventDate::Day(last)
+    } else {
+        date
+    }
+}
+
+/// [`storable_date`] applied to both ends (monotone, so the range stays ordered).
+fn storable_range(range: DateRange) -> DateRange {
+    DateRange::new(storable_date(range.start()), storable_date(range.end())).unwrap_or(range)
+}
+
 /// The query of `GET /api/event`.
 #[derive(Debug, Deserialize)]
 struct ListQuery {
@@ -87,6 +117,10 @@ async fn list(
         };
         ApiError::bad_request(field, e.to_string())
     })?;
+    let query = EventQuery {
+        range: query.range.map(storable_range),
+        ..query
+    };
     let events = service(&state).list(&session.user_id, &query).await?;
     Ok(HttpResponse::Ok().json(events))
 }

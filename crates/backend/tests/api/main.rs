@@ -13,6 +13,7 @@ mod stream;
 mod auth;
 mod events_bad_input;
 mod events_crud;
+mod events_hostile;
 mod events_isolation;
 mod events_series;
 mod events_support;
