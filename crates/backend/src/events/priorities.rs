@@ -20,7 +20,8 @@ pub const MAX_EXTRA_KEYS: usize = 16;
 pub struct PriorityInput {
     /// Label text, trimmed, not empty.
     pub name: String,
-    /// Other client fields (never `_id`, `user` or `name`).
+    /// Other client fields (never `_id`, `user` or `name`; keys are non-empty, do not start with `$`
+    /// and contain no `.` or NUL, which BSON keys cannot hold).
     pub extra: Document,
 }
 
@@ -63,7 +64,7 @@ impl PriorityInput {
             if matches!(key.as_str(), "_id" | "user" | "name") {
                 continue;
             }
-            if key.starts_with('$') || key.contains('.') || key.is_empty() {
+            if key.starts_with('$') || key.contains(['.', '\0']) || key.is_empty() {
                 return Err(err(key.clone(), "is not an allowed field name"));
             }
             if matches!(value, Value::Object(_) | Value::Array(_)) {

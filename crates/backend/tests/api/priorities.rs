@@ -120,6 +120,8 @@ async fn bug_15_17_bad_priority_input_is_400_naming_the_field() {
         (json!({"name": 5}), "name:"),
         (json!({"name": "a", "$where": "1"}), "$where:"),
         (json!({"name": "a", "nested": {"x": 1}}), "nested:"),
+        // A NUL byte cannot be part of a BSON key: refused here, not a 500 from the driver.
+        (json!({"name": "a", "col\u{0}or": "red"}), "col\u{0}or:"),
     ] {
         let (status, error) = me.send(Method::POST, "/priority", Some(&body)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
