@@ -378,3 +378,71 @@ impl Drop for Proxy {
         self.task.abort();
     }
 }
+
+/// Graceful shutdown finishes a request that is already in flight: its body arrives only after the stop
+/// began, and it still gets its answer and its write, while new connections are no longer accepted.
+///
+/// "In flight" must mean the server has started the request: a head still unread in the socket buffer
+/// when the stop begins is not served (actix drains only the current request). `Expect: 100-continue`
+/// makes the server say so: its `100 Continue` comes once the request is being handled.
+#[tokio::test]
+async fn shutdown_finishes_an_in_flight_write_and_stops_accepting() {
+    let app = spawn_app().await;
+    let port = app.port;
+    let user = crate::support::app::TestUser::generate();
+    let body =
+        json!({"email": user.email, "password": user.password, "name": user.name}).to_string();
+    let mut conn = TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /api/auth/signup HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\
+         Connection: close\r\n\r\n",
+        app.address,
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.expect("head sent");
+    let mut interim = [0u8; 25];
+    tokio::time::timeout(Duration::from_secs(10), conn.read_exact(&mut interim))
+        .await
+        .expect("100 Continue in time")
+        .expect("read");
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+
+    let users = app.db.store().collection::<mongodb::bson::Document>("user");
+    let shutdown = tokio::spawn(app.shutdown());
+    // the listener closes: a new connection is refused (polled with a deadline)
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still accepting connections after shutdown began"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !shutdown.is_finished(),
+        "stopped before the in-flight request ended"
+    );
+
+    conn.write_all(body.as_bytes())
+        .await
+        .expect("body sent after the stop began");
+    let mut response = String::new();
+    tokio::time::timeout(Duration::from_secs(10), conn.read_to_string(&mut response))
+        .await
+        .expect("answered in time")
+        .expect("read");
+    let status_line = response.lines().next().unwrap_or_default();
+    assert!(status_line.starts_with("HTTP/1.1 20"), "{response}");
+    let stored = users
+        .count_documents(mongodb::bson::doc! { "email": &user.email })
+        .await
+        .expect("count");
+    assert_eq!(stored, 1, "the in-flight sign-up was written");
+    shutdown
+        .await
+        .expect("join")
+        .expect("server stopped cleanly");
+}
