@@ -98,8 +98,7 @@ fn parse_email(raw: &str) -> Result<Email, AuthError> {
     Email::parse(raw).map_err(|e: EmailError| invalid("email", e))
 }
 
-/// Sign-up input, as received.
-#[derive(Debug)]
+/// Sign-up input, as received. `Debug` hides the password.
 pub struct SignUp {
     /// Email as typed.
     pub email: String,
@@ -109,13 +108,31 @@ pub struct SignUp {
     pub name: String,
 }
 
-/// Sign-in input, as received.
-#[derive(Debug)]
+/// Sign-in input, as received. `Debug` hides the password.
 pub struct SignIn {
     /// Email as typed.
     pub email: String,
     /// Password as typed.
     pub password: String,
+}
+
+impl std::fmt::Debug for SignUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignUp")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignIn")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
 }
 
 async fn check_attempts(state: &AppState, keys: &[AttemptKey]) -> Result<(), AuthError> {
@@ -250,6 +267,23 @@ mod tests {
         ));
         assert!(parse_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
         assert!(parse_name("Ann\u{0}").is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_passwords() {
+        let up = SignUp {
+            email: "a@example.com".into(),
+            password: "hunter2-secret".into(),
+            name: "Ann".into(),
+        };
+        let inn = SignIn {
+            email: "a@example.com".into(),
+            password: "hunter2-secret".into(),
+        };
+        for shown in [format!("{up:?}"), format!("{inn:?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+            assert!(shown.contains("a@example.com"), "{shown}");
+        }
     }
 
     #[test]

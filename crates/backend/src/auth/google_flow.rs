@@ -193,8 +193,8 @@ pub async fn start(
     })
 }
 
-/// The callback's query parameters.
-#[derive(Debug, Default)]
+/// The callback's query parameters. `Debug` hides the code and the state (both are secrets until used).
+#[derive(Default)]
 pub struct Callback {
     /// Authorization code.
     pub code: Option<String>,
@@ -202,6 +202,17 @@ pub struct Callback {
     pub state: Option<String>,
     /// An OAuth error (e.g. `access_denied`).
     pub error: Option<String>,
+}
+
+impl std::fmt::Debug for Callback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |value: &Option<String>| value.as_ref().map(|_| "<redacted>");
+        f.debug_struct("Callback")
+            .field("code", &hidden(&self.code))
+            .field("state", &hidden(&self.state))
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 /// How a finished flow ends.
@@ -453,6 +464,17 @@ async fn sign_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn callback_debug_hides_code_and_state() {
+        let callback = Callback {
+            code: Some("4/0AbCdEf-secret-code".into()),
+            state: Some("state-secret-value".into()),
+            error: None,
+        };
+        let shown = format!("{callback:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+    }
 
     #[test]
     fn intents_parse() {
