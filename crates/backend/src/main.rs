@@ -2,12 +2,18 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use compass_backend::cli::{run, Cli};
+use compass_backend::cli::{parse, run, ParseOutcome};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(ParseOutcome::Show(help)) => help.exit(),
+        Err(ParseOutcome::Invalid(line)) => {
+            eprintln!("compass: {line}");
+            return ExitCode::from(2);
+        }
+    };
     compass_backend::telemetry::init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

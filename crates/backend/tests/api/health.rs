@@ -446,3 +446,32 @@ async fn shutdown_finishes_an_in_flight_write_and_stops_accepting() {
         .expect("join")
         .expect("server stopped cleanly");
 }
+
+/// A bad value from the environment is refused in one line naming the variable (clap alone printed
+/// three lines naming only the flag).
+#[test]
+fn a_bad_value_in_the_environment_is_one_line_naming_the_variable() {
+    let output = compass()
+        .args(["serve"])
+        .env("COMPASS_SSE_HEARTBEAT_SECS", "soon")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("compass: "), "{stderr}");
+    assert!(stderr.contains("COMPASS_SSE_HEARTBEAT_SECS"), "{stderr}");
+    assert!(stderr.contains("soon"), "{stderr}");
+
+    let output = compass()
+        .args(["serve", "--no-such-flag"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+
+    let help = compass().args(["serve", "--help"]).output().expect("runs");
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--bind"));
+}
