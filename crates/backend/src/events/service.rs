@@ -28,10 +28,26 @@ pub enum EventsError {
     /// The client chose an id that is already used (409).
     #[error("an event with _id {0} already exists")]
     IdTaken(EventId),
+    /// The request would write more events than one request may (400): a batch of open-ended series
+    /// (730 occurrences each) would otherwise turn a small body into hundreds of thousands of writes.
+    #[error(
+        "this request would write at least {wanted} events; at most {limit} may be written at once \
+         (give long series an end, or send fewer events per request)"
+    )]
+    TooManyWrites {
+        /// Events the request would write (counted until the limit was passed).
+        wanted: usize,
+        /// [`MAX_WRITES_PER_REQUEST`].
+        limit: usize,
+    },
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+/// Most events (inserted or replaced; deletes do not count) one request may write: a few open-ended
+/// series, or a long series edited as a whole.
+pub const MAX_WRITES_PER_REQUEST: usize = 3_000;
 
 /// Tells the user's tabs what a committed change touched.
 fn publish(hub: &Hub, user: &UserId, grid: bool, someday: bool) {
@@ -85,11 +101,11 @@ impl EventService {
                 async move {
                     let (mut session, planned) = planning.await;
                     let result = match planned {
-                        Ok(Ok(changes)) => match storable(&changes) {
+                        Ok(Ok(changes)) => match writable(&changes) {
                             Ok(()) => apply(&repo, &mut session, &user, &changes)
                                 .await
                                 .map(|()| Ok(changes)),
-                            Err(refused) => Ok(Err(refused.into())),
+                            Err(refused) => Ok(Err(refused)),
                         },
                         other => other,
                     };
@@ -108,6 +124,12 @@ impl EventService {
 
     /// `POST /api/event`: creates every draft (all or nothing).
     pub async fn create(&self, user: &UserId, drafts: Vec<EventDraft>) -> Result<(), EventsError> {
+        if drafts.len() > MAX_WRITES_PER_REQUEST {
+            return Err(EventsError::TooManyWrites {
+                wanted: drafts.len(),
+                limit: MAX_WRITES_PER_REQUEST,
+            });
+        }
         self.write(user, |repo, mut session| {
             let drafts = drafts.clone();
             let user = user.clone();
@@ -277,6 +299,10 @@ async fn plan_creates(
             Ok(changes) => all.extend(changes),
             Err(e) => return Ok(Err(e.into())),
         }
+        // Stop planning as soon as the batch is too big (not after materialising all of it).
+        if let Err(refused) = too_many(&all) {
+            return Ok(Err(refused));
+        }
     }
     Ok(Ok(all))
 }
@@ -353,6 +379,24 @@ fn storable(changes: &Changes) -> Result<(), PlanError> {
         });
     }
     Ok(())
+}
+
+/// Refuses planned changes that write more than [`MAX_WRITES_PER_REQUEST`] events.
+fn too_many(changes: &Changes) -> Result<(), EventsError> {
+    let wanted = changes.upserts.len() + changes.inserts.len();
+    if wanted > MAX_WRITES_PER_REQUEST {
+        return Err(EventsError::TooManyWrites {
+            wanted,
+            limit: MAX_WRITES_PER_REQUEST,
+        });
+    }
+    Ok(())
+}
+
+/// Refuses planned changes that write too many events or unstorable dates (see [`storable`]).
+fn writable(changes: &Changes) -> Result<(), EventsError> {
+    too_many(changes)?;
+    storable(changes).map_err(EventsError::from)
 }
 
 /// Writes planned changes inside the transaction.

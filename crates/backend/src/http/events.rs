@@ -40,6 +40,7 @@ impl From<EventsError> for ApiError {
                 message: format!("_id: an event with id {id} already exists"),
                 code: Some("EVENT_ID_TAKEN".into()),
             },
+            EventsError::TooManyWrites { .. } => ApiError::malformed(error.to_string()),
             EventsError::Store(error) => error.into(),
         }
     }

@@ -113,3 +113,28 @@ async fn list_queries_reaching_past_year_9999_or_before_year_1_are_served() {
     let all = me.list("start=0000-01-01&end=9999-12-31").await;
     assert_eq!(all.len(), 1, "{all:?}");
 }
+
+#[tokio::test]
+async fn a_small_body_cannot_make_the_server_write_hundreds_of_thousands_of_events() {
+    let app = app().await;
+    let me = Calendar::sign_up(&app).await;
+    let open_ended = series(
+        timed("Daily", "2025-01-06T09:00:00Z", "2025-01-06T10:00:00Z"),
+        "RRULE:FREQ=DAILY",
+    );
+    // ~20 KB asking for 100 open-ended series: 73,100 documents in one transaction.
+    let batch = Value::Array(vec![open_ended.clone(); 100]);
+    let started = std::time::Instant::now();
+    let (status, error) = me.create(&batch).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert!(field(&error, "message").contains("at most 3000"), "{error}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "refusing took {:?}",
+        started.elapsed()
+    );
+    assert!(me.grid().await.is_empty());
+    // One open-ended series is still fine.
+    me.create_ok(&open_ended).await;
+    assert!(!me.grid().await.is_empty());
+}
