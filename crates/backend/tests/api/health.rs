@@ -475,3 +475,109 @@ fn a_bad_value_in_the_environment_is_one_line_naming_the_variable() {
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("--bind"));
 }
+
+/// With a session cookie, a data route whose database is away is 503 JSON (not a 401 that would sign
+/// the tab out, not a 500), also for writes; when the database returns, the same session works again.
+#[tokio::test]
+async fn data_routes_are_503_json_while_the_database_is_away_and_recover() {
+    let db = TestDb::new().await; // only for the database server's address
+    let target = db
+        .uri()
+        .trim_start_matches("mongodb://")
+        .split(['/', '?'])
+        .next()
+        .expect("host")
+        .to_owned();
+    let proxy = Proxy::start(target).await;
+    let uri = format!("mongodb://{}/?directConnection=true", proxy.addr);
+    let app = spawn_app_with(|s| {
+        s.database.uri = Secret::new(uri.clone());
+        s.database.selection_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let (client, _user, _id) = app.signed_in_client().await;
+    let list = || async {
+        let response = client
+            .get(app.url("/api/event?someday=true"))
+            .send()
+            .await
+            .expect("sent");
+        crate::support::app::json_of(response).await
+    };
+    assert_eq!(list().await.0, 200);
+
+    proxy.set_open(false);
+    let (status, body) = list().await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body["message"].is_string(), "{body}");
+    let event = json!({
+        "title": "while away", "startDate": "2025-03-01", "endDate": "2025-03-02",
+        "isAllDay": true, "isSomeday": true, "priority": "unassigned", "origin": "compass",
+    });
+    let response = client
+        .post(app.url("/api/event"))
+        .json(&event)
+        .send()
+        .await
+        .expect("sent");
+    let (status, body) = crate::support::app::json_of(response).await;
+    assert_eq!(status, 503, "{body}");
+
+    proxy.set_open(true);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, _) = list().await;
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503, "only 503 while recovering");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the data route did not recover"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A migration that fails at start-up stops the server: one line naming the migration, non-zero exit,
+/// nothing recorded; `compass migrate` says the same.
+#[tokio::test]
+async fn a_failing_migration_stops_start_up_with_one_line_naming_it() {
+    let db = TestDb::new().await;
+    // an index of the same name but another key: createIndexes of 0001 cannot succeed
+    db.store()
+        .database()
+        .run_command(mongodb::bson::doc! {
+            "createIndexes": "user",
+            "indexes": [{ "key": { "name": 1 }, "name": "email_unique" }],
+        })
+        .await
+        .expect("conflicting index created");
+    for subcommand in ["serve", "migrate"] {
+        let mut cmd = compass();
+        cmd.arg(subcommand);
+        if subcommand == "serve" {
+            cmd.args(["--bind", "127.0.0.1:0"]);
+        }
+        let output = cmd
+            .args(["--mongodb-uri", db.uri(), "--database", db.name()])
+            .output()
+            .expect("runs");
+        assert!(!output.status.success(), "{subcommand} exited 0");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.trim().lines().last().expect("a line");
+        assert!(
+            last.starts_with("compass: migration 0001_initial_indexes failed at step 1"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!stderr.contains("listening"), "{stderr}");
+    }
+    let recorded = db
+        .store()
+        .collection::<mongodb::bson::Document>("migrations")
+        .count_documents(mongodb::bson::doc! {})
+        .await
+        .expect("count");
+    assert_eq!(recorded, 0);
+}
