@@ -194,6 +194,12 @@ impl EventService {
         items: Vec<PayloadOrder>,
     ) -> Result<usize, EventsError> {
         let count = items.len();
+        if count > MAX_WRITES_PER_REQUEST {
+            return Err(EventsError::TooManyWrites {
+                wanted: count,
+                limit: MAX_WRITES_PER_REQUEST,
+            });
+        }
         self.write(user, |repo, mut session| {
             let (user, items) = (user.clone(), items.clone());
             async move {

@@ -138,3 +138,15 @@ async fn a_small_body_cannot_make_the_server_write_hundreds_of_thousands_of_even
     me.create_ok(&open_ended).await;
     assert!(!me.grid().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_reorder_of_more_than_3000_items_is_refused_before_any_lookup() {
+    let app = app().await;
+    let me = Calendar::sign_up(&app).await;
+    let items: Vec<Value> = (0..3_001)
+        .map(|i| json!({ "_id": format!("{i:024x}"), "order": i }))
+        .collect();
+    let (status, error) = me.reorder(&Value::Array(items)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+    assert!(field(&error, "message").contains("at most 3000"), "{error}");
+}
