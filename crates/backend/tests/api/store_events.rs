@@ -670,3 +670,36 @@ async fn replace_reorder_and_bulk_delete() {
     assert!(events.ids(&user).await.unwrap().is_empty());
     assert_eq!(events.ids(&other).await.unwrap(), vec![theirs.event_id()]);
 }
+
+/// Over HTTP: a stored event that no longer decodes (here it bypassed the validator) is left out of the
+/// listing, which still answers 200 with the user's other events.
+#[tokio::test]
+async fn an_undecodable_event_does_not_take_the_http_listing_down() {
+    use crate::events_support::{someday, Calendar};
+    let app = crate::support::app::spawn_app().await;
+    let calendar = Calendar::sign_up(&app).await;
+    calendar
+        .create_ok(&someday("kept", "2025-03-03", "2025-03-04"))
+        .await;
+    let listed = calendar.someday().await;
+    assert_eq!(listed.len(), 1);
+    let raw = app.db.store().collection::<Document>("event");
+    let mut copy = raw
+        .find_one(doc! {})
+        .await
+        .unwrap()
+        .expect("the stored event");
+    let bad_id = ObjectId::new();
+    copy.insert("_id", bad_id);
+    copy.insert("title", "corrupt");
+    copy.insert("origin", "carrier-pigeon");
+    raw.insert_one(copy)
+        .bypass_document_validation(true)
+        .await
+        .unwrap();
+    assert_eq!(raw.count_documents(doc! {}).await.unwrap(), 2);
+
+    let listed = calendar.someday().await;
+    let titles: Vec<&str> = listed.iter().filter_map(|e| e["title"].as_str()).collect();
+    assert_eq!(titles, vec!["kept"]);
+}
