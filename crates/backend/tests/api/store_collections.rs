@@ -340,3 +340,55 @@ async fn a_lease_has_one_holder_until_it_expires_or_is_released() {
         "instance-c"
     );
 }
+
+/// What the HTTP flows write keeps one id type: every `_id` and every `user` reference in the user,
+/// session, event and priority collections is an ObjectId (the reference mixed strings and ObjectIds),
+/// and an event's `user` is the account's `_id`.
+#[tokio::test]
+async fn ids_written_through_the_api_are_object_ids_everywhere() {
+    use crate::events_support::{someday, timed, Calendar};
+    use mongodb::bson::{Bson, Document};
+    let app = crate::support::app::spawn_app().await;
+    let calendar = Calendar::sign_up(&app).await;
+    calendar
+        .create_ok(&someday("idea", "2025-03-03", "2025-03-04"))
+        .await;
+    calendar
+        .create_ok(&timed(
+            "call",
+            "2025-03-05T10:00:00+01:00",
+            "2025-03-05T11:00:00+01:00",
+        ))
+        .await;
+    let store = app.db.store();
+    let account: Document = store
+        .collection::<Document>("user")
+        .find_one(doc! {})
+        .await
+        .unwrap()
+        .expect("the account");
+    let account_id = account.get_object_id("_id").expect("an ObjectId _id");
+    for (collection, at_least) in [("session", 1), ("event", 2), ("priority", 1)] {
+        let documents: Vec<Document> = futures::TryStreamExt::try_collect(
+            store
+                .collection::<Document>(collection)
+                .find(doc! {})
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert!(documents.len() >= at_least, "{collection}: {documents:?}");
+        for document in documents {
+            assert!(
+                matches!(document.get("_id"), Some(Bson::ObjectId(_))),
+                "{collection} _id: {document:?}"
+            );
+            assert_eq!(
+                document.get("user"),
+                Some(&Bson::ObjectId(account_id)),
+                "{collection} user: {document:?}"
+            );
+        }
+    }
+}
