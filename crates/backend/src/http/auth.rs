@@ -101,13 +101,17 @@ async fn sign_in(
     Ok(signed_in_response(&state, &user, &session))
 }
 
-/// Revokes the current session (if any) and clears the cookie; always 200 so a stale tab can sign out.
+/// Revokes the current session (if any) and clears the cookie; 200 also without a valid session, so a
+/// stale tab can sign out. When the session cannot be looked up (database unavailable) the answer is
+/// that error, never a 200 that leaves the session valid.
 async fn sign_out(
     state: web::Data<AppState>,
-    session: Option<SessionUser>,
+    session: Result<SessionUser, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(session) = session {
-        accounts::sign_out(&state, &session).await?;
+    match session {
+        Ok(session) => accounts::sign_out(&state, &session).await?,
+        Err(ApiError::Unauthorized { .. }) => {}
+        Err(error) => return Err(error),
     }
     Ok(HttpResponse::Ok()
         .cookie(cookie_policy(&state).clear_session_cookie())

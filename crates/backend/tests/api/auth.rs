@@ -2,6 +2,7 @@
 
 mod google;
 pub mod harness;
+mod signout_outage;
 mod streams;
 
 use chrono::Utc;
