@@ -394,3 +394,70 @@ async fn failed_signins_are_bounded_per_account_even_for_the_right_password() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn csrf_covers_put_and_delete_of_events_and_priorities() {
+    let app = app().await;
+    let (_, cookie) = app.signup("cho@example.com", PASSWORD, "Cho").await;
+    let event = json!({
+        "title": "Mine", "startDate": "2025-01-06T09:00:00Z", "endDate": "2025-01-06T10:00:00Z",
+        "isAllDay": false, "isSomeday": false, "origin": "compass", "priority": "work",
+    });
+    let response = app.post("/api/event", &event, Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (_, events) = app
+        .get_json("/api/event?start=2025-01-01&end=2025-02-01", Some(&cookie))
+        .await;
+    let event_id = events[0]["_id"].as_str().unwrap().to_owned();
+    let (_, labels) = app.get_json("/api/priority", Some(&cookie)).await;
+    let label_id = labels[0]["_id"].as_str().unwrap().to_owned();
+
+    let mut changed = event.clone();
+    changed["title"] = json!("Changed by another site");
+    let attempts = [
+        (Method::PUT, format!("/api/event/{event_id}"), Some(changed)),
+        (Method::DELETE, format!("/api/event/{event_id}"), None),
+        (
+            Method::PUT,
+            "/api/event/reorder".to_owned(),
+            Some(json!([{ "_id": event_id, "order": 9 }])),
+        ),
+        (
+            Method::PUT,
+            format!("/api/priority/{label_id}"),
+            Some(json!({ "name": "pwned" })),
+        ),
+        (Method::DELETE, format!("/api/priority/{label_id}"), None),
+        (
+            Method::POST,
+            "/api/priority".to_owned(),
+            Some(json!({ "name": "x" })),
+        ),
+    ];
+    for (method, path, body) in &attempts {
+        for origin in [Some("http://evil.example"), None] {
+            let response = app
+                .request(
+                    method.clone(),
+                    path,
+                    body.as_ref(),
+                    Some(&cookie),
+                    Some(origin),
+                )
+                .await;
+            assert_eq!(
+                response.status(),
+                StatusCode::FORBIDDEN,
+                "{method} {path} from {origin:?}"
+            );
+        }
+    }
+    let (_, after) = app
+        .get_json(&format!("/api/event/{event_id}"), Some(&cookie))
+        .await;
+    assert_eq!(after["title"], "Mine");
+    assert!(after.get("order").is_none(), "{after}");
+    let (_, labels_after) = app.get_json("/api/priority", Some(&cookie)).await;
+    assert_eq!(labels_after, labels);
+    app.stop().await;
+}
