@@ -46,6 +46,15 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Lets clap parse secret flags straight into [`Secret`], so that even the raw arguments redact them.
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Ok(Self::new(value))
+    }
+}
+
 /// A 32-byte key (cookie signing, refresh-token encryption): `Debug` prints `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretKey([u8; 32]);
@@ -140,11 +149,11 @@ pub struct ServeArgs {
 
     /// Base64 of 32 bytes used to sign short-lived cookies (OAuth state). Random per process if absent.
     #[arg(long, env = "COMPASS_COOKIE_KEY", hide_env_values = true)]
-    pub cookie_key: Option<String>,
+    pub cookie_key: Option<Secret>,
 
     /// Base64 of 32 bytes used to encrypt Google refresh tokens at rest. Required when Google is configured.
     #[arg(long, env = "COMPASS_ENCRYPTION_KEY", hide_env_values = true)]
-    pub encryption_key: Option<String>,
+    pub encryption_key: Option<Secret>,
 
     /// Google OAuth client id (Google counts as configured when id and secret are both set).
     #[arg(long, env = "GOOGLE_CLIENT_ID")]
@@ -152,7 +161,7 @@ pub struct ServeArgs {
 
     /// Google OAuth client secret.
     #[arg(long, env = "GOOGLE_CLIENT_SECRET", hide_env_values = true)]
-    pub google_client_secret: Option<String>,
+    pub google_client_secret: Option<Secret>,
 
     /// Google OAuth authorization endpoint.
     #[arg(long, env = "GOOGLE_AUTH_URL", default_value = GOOGLE_AUTH_URL)]
@@ -213,7 +222,7 @@ pub struct DbArgs {
         default_value = "mongodb://127.0.0.1:27017",
         hide_env_values = true
     )]
-    pub mongodb_uri: String,
+    pub mongodb_uri: Secret,
 
     /// MongoDB database name.
     #[arg(long, env = "COMPASS_DATABASE", default_value = "compass")]
@@ -250,7 +259,7 @@ pub struct DatabaseSettings {
 impl DatabaseSettings {
     /// Validates the raw database flags.
     pub fn from_args(args: &DbArgs) -> Result<Self, SettingsError> {
-        let uri = args.mongodb_uri.trim();
+        let uri = args.mongodb_uri.expose().trim();
         if !(uri.starts_with("mongodb://") || uri.starts_with("mongodb+srv://")) {
             return Err(SettingsError::Invalid {
                 key: "MONGODB_URI",
@@ -468,7 +477,12 @@ impl Settings {
         let database = DatabaseSettings::from_args(&args.db)?;
 
         let client_id = non_blank(args.google_client_id);
-        let client_secret = non_blank(args.google_client_secret).map(Secret::new);
+        let client_secret = non_blank(
+            args.google_client_secret
+                .as_ref()
+                .map(|s| s.expose().to_owned()),
+        )
+        .map(Secret::new);
         match (&client_id, &client_secret) {
             (Some(_), None) => {
                 return Err(SettingsError::Missing {
@@ -497,12 +511,12 @@ impl Settings {
             )?,
         };
 
-        let cookie_key = match non_blank(args.cookie_key) {
+        let cookie_key = match non_blank(args.cookie_key.as_ref().map(|s| s.expose().to_owned())) {
             Some(raw) => SecretKey::from_base64("COMPASS_COOKIE_KEY", &raw)?,
             None => SecretKey::random(),
         };
         let encryption_key =
-            match non_blank(args.encryption_key) {
+            match non_blank(args.encryption_key.as_ref().map(|s| s.expose().to_owned())) {
                 Some(raw) => SecretKey::from_base64("COMPASS_ENCRYPTION_KEY", &raw)?,
                 None if google.is_configured() => return Err(SettingsError::Missing {
                     key: "COMPASS_ENCRYPTION_KEY",
@@ -667,6 +681,32 @@ mod tests {
         .expect("valid");
         assert!(ok.google.is_configured());
         assert_eq!(ok.encryption_key.expose(), &[7u8; 32]);
+    }
+
+    #[test]
+    fn raw_command_line_redacts_secrets_in_debug() {
+        let key = base64::engine::general_purpose::STANDARD.encode([5u8; 32]);
+        let cli = Cli::try_parse_from([
+            "compass",
+            "serve",
+            "--mongodb-uri",
+            "mongodb://admin:hunter2@db.example:27017",
+            "--google-client-secret",
+            "topsecretvalue",
+            "--cookie-key",
+            &key,
+            "--encryption-key",
+            &key,
+        ])
+        .expect("flags parse");
+        let debug = format!("{cli:?}");
+        assert!(
+            debug.contains("db.example") || debug.contains("[redacted]"),
+            "{debug}"
+        );
+        for secret in ["hunter2", "topsecretvalue", key.as_str()] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
     }
 
     #[test]

@@ -107,6 +107,20 @@ pub async fn resolve_session(
         .map(SessionUser::from_doc))
 }
 
+impl SessionUser {
+    /// Reads this request's session again and says whether it is still live. The SSE stream asks after
+    /// registering with the hub: a sign-out that landed between the extractor's lookup and that registration
+    /// has already revoked the session (and its `Hub::end_session` found no stream to end).
+    pub async fn still_active(&self, req: &HttpRequest, store: &Store) -> Result<bool, StoreError> {
+        let Some(token) = cookie::session_token(req) else {
+            return Ok(false);
+        };
+        Ok(resolve_session(store, &token, Utc::now())
+            .await?
+            .is_some_and(|live| live.session_id == self.session_id))
+    }
+}
+
 /// Revokes one session. Returns whether it was still there.
 pub async fn revoke_session(store: &Store, session: &SessionUser) -> Result<bool, StoreError> {
     match session.session_id.to_object_id() {

@@ -54,6 +54,10 @@ async fn stream(
             message: "The server is shutting down".into(),
             code: None,
         })?;
+    // Registered now, so a later sign-out reaches this stream; one that came earlier shows here.
+    if !session.still_active(&req, &state.store).await? {
+        return Err(ApiError::unauthorized());
+    }
     let metadata = metadata_for_client(&state.store, &session.user_id).await?;
     events.set_metadata(serde_json::to_value(metadata).map_err(ApiError::internal)?);
     tracing::debug!(user = %session.user_id, resumed = last_event_id.is_some(), "SSE stream opened");
