@@ -8,10 +8,11 @@ use std::time::Duration;
 use compass_backend::settings::Secret;
 use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 use crate::support::app::{spawn_app, spawn_app_with};
 use crate::support::db::TestDb;
+use crate::support::db_proxy::DbProxy;
 
 #[tokio::test]
 async fn health_is_ok_with_a_reachable_database() {
@@ -39,25 +40,17 @@ async fn health_is_ok_with_a_reachable_database() {
 #[tokio::test]
 async fn health_is_503_when_the_database_goes_away_and_ok_again_when_it_returns() {
     let db = TestDb::new().await; // only for the database server's address
-    let target = db
-        .uri()
-        .trim_start_matches("mongodb://")
-        .split(['/', '?'])
-        .next()
-        .expect("host")
-        .to_owned();
-    let proxy = Proxy::start(target).await;
-    let uri = format!("mongodb://{}/?directConnection=true", proxy.addr);
+    let (proxy, uri) = DbProxy::in_front_of(db.uri());
     let app = spawn_app_with(|s| s.database.uri = Secret::new(uri.clone())).await;
     assert_eq!(app.get("/api/health").await.status(), 200);
 
-    proxy.set_open(false);
+    proxy.cut();
     let (status, body) = app.get_json("/api/health").await;
     assert_eq!(status, 503);
     assert_eq!(body["status"], "error");
     assert!(body["timestamp"].is_string());
 
-    proxy.set_open(true);
+    proxy.restore();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         if app.get("/api/health").await.status() == 200 {
@@ -315,70 +308,6 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// A TCP proxy in front of the database that can refuse and cut connections.
-struct Proxy {
-    addr: String,
-    open: tokio::sync::watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Proxy {
-    async fn start(target: String) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr").to_string();
-        let (open, open_rx) = tokio::sync::watch::channel(true);
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
-                    return;
-                };
-                if !*open_rx.borrow() {
-                    continue; // refused: dropped at once
-                }
-                let target = target.clone();
-                let mut open_rx = open_rx.clone();
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(&target).await else {
-                        return;
-                    };
-                    let (mut ri, mut wi) = inbound.split();
-                    let (mut ro, mut wo) = outbound.split();
-                    let up = async {
-                        let mut buf = vec![0u8; 16 * 1024];
-                        loop {
-                            match ri.read(&mut buf).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => {
-                                    if wo.write_all(&buf[..n]).await.is_err() {
-                                        return;
-                                    }
-                                }
-                            }
-                        }
-                    };
-                    let down = tokio::io::copy(&mut ro, &mut wi);
-                    tokio::select! {
-                        () = up => {}
-                        _ = down => {}
-                        _ = open_rx.wait_for(|open| !*open) => {}
-                    }
-                });
-            }
-        });
-        Proxy { addr, open, task }
-    }
-
-    fn set_open(&self, open: bool) {
-        let _ = self.open.send(open);
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 /// Graceful shutdown finishes a request that is already in flight: its body arrives only after the stop
 /// began, and it still gets its answer and its write, while new connections are no longer accepted.
 ///
@@ -481,15 +410,7 @@ fn a_bad_value_in_the_environment_is_one_line_naming_the_variable() {
 #[tokio::test]
 async fn data_routes_are_503_json_while_the_database_is_away_and_recover() {
     let db = TestDb::new().await; // only for the database server's address
-    let target = db
-        .uri()
-        .trim_start_matches("mongodb://")
-        .split(['/', '?'])
-        .next()
-        .expect("host")
-        .to_owned();
-    let proxy = Proxy::start(target).await;
-    let uri = format!("mongodb://{}/?directConnection=true", proxy.addr);
+    let (proxy, uri) = DbProxy::in_front_of(db.uri());
     let app = spawn_app_with(|s| {
         s.database.uri = Secret::new(uri.clone());
         s.database.selection_timeout = Duration::from_secs(1);
@@ -506,7 +427,7 @@ async fn data_routes_are_503_json_while_the_database_is_away_and_recover() {
     };
     assert_eq!(list().await.0, 200);
 
-    proxy.set_open(false);
+    proxy.cut();
     let (status, body) = list().await;
     assert_eq!(status, 503, "{body}");
     assert!(body["message"].is_string(), "{body}");
@@ -523,7 +444,7 @@ async fn data_routes_are_503_json_while_the_database_is_away_and_recover() {
     let (status, body) = crate::support::app::json_of(response).await;
     assert_eq!(status, 503, "{body}");
 
-    proxy.set_open(true);
+    proxy.restore();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let (status, _) = list().await;
