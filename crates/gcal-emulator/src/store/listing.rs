@@ -249,6 +249,25 @@ fn event_items<'a>(
 }
 
 /// The answer to a sync token that is not accepted.
+/// Opens a sync token of `kind` and checks it belongs to `collection` in its current `epoch`: another
+/// collection's token is invalid, an older epoch's (before a reset or expiry) needs a full sync.
+fn sync_point(
+    key: &tokens::TokenKey,
+    kind: char,
+    token: &str,
+    collection: u64,
+    epoch: u64,
+) -> Result<tokens::SyncPoint, ApiError> {
+    let point = tokens::decode_sync(key, kind, token).map_err(sync_token_error)?;
+    if point.collection != collection {
+        return Err(ApiError::invalid_sync_token());
+    }
+    if point.epoch != epoch {
+        return Err(ApiError::full_sync_required());
+    }
+    Ok(point)
+}
+
 fn sync_token_error(problem: tokens::SyncTokenProblem) -> ApiError {
     match problem {
         tokens::SyncTokenProblem::Invalid => ApiError::invalid_sync_token(),
@@ -293,14 +312,7 @@ impl Store {
                     "Sync token cannot be used with showDeleted=false.",
                 ));
             }
-            let point =
-                tokens::decode_sync(&self.token_key, 'E', sync).map_err(sync_token_error)?;
-            if point.collection != cal.num {
-                return Err(ApiError::invalid_sync_token());
-            }
-            if point.epoch != cal.token_epoch {
-                return Err(ApiError::full_sync_required());
-            }
+            let point = sync_point(&self.token_key, 'E', sync, cal.num, cal.token_epoch)?;
             PageCursor {
                 c: cal.num,
                 s: self.seq,
@@ -549,14 +561,7 @@ impl Store {
                     "Sync token cannot be used with other request restrictions.",
                 ));
             }
-            let point =
-                tokens::decode_sync(&self.token_key, 'L', sync).map_err(sync_token_error)?;
-            if point.collection != u.num {
-                return Err(ApiError::invalid_sync_token());
-            }
-            if point.epoch != u.list_epoch {
-                return Err(ApiError::full_sync_required());
-            }
+            let point = sync_point(&self.token_key, 'L', sync, u.num, u.list_epoch)?;
             PageCursor {
                 c: u.num,
                 s: self.seq,
