@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts a local MongoDB-compatible database (SecantusDB, pinned) on 127.0.0.1 for development and
-# prints the MONGODB_URI to use. Installs SecantusDB with pip first when it is missing.
+# prints the MONGODB_URI to use. Runs scripts/setup.sh first when SecantusDB is not installed yet
+# (it finds secantusd-py as scripts/tools.sh says: $SECANTUSD_PY, .tools/venv, then PATH).
 #
 # Usage: scripts/db.sh [--port N] [--data DIR | --memory] [--background]
 #   --port N       port on 127.0.0.1 (default 27017, or $DB_PORT)
@@ -12,13 +13,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SECANTUSDB_VERSION="0.7.0b3"
+. scripts/tools.sh
 HOST="127.0.0.1"
 PORT="${DB_PORT:-27017}"
 DATA="${DB_DATA:-target/secantusdb-data}"
 BACKGROUND=0
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -42,16 +43,11 @@ if listening; then
     exit 0
 fi
 
-installed=$(python3 -m pip show secantusdb 2>/dev/null | awk '/^Version:/ {print $2}' || true)
-if [ "$installed" != "$SECANTUSDB_VERSION" ] || ! command -v secantusd-py >/dev/null; then
-    echo "db.sh: installing SecantusDB ${SECANTUSDB_VERSION} (pip)"
-    python3 -m pip install --quiet --disable-pip-version-check --pre "secantusdb==${SECANTUSDB_VERSION}"
-    hash -r
+if ! db=$(secantusd_path); then
+    echo "db.sh: SecantusDB is not installed yet; running scripts/setup.sh"
+    bash scripts/setup.sh
+    db=$(secantusd_path) || { echo "db.sh: no secantusd-py after scripts/setup.sh (see its output above)" >&2; exit 1; }
 fi
-command -v secantusd-py >/dev/null || {
-    echo "db.sh: secantusd-py is not on PATH after installing; check your Python scripts directory" >&2
-    exit 1
-}
 
 if [ "$DATA" != ":memory:" ]; then mkdir -p "$DATA"; fi
 args=(--host "$HOST" --port "$PORT" --storage-path "$DATA" --log-level WARNING)
@@ -59,12 +55,12 @@ args=(--host "$HOST" --port "$PORT" --storage-path "$DATA" --log-level WARNING)
 if [ "$BACKGROUND" = 0 ]; then
     echo "MONGODB_URI=${URI}"
     echo "db.sh: SecantusDB ${SECANTUSDB_VERSION} on ${HOST}:${PORT}, data: ${DATA} (Ctrl-C stops it)"
-    exec secantusd-py "${args[@]}"
+    exec "$db" "${args[@]}"
 fi
 
 mkdir -p target
 LOG="target/secantusdb-${PORT}.log"
-nohup secantusd-py "${args[@]}" >"$LOG" 2>&1 &
+nohup "$db" "${args[@]}" >"$LOG" 2>&1 &
 pid=$!
 for _ in $(seq 1 300); do  # up to 30 s
     if listening; then

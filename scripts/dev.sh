@@ -13,7 +13,6 @@ EMULATOR_PORT="${GCAL_EMULATOR_PORT:-4002}"
 SECRETS="target/dev-secrets.env"
 
 bash scripts/setup.sh
-export PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
 
 pids=()
 cleanup() {

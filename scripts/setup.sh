@@ -1,24 +1,89 @@
 #!/usr/bin/env bash
-# Installs what a fresh machine lacks to build and test Compass: the wasm32 target, rustfmt and clippy,
-# and the pinned SecantusDB (a MongoDB wire-compatible server) used by the tests. Safe to run twice.
+# Installs what a fresh machine lacks to build and test Compass, one line per step:
+#   - the wasm32 target, rustfmt and clippy (rustup, as rust-toolchain.toml asks);
+#   - a project-local Python environment in .tools/venv with the pinned SecantusDB, the MongoDB
+#     wire-compatible server the tests start (set SECANTUSD_PY to use another secantusd-py instead).
+# Safe to run twice: a step that is already done says so and moves on. A failing step names what
+# failed and how to fix it; the script never exits silently.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/tools.sh
 
-SECANTUSDB_VERSION="0.7.0b3"
+say() { printf 'setup: %s\n' "$*"; }
+fail() {
+    printf 'setup: FAILED: %s\n' "$1" >&2
+    if [ $# -gt 1 ]; then printf 'setup: to fix: %s\n' "$2" >&2; fi
+    exit 1
+}
+trap 'fail "unexpected error at scripts/setup.sh line $LINENO: \"$BASH_COMMAND\"" "rerun with bash -x scripts/setup.sh to see every step"' ERR
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-    rustup target add wasm32-unknown-unknown
+# --- Rust ------------------------------------------------------------------------------------------
+command -v rustup >/dev/null ||
+    fail "rustup is not on PATH" "install Rust with rustup (https://rustup.rs), then rerun"
+command -v cargo >/dev/null ||
+    fail "cargo is not on PATH" "add ~/.cargo/bin to PATH, then rerun"
+installed_targets=$(rustup target list --installed) ||
+    fail "rustup could not list installed targets" "check that 'rustup show' works in this directory"
+if grep -qx wasm32-unknown-unknown <<<"$installed_targets"; then
+    say "wasm32-unknown-unknown target: present"
+else
+    say "wasm32-unknown-unknown target: adding (rustup target add)"
+    rustup target add wasm32-unknown-unknown ||
+        fail "rustup could not add the wasm32-unknown-unknown target" "run: rustup target add wasm32-unknown-unknown"
 fi
+installed_components=$(rustup component list --installed) ||
+    fail "rustup could not list installed components" "check that 'rustup show' works in this directory"
 for component in rustfmt clippy; do
-    if ! rustup component list --installed | grep -q "^${component}"; then
-        rustup component add "$component"
+    if grep -q "^${component}" <<<"$installed_components"; then
+        say "${component}: present"
+    else
+        say "${component}: adding (rustup component add)"
+        rustup component add "$component" ||
+            fail "rustup could not add ${component}" "run: rustup component add ${component}"
     fi
 done
 
-installed=$(python3 -m pip show secantusdb 2>/dev/null | awk '/^Version:/ {print $2}')
-if [ "$installed" != "$SECANTUSDB_VERSION" ] || ! command -v secantusd-py >/dev/null; then
-    python3 -m pip install --quiet --disable-pip-version-check --pre "secantusdb==${SECANTUSDB_VERSION}"
-    hash -r
+# --- SecantusDB (the test database) ----------------------------------------------------------------
+if [ -n "${SECANTUSD_PY:-}" ]; then
+    [ -x "$SECANTUSD_PY" ] ||
+        fail "SECANTUSD_PY=$SECANTUSD_PY is not an executable file" "unset SECANTUSD_PY to use the project's own install"
+    say "SecantusDB: using SECANTUSD_PY=$SECANTUSD_PY (not installing)"
+else
+    command -v python3 >/dev/null ||
+        fail "python3 is not on PATH (SecantusDB is a Python package)" "install Python 3.9+ (Debian: apt-get install python3 python3-venv)"
+    if [ -x "${TOOLS_VENV}/bin/python" ] && "${TOOLS_VENV}/bin/python" -c 'import sys' 2>/dev/null; then
+        say "Python environment ${TOOLS_VENV}: present"
+    else
+        say "Python environment ${TOOLS_VENV}: creating (python3 -m venv)"
+        rm -rf "$TOOLS_VENV"
+        mkdir -p "$TOOLS_DIR"
+        if ! python3 -m venv "$TOOLS_VENV" 2>"${TOOLS_DIR}/venv-error.log"; then
+            if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+                say "python3 has no venv module; installing python3-venv (apt-get)"
+                { apt-get update -qq && apt-get install -y -qq python3-venv; } >"${TOOLS_DIR}/apt.log" 2>&1 ||
+                    fail "apt-get could not install python3-venv (log: ${TOOLS_DIR}/apt.log)" "install python3-venv by hand, then rerun"
+                rm -rf "$TOOLS_VENV"
+                python3 -m venv "$TOOLS_VENV" 2>"${TOOLS_DIR}/venv-error.log" ||
+                    fail "python3 -m venv ${TOOLS_VENV} failed: $(tail -n 1 "${TOOLS_DIR}/venv-error.log")" "check that python3 can create virtual environments"
+            else
+                fail "python3 -m venv ${TOOLS_VENV} failed: $(tail -n 1 "${TOOLS_DIR}/venv-error.log")" "install the venv module (Debian: apt-get install python3-venv), then rerun"
+            fi
+        fi
+    fi
+    have=$("${TOOLS_VENV}/bin/python" -m pip show secantusdb 2>/dev/null | awk '/^Version:/ {print $2}' || true)
+    if [ "$have" = "$SECANTUSDB_VERSION" ] && [ -x "${TOOLS_VENV}/bin/secantusd-py" ]; then
+        say "SecantusDB ${SECANTUSDB_VERSION}: present in ${TOOLS_VENV}"
+    else
+        say "SecantusDB ${SECANTUSDB_VERSION}: installing into ${TOOLS_VENV} (pip, about 15 s)"
+        "${TOOLS_VENV}/bin/python" -m pip install --quiet --disable-pip-version-check --pre \
+            "secantusdb==${SECANTUSDB_VERSION}" >"${TOOLS_DIR}/pip.log" 2>&1 ||
+            fail "pip could not install secantusdb==${SECANTUSDB_VERSION} (log: ${TOOLS_DIR}/pip.log): $(tail -n 1 "${TOOLS_DIR}/pip.log")" \
+                "check that PyPI is reachable ('${TOOLS_VENV}/bin/python -m pip download --no-deps secantusdb==${SECANTUSDB_VERSION}'), then rerun"
+    fi
+    [ -x "${TOOLS_VENV}/bin/secantusd-py" ] ||
+        fail "secantusd-py is missing from ${TOOLS_VENV}/bin after the install" "remove ${TOOLS_DIR} and rerun"
 fi
-command -v secantusd-py >/dev/null || { echo "setup: secantusd-py is not on PATH after install" >&2; exit 1; }
-echo "setup: toolchain, wasm32 target and SecantusDB ${SECANTUSDB_VERSION} ready"
+db=$(secantusd_path) || fail "no secantusd-py found" "rerun setup without SECANTUSD_PY"
+"$db" --help >/dev/null 2>&1 ||
+    fail "$db does not start ('$db --help' failed)" "remove ${TOOLS_DIR} and rerun, or point SECANTUSD_PY at a working secantusd-py"
+say "ready: Rust targets and components, SecantusDB at ${db}"

@@ -22,12 +22,16 @@ use compass_core::sse::SseEventName;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
+#[path = "../tests/api/support/secantus_bin.rs"]
+#[allow(dead_code)]
+mod secantus_bin;
+
 /// Whole run must finish within this.
 const RUN_DEADLINE: Duration = Duration::from_secs(20 * 60);
 
 fn usage() -> &'static str {
     "sse_fanout [--streams 1000,10000] [--tabs-per-user 10] [--rounds 20] \
-     (MONGODB_URI to use a running server; otherwise secantusd-py is started on a free port)"
+     (MONGODB_URI to use a running server; otherwise SecantusDB from scripts/setup.sh is started on a free port)"
 }
 
 fn main() -> ExitCode {
@@ -214,18 +218,23 @@ fn database() -> (String, Option<ChildGuard>) {
         .local_addr()
         .unwrap()
         .port();
+    let program = secantus_bin::locate().unwrap_or_else(|| {
+        panic!(
+            "no SecantusDB and no MONGODB_URI: {}",
+            secantus_bin::INSTALL_HINT
+        )
+    });
     // Under `sh`, with our pipe on its stdin: if this process dies, the pipe closes and the wrapper kills it.
     let script = format!(
-        "secantusd-py --host 127.0.0.1 --port {port} --storage-path :memory: --log-level WARNING \
+        "\"$0\" --host 127.0.0.1 --port {port} --storage-path :memory: --log-level WARNING \
          </dev/null >/dev/null 2>&1 & s=$!; cat >/dev/null; kill $s"
     );
     let child = Command::new("sh")
         .args(["-c", &script])
+        .arg(&program)
         .stdin(Stdio::piped())
         .spawn()
-        .expect(
-            "sh (needs secantusd-py: pip install --pre 'secantusdb==0.7.0b3', or set MONGODB_URI)",
-        );
+        .expect("cannot run sh to start the database");
     let guard = ChildGuard(child);
     let deadline = Instant::now() + Duration::from_secs(60);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {

@@ -1,4 +1,4 @@
-//! Conformance with Google's discovery document (`shared/reference/calendar.v3.json`): every served method
+//! Conformance with Google's discovery document (`tests/fixtures/calendar.v3.json`, see its README): every served method
 //! is called at the HTTP method and path template the document gives, and its JSON answer is checked
 //! against the document's response schema (every field known, every JSON type right, formats parsed).
 //! The query parameters the emulator understands must be documented for their method.
@@ -11,7 +11,7 @@ use crate::support::{enc, spawn, Receiver, TestEmu};
 fn discovery() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/reference/calendar.v3.json"
+        "/tests/fixtures/calendar.v3.json"
     );
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("discovery document at {path}: {e}"));

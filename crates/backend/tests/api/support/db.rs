@@ -17,8 +17,7 @@ use std::time::{Duration, Instant};
 
 use compass_backend::store::{Store, StoreConfig};
 
-/// The SecantusDB version CI installs (`pip install --pre 'secantusdb==0.7.0b3'`).
-pub const SECANTUS_VERSION: &str = "0.7.0b3";
+use super::secantus_bin::{self, INSTALL_HINT, SECANTUS_VERSION};
 
 /// How long the shared server may take to accept connections.
 const START_DEADLINE: Duration = Duration::from_secs(60);
@@ -133,11 +132,9 @@ fn shared_server() -> &'static SharedServer {
 /// Starts SecantusDB in memory on a free port and waits (with a deadline) until it accepts
 /// connections. Panics with install instructions when `secantusd-py` is missing.
 fn start_secantus() -> SharedServer {
-    let program = find_secantus().unwrap_or_else(|| {
+    let program = secantus_bin::locate().unwrap_or_else(|| {
         panic!(
-            "secantusd-py was not found on PATH and MONGODB_URI is not set. Install the test database \
-             server with `pip install --pre 'secantusdb=={SECANTUS_VERSION}'` (or run scripts/db.sh), \
-             or point MONGODB_URI at a MongoDB 6+ replica set."
+            "no SecantusDB {SECANTUS_VERSION} for the tests and MONGODB_URI is not set: {INSTALL_HINT}"
         )
     });
     let mut last_failure = String::new();
@@ -207,14 +204,6 @@ fn try_start(program: &PathBuf) -> Result<SharedServer, String> {
         external: false,
         _lifeline: Some(Mutex::new(lifeline)),
     })
-}
-
-/// `secantusd-py` from PATH.
-fn find_secantus() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join("secantusd-py"))
-        .find(|candidate| candidate.is_file())
 }
 
 /// A port that was free a moment ago on 127.0.0.1.

@@ -3,3 +3,4 @@
 pub mod app;
 pub mod db;
 pub mod db_proxy;
+pub mod secantus_bin;
