@@ -1,0 +1,198 @@
+//! Partial responses: Google's `fields` query parameter (`items(id,start/dateTime),nextSyncToken`, `*`, `a/b`,
+//! `a(b,c)`), parsed into a selection tree and applied to a JSON answer. Arrays apply the selection to each
+//! element; a selected field the answer lacks is left out; a malformed selection is 400 `invalidParameter`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+/// A parsed selection: field name to what of it is kept (`None`: all of it). `*` selects every field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Selection(BTreeMap<String, Option<Selection>>);
+
+fn invalid(text: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "global",
+        "invalidParameter",
+        format!("Invalid field selection {text}"),
+    )
+    .at("parameter", "fields")
+}
+
+impl Selection {
+    /// Parses a `fields` value.
+    pub(crate) fn parse(text: &str) -> Result<Self, ApiError> {
+        let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut pos = 0;
+        let sel = parse_list(&chars, &mut pos).ok_or_else(|| invalid(text))?;
+        if pos == chars.len() {
+            Ok(sel)
+        } else {
+            Err(invalid(text))
+        }
+    }
+
+    /// Adds `path` (with an optional sub-selection at its end), merging with what is there.
+    fn add(&mut self, path: &[String], sub: Option<Selection>) {
+        let Some((first, rest)) = path.split_first() else {
+            return;
+        };
+        let entry = self.0.entry(first.clone());
+        if rest.is_empty() {
+            match (entry, sub) {
+                (std::collections::btree_map::Entry::Vacant(v), sub) => {
+                    v.insert(sub);
+                }
+                (std::collections::btree_map::Entry::Occupied(mut o), Some(sub)) => {
+                    if let Some(existing) = o.get_mut() {
+                        for (k, v) in sub.0 {
+                            existing.0.insert(k, v);
+                        }
+                    }
+                }
+                (std::collections::btree_map::Entry::Occupied(mut o), None) => {
+                    o.insert(None);
+                }
+            }
+            return;
+        }
+        let slot = entry.or_insert_with(|| Some(Selection::default()));
+        if let Some(inner) = slot {
+            inner.add(rest, sub);
+        }
+    }
+
+    /// Keeps the selected parts of `value`.
+    pub(crate) fn apply(&self, value: &Value) -> Value {
+        match value {
+            Value::Array(items) => Value::Array(items.iter().map(|i| self.apply(i)).collect()),
+            Value::Object(map) => {
+                if self.0.contains_key("*") {
+                    return value.clone();
+                }
+                let mut out = Map::new();
+                for (key, sub) in &self.0 {
+                    if let Some(v) = map.get(key) {
+                        let kept = match sub {
+                            Some(sub) => sub.apply(v),
+                            None => v.clone(),
+                        };
+                        out.insert(key.clone(), kept);
+                    }
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
+        }
+    }
+}
+
+/// `list := item (',' item)*`
+fn parse_list(chars: &[char], pos: &mut usize) -> Option<Selection> {
+    let mut sel = Selection::default();
+    loop {
+        let (path, sub) = parse_item(chars, pos)?;
+        sel.add(&path, sub);
+        if chars.get(*pos) == Some(&',') {
+            *pos += 1;
+        } else {
+            return Some(sel);
+        }
+    }
+}
+
+/// `item := name ('/' name)* ['(' list ')']`
+fn parse_item(chars: &[char], pos: &mut usize) -> Option<(Vec<String>, Option<Selection>)> {
+    let mut path = vec![parse_name(chars, pos)?];
+    while chars.get(*pos) == Some(&'/') {
+        *pos += 1;
+        path.push(parse_name(chars, pos)?);
+    }
+    let sub = if chars.get(*pos) == Some(&'(') {
+        *pos += 1;
+        let inner = parse_list(chars, pos)?;
+        if chars.get(*pos) != Some(&')') {
+            return None;
+        }
+        *pos += 1;
+        Some(inner)
+    } else {
+        None
+    };
+    Some((path, sub))
+}
+
+fn parse_name(chars: &[char], pos: &mut usize) -> Option<String> {
+    if chars.get(*pos) == Some(&'*') {
+        *pos += 1;
+        return Some("*".to_owned());
+    }
+    let start = *pos;
+    while chars
+        .get(*pos)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-' || *c == '.')
+    {
+        *pos += 1;
+    }
+    (start < *pos).then(|| chars[start..*pos].iter().collect())
+}
+
+/// The selection a request's `fields` parameter asks for (`None`: the whole answer).
+pub(crate) fn requested(params: &[(String, String)]) -> Result<Option<Selection>, ApiError> {
+    params
+        .iter()
+        .find(|(k, _)| k == "fields")
+        .map(|(_, v)| Selection::parse(v))
+        .transpose()
+}
+
+/// Applies an optional selection.
+pub(crate) fn select(selection: Option<&Selection>, value: Value) -> Value {
+    match selection {
+        Some(sel) => sel.apply(&value),
+        None => value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::Selection;
+
+    fn pick(fields: &str, value: serde_json::Value) -> serde_json::Value {
+        Selection::parse(fields)
+            .map(|s| s.apply(&value))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn selections_follow_google_syntax() {
+        let v = json!({"kind": "k", "items": [{"id": "a", "start": {"dateTime": "t", "timeZone": "z"}, "x": 1}],
+                       "nextSyncToken": "s"});
+        assert_eq!(
+            pick("items(id),nextSyncToken", v.clone()),
+            json!({"items": [{"id": "a"}], "nextSyncToken": "s"})
+        );
+        assert_eq!(
+            pick("items/start/dateTime", v.clone()),
+            json!({"items": [{"start": {"dateTime": "t"}}]})
+        );
+        assert_eq!(
+            pick("items(start(timeZone),id)", v.clone()),
+            json!({"items": [{"id": "a", "start": {"timeZone": "z"}}]})
+        );
+        assert_eq!(pick("*", v.clone()), v);
+        assert_eq!(
+            pick("items/id,items/x", v.clone()),
+            json!({"items": [{"id": "a", "x": 1}]})
+        );
+        assert_eq!(pick("kind,items", v.clone())["items"], v["items"]);
+        for bad in ["items(id", "", "a,,b", "a/", "items)"] {
+            assert!(Selection::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
