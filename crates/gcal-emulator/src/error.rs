@@ -180,6 +180,7 @@ impl ApiError {
             412 => "FAILED_PRECONDITION",
             429 => "RESOURCE_EXHAUSTED",
             503 => "UNAVAILABLE",
+            504 => "DEADLINE_EXCEEDED",
             _ => "INTERNAL",
         }
     }

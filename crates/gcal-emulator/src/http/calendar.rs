@@ -4,7 +4,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::fields::{self, select};
+use super::fields::Shape;
 use super::{authenticate_for, begin, if_match, json_body, query, AppState};
 use crate::error::ApiError;
 use crate::notify::spawn_delivery;
@@ -60,17 +60,17 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// 200 with `value`, cut down to the `fields` selection when the request gave one.
-fn ok(sel: Option<&fields::Selection>, value: serde_json::Value) -> HttpResponse {
-    HttpResponse::Ok().json(select(sel, value))
+/// 200 with `value`, shaped as the request asked (`fields`, `maxAttendees`).
+fn ok(shape: &Shape, value: serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok().json(shape.apply(value))
 }
 
 async fn calendar_list(state: State, req: HttpRequest) -> ApiResult {
     begin(&state, &req, "calendar.calendarList.list").await?;
     let p = authenticate_for(&state, &req, "calendar.calendarList.list")?;
-    let sel = fields::requested(&query(&req))?;
+    let shape = Shape::requested(&query(&req))?;
     Ok(ok(
-        sel.as_ref(),
+        &shape,
         state.lock().list_calendar_list(&p.user, &query(&req))?,
     ))
 }
@@ -78,10 +78,10 @@ async fn calendar_list(state: State, req: HttpRequest) -> ApiResult {
 async fn calendar_list_get(state: State, req: HttpRequest, path: web::Path<String>) -> ApiResult {
     begin(&state, &req, "calendar.calendarList.get").await?;
     let p = authenticate_for(&state, &req, "calendar.calendarList.get")?;
-    let sel = fields::requested(&query(&req))?;
+    let shape = Shape::requested(&query(&req))?;
     let store = state.lock();
     Ok(ok(
-        sel.as_ref(),
+        &shape,
         store.owned_calendar(&p.user, &path)?.list_entry_json(),
     ))
 }
@@ -89,10 +89,10 @@ async fn calendar_list_get(state: State, req: HttpRequest, path: web::Path<Strin
 async fn calendars_get(state: State, req: HttpRequest, path: web::Path<String>) -> ApiResult {
     begin(&state, &req, "calendar.calendars.get").await?;
     let p = authenticate_for(&state, &req, "calendar.calendars.get")?;
-    let sel = fields::requested(&query(&req))?;
+    let shape = Shape::requested(&query(&req))?;
     let store = state.lock();
     Ok(ok(
-        sel.as_ref(),
+        &shape,
         store.owned_calendar(&p.user, &path)?.calendar_json(),
     ))
 }
@@ -100,9 +100,9 @@ async fn calendars_get(state: State, req: HttpRequest, path: web::Path<String>) 
 async fn events_list(state: State, req: HttpRequest, path: web::Path<String>) -> ApiResult {
     begin(&state, &req, "calendar.events.list").await?;
     let p = authenticate_for(&state, &req, "calendar.events.list")?;
-    let sel = fields::requested(&query(&req))?;
+    let shape = Shape::requested(&query(&req))?;
     Ok(ok(
-        sel.as_ref(),
+        &shape,
         state.lock().list_events(&p.user, &path, &query(&req))?,
     ))
 }
@@ -114,10 +114,10 @@ async fn events_instances(
 ) -> ApiResult {
     begin(&state, &req, "calendar.events.instances").await?;
     let p = authenticate_for(&state, &req, "calendar.events.instances")?;
-    let sel = fields::requested(&query(&req))?;
+    let shape = Shape::requested(&query(&req))?;
     let (cal, id) = path.into_inner();
     Ok(ok(
-        sel.as_ref(),
+        &shape,
         state
             .lock()
             .list_instances(&p.user, &cal, &id, &query(&req))?,
@@ -131,7 +131,7 @@ async fn events_get(
 ) -> ApiResult {
     begin(&state, &req, "calendar.events.get").await?;
     let p = authenticate_for(&state, &req, "calendar.events.get")?;
-    let sel = fields::requested(&query(&req))?;
+    let shape = Shape::requested(&query(&req))?;
     let (cal, id) = path.into_inner();
     let params = query(&req);
     let zone = params
@@ -155,7 +155,7 @@ async fn events_get(
     }
     Ok(HttpResponse::Ok()
         .insert_header(("ETag", etag))
-        .json(select(sel.as_ref(), event)))
+        .json(shape.apply(event)))
 }
 
 async fn events_insert(
@@ -166,10 +166,10 @@ async fn events_insert(
 ) -> ApiResult {
     begin(&state, &req, "calendar.events.insert").await?;
     let p = authenticate_for(&state, &req, "calendar.events.insert")?;
-    let sel = fields::requested(&query(&req))?;
+    let shape = Shape::requested(&query(&req))?;
     let body = json_body(&body)?;
     Ok(ok(
-        sel.as_ref(),
+        &shape,
         state.lock().insert_event(&p.user, &path, &body)?,
     ))
 }
@@ -188,12 +188,12 @@ async fn write(
     };
     begin(&state, &req, operation).await?;
     let p = authenticate_for(&state, &req, operation)?;
-    let sel = fields::requested(&query(&req))?;
+    let shape = Shape::requested(&query(&req))?;
     let body = json_body(&body)?;
     let (cal, id) = path.into_inner();
     let tag = if_match(&req);
     Ok(ok(
-        sel.as_ref(),
+        &shape,
         state
             .lock()
             .write_event(&p.user, &cal, &id, &body, patch, tag.as_deref())?,
@@ -225,7 +225,7 @@ async fn events_delete(
 ) -> ApiResult {
     begin(&state, &req, "calendar.events.delete").await?;
     let p = authenticate_for(&state, &req, "calendar.events.delete")?;
-    fields::requested(&query(&req))?;
+    Shape::requested(&query(&req))?;
     let (cal, id) = path.into_inner();
     let tag = if_match(&req);
     state
@@ -242,7 +242,7 @@ async fn events_watch(
 ) -> ApiResult {
     begin(&state, &req, "calendar.events.watch").await?;
     let p = authenticate_for(&state, &req, "calendar.events.watch")?;
-    let sel = fields::requested(&query(&req))?;
+    let shape = Shape::requested(&query(&req))?;
     let request = WatchRequest::parse(&json_body(&body)?, state.config.allow_http_addresses)?;
     let (json, queue, target) = {
         let mut store = state.lock();
@@ -250,26 +250,26 @@ async fn events_watch(
         store.create_channel(&p.user, &p.client_id, Some(cal), request, &state.base_url)?
     };
     spawn_delivery(state.clone().into_inner(), queue, target);
-    Ok(ok(sel.as_ref(), json))
+    Ok(ok(&shape, json))
 }
 
 async fn calendar_list_watch(state: State, req: HttpRequest, body: web::Bytes) -> ApiResult {
     begin(&state, &req, "calendar.calendarList.watch").await?;
     let p = authenticate_for(&state, &req, "calendar.calendarList.watch")?;
-    let sel = fields::requested(&query(&req))?;
+    let shape = Shape::requested(&query(&req))?;
     let request = WatchRequest::parse(&json_body(&body)?, state.config.allow_http_addresses)?;
     let (json, queue, target) =
         state
             .lock()
             .create_channel(&p.user, &p.client_id, None, request, &state.base_url)?;
     spawn_delivery(state.clone().into_inner(), queue, target);
-    Ok(ok(sel.as_ref(), json))
+    Ok(ok(&shape, json))
 }
 
 async fn channels_stop(state: State, req: HttpRequest, body: web::Bytes) -> ApiResult {
     begin(&state, &req, "calendar.channels.stop").await?;
     let p = authenticate_for(&state, &req, "calendar.channels.stop")?;
-    fields::requested(&query(&req))?;
+    Shape::requested(&query(&req))?;
     let body = json_body(&body)?;
     let text = |k: &str| body.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     let id = text("id").ok_or_else(|| ApiError::required("id"))?;

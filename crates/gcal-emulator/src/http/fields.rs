@@ -1,6 +1,8 @@
-//! Partial responses: Google's `fields` query parameter (`items(id,start/dateTime),nextSyncToken`, `*`, `a/b`,
-//! `a(b,c)`), parsed into a selection tree and applied to a JSON answer. Arrays apply the selection to each
-//! element; a selected field the answer lacks is left out; a malformed selection is 400 `invalidParameter`.
+//! Response shaping by query parameters. Partial responses: Google's `fields` (`items(id,start/dateTime),nextSyncToken`,
+//! `*`, `a/b`, `a(b,c)`), parsed into a selection tree and applied to a JSON answer: arrays apply the selection to
+//! each element, a selected field the answer lacks is left out, a malformed selection is 400 `invalidParameter`.
+//! And `maxAttendees`: an event with more attendees than that keeps only the user's own entry and gets
+//! `attendeesOmitted: true`.
 
 use std::collections::BTreeMap;
 
@@ -140,21 +142,63 @@ fn parse_name(chars: &[char], pos: &mut usize) -> Option<String> {
     (start < *pos).then(|| chars[start..*pos].iter().collect())
 }
 
-/// The selection a request's `fields` parameter asks for (`None`: the whole answer).
-pub(crate) fn requested(params: &[(String, String)]) -> Result<Option<Selection>, ApiError> {
-    params
-        .iter()
-        .find(|(k, _)| k == "fields")
-        .map(|(_, v)| Selection::parse(v))
-        .transpose()
+/// How a request asks its answer to be shaped: `fields` and `maxAttendees`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Shape {
+    fields: Option<Selection>,
+    max_attendees: Option<usize>,
 }
 
-/// Applies an optional selection.
-pub(crate) fn select(selection: Option<&Selection>, value: Value) -> Value {
-    match selection {
-        Some(sel) => sel.apply(&value),
-        None => value,
+impl Shape {
+    /// Reads (and checks) the shaping parameters of a request, before it does anything.
+    pub(crate) fn requested(params: &[(String, String)]) -> Result<Self, ApiError> {
+        let value = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+        let fields = value("fields").map(|v| Selection::parse(v)).transpose()?;
+        let max_attendees = value("maxAttendees")
+            .map(|v| {
+                v.parse::<usize>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                    ApiError::invalid_param("maxAttendees", "Invalid value for: maxAttendees")
+                })
+            })
+            .transpose()?;
+        Ok(Self {
+            fields,
+            max_attendees,
+        })
     }
+
+    /// The answer as asked for.
+    pub(crate) fn apply(&self, mut value: Value) -> Value {
+        if let Some(max) = self.max_attendees {
+            match value.get_mut("items").and_then(Value::as_array_mut) {
+                Some(items) => items.iter_mut().for_each(|e| limit_attendees(e, max)),
+                None => limit_attendees(&mut value, max),
+            }
+        }
+        match &self.fields {
+            Some(sel) => sel.apply(&value),
+            None => value,
+        }
+    }
+}
+
+/// Google's `maxAttendees`: beyond `max` attendees, only the participant's own entry (`self`, or the organizer's
+/// email, which is the calendar's) is kept, and `attendeesOmitted` is set.
+fn limit_attendees(event: &mut Value, max: usize) {
+    let organizer = event["organizer"]["email"]
+        .as_str()
+        .map(str::to_ascii_lowercase);
+    let Some(attendees) = event.get_mut("attendees").and_then(Value::as_array_mut) else {
+        return;
+    };
+    if attendees.len() <= max {
+        return;
+    }
+    attendees.retain(|a| {
+        a["self"] == Value::Bool(true)
+            || a["email"].as_str().map(str::to_ascii_lowercase) == organizer
+    });
+    event["attendeesOmitted"] = Value::Bool(true);
 }
 
 #[cfg(test)]

@@ -58,6 +58,35 @@ struct EventQuery {
     private_props: Vec<(String, String)>,
     shared_props: Vec<(String, String)>,
     ical_uid: Option<String>,
+    event_types: Vec<String>,
+}
+
+/// The `eventTypes` Google knows (discovery document).
+const EVENT_TYPES: [&str; 6] = [
+    "birthday",
+    "default",
+    "focusTime",
+    "fromGmail",
+    "outOfOffice",
+    "workingLocation",
+];
+
+/// Repeated `eventTypes` values, each one Google knows.
+fn event_types(params: &Params) -> Result<Vec<String>, ApiError> {
+    params
+        .iter()
+        .filter(|(k, _)| k == "eventTypes")
+        .map(|(_, v)| {
+            if EVENT_TYPES.contains(&v.as_str()) {
+                Ok(v.clone())
+            } else {
+                Err(ApiError::invalid_param(
+                    "eventTypes",
+                    "Invalid value for: eventTypes",
+                ))
+            }
+        })
+        .collect()
 }
 
 fn props(params: &Params, name: &str) -> Result<Vec<(String, String)>, ApiError> {
@@ -91,6 +120,7 @@ impl EventQuery {
             private_props: props(params, "privateExtendedProperty")?,
             shared_props: props(params, "sharedExtendedProperty")?,
             ical_uid: param(params, "iCalUID").map(str::to_owned),
+            event_types: event_types(params)?,
         };
         if let (Some(min), Some(max)) = (q.time_min, q.time_max) {
             if min >= max {
@@ -125,7 +155,7 @@ impl EventQuery {
         names.iter().any(|n| param(params, n).is_some())
     }
 
-    /// Field filters (q, extended properties, iCalUID, updatedMin) on the stored event.
+    /// Field filters (q, extended properties, iCalUID, eventTypes, updatedMin) on the stored event.
     fn matches_filters(&self, e: &Event) -> bool {
         if let Some(q) = &self.q {
             let hay = ["summary", "description", "location"]
@@ -151,6 +181,16 @@ impl EventQuery {
         }
         if self.ical_uid.as_ref().is_some_and(|u| *u != e.ical_uid) {
             return false;
+        }
+        if !self.event_types.is_empty() && !e.is_cancelled() {
+            let kind = e
+                .body
+                .get("eventType")
+                .and_then(Value::as_str)
+                .unwrap_or("default");
+            if !self.event_types.iter().any(|t| t == kind) {
+                return false;
+            }
         }
         self.updated_min.is_none_or(|m| e.updated >= m)
     }

@@ -482,3 +482,52 @@ async fn google_like_listings_have_short_pages_and_bare_cancelled_instances() {
     let (delta, _, _) = exact.list_all(&[("syncToken", &token)]).await;
     assert_eq!(delta[0]["recurringEventId"], "sparse0001");
 }
+
+#[tokio::test]
+async fn event_types_filter_and_max_attendees_trim_like_google() {
+    let t = spawn_exact().await;
+    t.insert(json!({"id": "focus00001", "eventType": "focusTime", "summary": "focus",
+        "start": {"dateTime": "2030-01-07T15:00:00Z"}, "end": {"dateTime": "2030-01-07T16:00:00Z"}}))
+        .await;
+    t.insert(json!({"id": "meeting001", "summary": "meeting",
+        "attendees": [{"email": "bob@example.com"}, {"email": ALICE}, {"email": "carol@example.com"}],
+        "start": {"dateTime": "2030-01-08T15:00:00Z"}, "end": {"dateTime": "2030-01-08T16:00:00Z"}}))
+        .await;
+    let r = t
+        .get("/calendars/primary/events", &[("eventTypes", "focusTime")])
+        .await;
+    assert_eq!(ids(r.body["items"].as_array().unwrap()), ["focus00001"]);
+    let r = t
+        .get(
+            "/calendars/primary/events",
+            &[("eventTypes", "focusTime"), ("eventTypes", "default")],
+        )
+        .await;
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 2);
+    let r = t
+        .get("/calendars/primary/events", &[("eventTypes", "party")])
+        .await;
+    assert_eq!(r.status, 400);
+
+    let r = t
+        .get(
+            "/calendars/primary/events/meeting001",
+            &[("maxAttendees", "2")],
+        )
+        .await;
+    assert_eq!(r.body["attendees"], json!([{"email": ALICE}]));
+    assert_eq!(r.body["attendeesOmitted"], true);
+    let r = t
+        .get("/calendars/primary/events", &[("maxAttendees", "3")])
+        .await;
+    let meeting = &r.body["items"][1];
+    assert_eq!(meeting["attendees"].as_array().unwrap().len(), 3);
+    assert!(meeting.get("attendeesOmitted").is_none());
+    let r = t
+        .get(
+            "/calendars/primary/events/meeting001",
+            &[("maxAttendees", "0")],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+}
