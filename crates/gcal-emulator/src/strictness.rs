@@ -8,8 +8,9 @@
 pub struct ListingBehaviour {
     /// Pages before the last may hold fewer items than `maxResults` (between half and all of it), like Google's.
     pub short_pages: bool,
-    /// Cancelled instances (exceptions) of a series are listed as only `{kind, etag, id, status: "cancelled"}`,
-    /// like Google often does; off: they also carry `recurringEventId` and `originalStartTime`.
+    /// In incremental sync, cancelled instances (exceptions) of a series are listed as only `{kind, etag, id,
+    /// status: "cancelled"}`, like Google often does; off: they also carry `recurringEventId` and
+    /// `originalStartTime`.
     pub sparse_cancelled_instances: bool,
     /// Seed of the short-page sizes; `None` picks a random one per start or reset. With a seed, the same requests
     /// on the same data get the same page sizes (deterministic tests).

@@ -207,11 +207,11 @@ enum Item<'a> {
 }
 
 impl Item<'_> {
-    /// Start instant (for `orderBy=startTime`).
-    fn start(&self) -> DateTime<Utc> {
+    /// Start instant (for `orderBy=startTime`), all-day dates read in `zone`.
+    fn start(&self, zone: Tz) -> DateTime<Utc> {
         match self {
-            Self::Full(e) | Self::Sparse(e) => e.start.utc(),
-            Self::Instance(e) => e.start.utc(),
+            Self::Full(e) | Self::Sparse(e) => e.start.instant_in(zone),
+            Self::Instance(e) => e.start.instant_in(zone),
         }
     }
 
@@ -368,7 +368,6 @@ impl Store {
         let q = EventQuery::parse(params)?;
         let zone = zone_or_utc(&cal.time_zone);
         let shown = display_zone(param(params, "timeZone"), &cal.time_zone)?;
-        let bare = self.config.listing.sparse_cancelled_instances;
         let hash = tokens::params_hash(params);
         let cursor = if let Some(page) = param(params, "pageToken") {
             let c = tokens::decode_page(&self.token_key, page).ok_or_else(bad_page_token)?;
@@ -418,6 +417,8 @@ impl Store {
             }
         };
         let include_deleted = cursor.i || q.updated_min.is_some() || q.show_deleted == Some(true);
+        // Google's incremental sync often reports a cancelled instance without its series and slot.
+        let bare = cursor.i && self.config.listing.sparse_cancelled_instances;
         // Open-ended ranges cut with take_while: a BTreeMap range must never start after its end.
         let snapshot = cursor.s;
         let range = cal
@@ -441,7 +442,11 @@ impl Store {
             // shifting the others, so none is skipped or served twice.
             let by_updated = order == "updated";
             let key = |i: &Item| {
-                let t = if by_updated { i.updated() } else { i.start() };
+                let t = if by_updated {
+                    i.updated()
+                } else {
+                    i.start(zone)
+                };
                 (t.timestamp_micros(), i.id().to_owned())
             };
             let mut keyed: Vec<((i64, String), Item)> =

@@ -210,6 +210,14 @@ async fn all_day_windows_use_the_calendar_zone() {
         )
         .await;
     assert_eq!(late.body["items"].as_array().unwrap().len(), 1);
+    // 03:00Z on the 7th is the evening of the 6th in New York: before the all-day event of the 7th.
+    t.insert(json!({"id": "evening001", "summary": "evening",
+        "start": {"dateTime": "2030-01-07T03:00:00Z"}, "end": {"dateTime": "2030-01-07T04:00:00Z"}}))
+        .await;
+    let (ordered, _, _) = t
+        .list_all(&[("singleEvents", "true"), ("orderBy", "startTime")])
+        .await;
+    assert_eq!(ids(&ordered), ["evening001", "alldaband01"]);
 }
 
 #[tokio::test]
@@ -467,6 +475,13 @@ async fn google_like_listings_have_short_pages_and_bare_cancelled_instances() {
     let (delta, _, _) = t.list_all(&[("syncToken", &token)]).await;
     let keys: Vec<&String> = delta[0].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["etag", "id", "kind", "status"], "{delta:?}");
+    // A full listing still tells which slot of which series is cancelled.
+    let (full, _, _) = t.list_all(&[("showDeleted", "true")]).await;
+    let cancelled = full
+        .iter()
+        .find(|i| i["id"] == "sparse0001_20300102T090000Z")
+        .unwrap();
+    assert_eq!(cancelled["recurringEventId"], "sparse0001");
 
     let exact = spawn_exact().await;
     exact
