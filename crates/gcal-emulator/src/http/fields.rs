@@ -1,5 +1,5 @@
 //! Response shaping by query parameters. Partial responses: Google's `fields` (`items(id,start/dateTime),nextSyncToken`,
-//! `*`, `a/b`, `a(b,c)`), parsed into a selection tree and applied to a JSON answer: arrays apply the selection to
+//! `*`, `a/b` or `a.b`, `a(b,c)`), parsed into a selection tree and applied to a JSON answer: arrays apply the selection to
 //! each element, a selected field the answer lacks is left out, a malformed selection is 400 `invalidParameter`.
 //! And `maxAttendees`: an event with more attendees than that keeps only the user's own entry and gets
 //! `attendeesOmitted: true`.
@@ -106,10 +106,10 @@ fn parse_list(chars: &[char], pos: &mut usize) -> Option<Selection> {
     }
 }
 
-/// `item := name ('/' name)* ['(' list ')']`
+/// `item := name (('/' | '.') name)* ['(' list ')']`
 fn parse_item(chars: &[char], pos: &mut usize) -> Option<(Vec<String>, Option<Selection>)> {
     let mut path = vec![parse_name(chars, pos)?];
-    while chars.get(*pos) == Some(&'/') {
+    while matches!(chars.get(*pos), Some('/' | '.')) {
         *pos += 1;
         path.push(parse_name(chars, pos)?);
     }
@@ -135,7 +135,7 @@ fn parse_name(chars: &[char], pos: &mut usize) -> Option<String> {
     let start = *pos;
     while chars
         .get(*pos)
-        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-' || *c == '.')
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
     {
         *pos += 1;
     }
@@ -230,6 +230,10 @@ mod tests {
             json!({"items": [{"id": "a", "start": {"timeZone": "z"}}]})
         );
         assert_eq!(pick("*", v.clone()), v);
+        assert_eq!(
+            pick("items.start.timeZone", v.clone()),
+            json!({"items": [{"start": {"timeZone": "z"}}]})
+        );
         assert_eq!(
             pick("items/id,items/x", v.clone()),
             json!({"items": [{"id": "a", "x": 1}]})

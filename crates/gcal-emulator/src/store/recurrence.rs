@@ -34,7 +34,8 @@ fn ical_text(start: &EventTime, lines: &[String]) -> String {
 }
 
 /// Rewrites a date-only `UNTIL=YYYYMMDD` of an RRULE / EXRULE (the form Google writes for all-day series) into
-/// the last second of that day, in the series' zone, as UTC: the parser wants `UNTIL` of DTSTART's value type.
+/// the last second of that day, and a floating `UNTIL=YYYYMMDDTHHMMSS` into that time, in the series' zone, as
+/// UTC: the parser wants `UNTIL` in UTC, which Google does not insist on.
 fn normalize_until(line: &str, start: &EventTime) -> String {
     let Some((name, rule)) = line.split_once(':') else {
         return line.to_owned();
@@ -45,14 +46,21 @@ fn normalize_until(line: &str, start: &EventTime) -> String {
             let Some((key, value)) = part.split_once('=') else {
                 return part.to_owned();
             };
-            let date = chrono::NaiveDate::parse_from_str(value.trim(), "%Y%m%d");
-            let (true, Ok(date)) = (key.trim().eq_ignore_ascii_case("UNTIL"), date) else {
-                return part.to_owned();
-            };
-            if value.trim().len() != 8 {
+            if !key.trim().eq_ignore_ascii_case("UNTIL") {
                 return part.to_owned();
             }
-            let last = date.and_hms_opt(23, 59, 59).unwrap_or_default();
+            let value = value.trim();
+            // A date (the whole day counts) or a floating local time; UTC (`...Z`) is left alone.
+            let last = match value.len() {
+                8 => chrono::NaiveDate::parse_from_str(value, "%Y%m%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(23, 59, 59)),
+                15 => chrono::NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S").ok(),
+                _ => None,
+            };
+            let Some(last) = last else {
+                return part.to_owned();
+            };
             let zone = start
                 .zone()
                 .and_then(|z| z.parse::<chrono_tz::Tz>().ok())

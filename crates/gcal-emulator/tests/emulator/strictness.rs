@@ -67,6 +67,16 @@ async fn a_timed_series_with_a_date_only_until_includes_that_day() {
     assert_eq!(r.status, 200, "{}", r.body);
     let (items, _, _) = t.list_all(&[("singleEvents", "true")]).await;
     assert_eq!(items.len(), 3, "{items:?}");
+    // A floating UNTIL is read in the series' zone: 22:30 New York on the 2nd is the last instance.
+    let r = t
+        .patch(
+            "/calendars/primary/events/timedu0001",
+            &json!({"recurrence": ["RRULE:FREQ=DAILY;UNTIL=20300302T223000"]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (items, _, _) = t.list_all(&[("singleEvents", "true")]).await;
+    assert_eq!(items.len(), 2, "{items:?}");
 }
 
 #[tokio::test]
