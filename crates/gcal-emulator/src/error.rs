@@ -210,6 +210,12 @@ impl ResponseError for ApiError {
                 "Bearer realm=\"https://accounts.google.com/\"",
             ));
         }
+        if self.reason == "insufficientPermissions" {
+            builder.insert_header((
+                "WWW-Authenticate",
+                "Bearer realm=\"https://accounts.google.com/\", error=\"insufficient_scope\"",
+            ));
+        }
         if let Some(seconds) = self.retry_after {
             builder.insert_header(("Retry-After", seconds.to_string()));
         }

@@ -249,7 +249,7 @@ fn instances_in(
     min: Option<DateTime<Utc>>,
     max: Option<DateTime<Utc>>,
     zone: Tz,
-) -> Vec<Event> {
+) -> impl Iterator<Item = Event> + '_ {
     let duration = e.end.utc() - e.start.utc();
     // All-day slots are expanded at midnight UTC; a day either side covers any calendar zone.
     let pad = if e.start.is_date() {
@@ -265,8 +265,7 @@ fn instances_in(
     )
     .into_iter()
     .map(|s| e.instance(s))
-    .filter(|i| i.overlaps(min, max, zone))
-    .collect()
+    .filter(move |i| i.overlaps(min, max, zone))
 }
 
 /// The items one stored event contributes to a listing; `zone` is the calendar's (for all-day dates).
@@ -297,16 +296,15 @@ fn event_items<'a>(
         if !q.single_events && unbounded {
             return vec![Item::Full(e)];
         }
-        let instances = instances_in(e, q.time_min, q.time_max, zone);
+        let mut instances = instances_in(e, q.time_min, q.time_max, zone);
         if !q.single_events {
-            return if instances.is_empty() {
-                Vec::new()
-            } else {
+            return if instances.next().is_some() {
                 vec![Item::Full(e)]
+            } else {
+                Vec::new()
             };
         }
         return instances
-            .into_iter()
             .filter(|i| !cal.events.contains_key(&i.id))
             .map(|i| Item::Instance(Box::new(i)))
             .collect();

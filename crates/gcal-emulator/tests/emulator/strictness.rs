@@ -290,6 +290,10 @@ async fn scopes_are_checked_per_method() {
     assert_eq!(r.status, 403, "{}", r.body);
     assert_eq!(r.reason(), "insufficientPermissions");
     assert_eq!(r.body["error"]["code"], 403);
+    assert!(r.headers["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains("insufficient_scope"));
     let r = t
         .send(
             Method::GET,
