@@ -158,11 +158,21 @@ impl EventQuery {
     /// Field filters (q, extended properties, iCalUID, eventTypes, updatedMin) on the stored event.
     fn matches_filters(&self, e: &Event) -> bool {
         if let Some(q) = &self.q {
-            let hay = ["summary", "description", "location"]
+            let fields = ["summary", "description", "location"]
                 .iter()
-                .filter_map(|k| e.body.get(*k).and_then(Value::as_str))
+                .filter_map(|k| e.body.get(*k).and_then(Value::as_str));
+            let attendees = e
+                .body
+                .get("attendees")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .flat_map(|a| ["email", "displayName"].map(|k| a.get(k).and_then(Value::as_str)))
+                .flatten();
+            let found = fields
+                .chain(attendees)
                 .any(|s| s.to_lowercase().contains(q));
-            if !hay {
+            if !found {
                 return false;
             }
         }

@@ -537,6 +537,8 @@ async fn event_types_filter_and_max_attendees_trim_like_google() {
         .get("/calendars/primary/events", &[("eventTypes", "party")])
         .await;
     assert_eq!(r.status, 400);
+    let r = t.get("/calendars/primary/events", &[("q", "CAROL")]).await;
+    assert_eq!(ids(r.body["items"].as_array().unwrap()), ["meeting001"]);
 
     let r = t
         .get(
