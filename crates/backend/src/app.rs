@@ -1,7 +1,8 @@
 //! The one application builder, used by `main` and by the integration tests.
 //!
 //! [`Application::build`] connects to MongoDB, applies migrations (unless disabled), binds the listener
-//! (port 0 picks a free port) and assembles the actix-web server around the shared [`AppState`].
+//! (port 0 picks a free port) and assembles the actix-web server around the shared [`AppState`] (defined in
+//! `crate::state`, re-exported here for callers of the old path).
 //! [`Application::run_until_stopped`] serves until SIGTERM/SIGINT (or a [`ShutdownHandle`]) and then shuts
 //! down gracefully: stop accepting, end every SSE stream cleanly, let in-flight requests finish.
 
@@ -14,25 +15,14 @@ use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, App, HttpServer};
 
+use crate::accounts::password::PasswordWork;
 use crate::http::error::{json_error, path_error, query_error, ApiError};
 use crate::settings::{DatabaseSettings, Settings, SettingsError};
 use crate::sse::Hub;
+pub use crate::state::AppState;
 use crate::store::migrate::{MigrationError, MigrationReport};
 use crate::store::{Store, StoreConfig, StoreError};
 use crate::telemetry;
-
-/// What every handler can reach, as `web::Data<AppState>`.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The validated configuration.
-    pub settings: Arc<Settings>,
-    /// The MongoDB handle.
-    pub store: Store,
-    /// The SSE hub (publish after each committed write).
-    pub hub: Hub,
-    /// Bounded argon2 work for sign-up and sign-in.
-    pub passwords: crate::auth::password::PasswordWork,
-}
 
 /// Why the server could not start. `Display` is the one line printed before exiting non-zero.
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +130,7 @@ impl Application {
             settings: Arc::new(settings),
             store,
             hub,
-            passwords: crate::auth::password::PasswordWork::for_this_machine(),
+            passwords: PasswordWork::for_this_machine(),
         };
         let data = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {
@@ -161,7 +151,7 @@ impl Application {
                 ))
                 .default_service(web::to(crate::http::not_found))
                 // (CSRF and other middleware go here, *above* these two lines: the last `wrap` is outermost.)
-                .wrap(crate::auth::csrf::CsrfProtection::new(
+                .wrap(crate::http::csrf::CsrfProtection::new(
                     &data.settings.public_url,
                 ))
                 .wrap(from_fn(reject_oversized_bodies))

@@ -12,11 +12,13 @@ use actix_web_lab::sse;
 use chrono::Utc;
 use futures::StreamExt as _;
 
-use crate::app::AppState;
-use crate::auth::metadata_view::metadata_for_client;
-use crate::auth::SessionUser;
-use crate::http::error::ApiError;
+use super::cookie;
+use super::error::ApiError;
+use crate::accounts::profile::metadata_for_client;
+use crate::accounts::session::still_active;
+use crate::accounts::SessionUser;
 use crate::sse::{HubClosed, StreamItem};
+use crate::state::AppState;
 
 /// Registers the stream route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -55,11 +57,12 @@ async fn stream(
             code: None,
         })?;
     // Registered now, so a later sign-out reaches this stream; one that came earlier shows here.
-    if !session.still_active(&req, &state.store).await? {
+    let token = cookie::session_token(&req);
+    if !still_active(&state.store, token.as_ref(), &session).await? {
         return Err(ApiError::unauthorized());
     }
     let metadata = metadata_for_client(&state.store, &session.user_id).await?;
-    events.set_metadata(serde_json::to_value(metadata).map_err(ApiError::internal)?);
+    events.set_metadata(metadata);
     tracing::debug!(user = %session.user_id, resumed = last_event_id.is_some(), "SSE stream opened");
 
     let body = sse::Sse::from_infallible_stream(events.map(|item| {

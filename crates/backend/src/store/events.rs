@@ -26,25 +26,7 @@ pub const COLLECTION: &str = "event";
 /// Unique index: one Compass event per Google event id and user.
 pub const G_EVENT_ID_INDEX: &str = "user_gEventId_unique";
 
-/// Who owns an event: where it was made. Independent of whether Google holds a copy (`gEventId`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Provenance {
-    /// Made in Compass; survives a Google revocation.
-    Compass,
-    /// Imported from Google or created by a Google notification; removed when Google is revoked.
-    Google,
-}
-
-impl Provenance {
-    /// The stored string.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provenance::Compass => "compass",
-            Provenance::Google => "google",
-        }
-    }
-}
+pub use crate::domain::Provenance;
 
 /// The stored `recurrence` object: `{rule}` on a series base, `{eventId}` on an instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -573,6 +555,95 @@ impl Events {
             matched += result.matched_count;
         }
         Ok(matched)
+    }
+
+    /// True when any user has an event with this id (ids are global, so a create must not reuse one).
+    pub async fn id_taken(
+        &self,
+        session: &mut ClientSession,
+        id: &EventId,
+    ) -> Result<bool, StoreError> {
+        let count = self
+            .raw
+            .count_documents(doc! { "_id": event_oid(id) })
+            .session(&mut *session)
+            .await?;
+        Ok(count > 0)
+    }
+
+    /// Every instance of the series `base` of `user`, ordered by start, read inside `session`. A document
+    /// that does not decode is logged (by `decode_one`) and skipped.
+    pub async fn instances_in_session(
+        &self,
+        session: &mut ClientSession,
+        user: &UserId,
+        base: &EventId,
+    ) -> Result<Vec<EventDoc>, StoreError> {
+        let mut cursor = self
+            .raw
+            .find(doc! { "user": user_oid(user), "recurrence.eventId": event_oid(base) })
+            .sort(doc! { "startsAt": 1, "_id": 1 })
+            .session(&mut *session)
+            .await?;
+        let mut instances = Vec::new();
+        while let Some(document) = cursor.next(session).await.transpose()? {
+            if let Ok(event) = decode_one::<EventDoc>(COLLECTION, document) {
+                instances.push(event);
+            }
+        }
+        Ok(instances)
+    }
+
+    /// Inserts or replaces `events` (matched by id and owner) inside `session`.
+    pub async fn upsert_all(
+        &self,
+        session: &mut ClientSession,
+        events: &[EventDoc],
+    ) -> Result<(), StoreError> {
+        for event in events {
+            self.typed
+                .replace_one(doc! { "_id": event.id, "user": event.user }, event)
+                .upsert(true)
+                .session(&mut *session)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts new `events` inside `session` (one round trip per batch of documents).
+    pub async fn insert_all(
+        &self,
+        session: &mut ClientSession,
+        events: &[EventDoc],
+    ) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.typed
+            .insert_many(events)
+            .session(&mut *session)
+            .await?;
+        Ok(())
+    }
+
+    /// The user's scheduled (not someday) events without a range, series bases excluded, ordered by
+    /// start then `order`, at most `limit`.
+    pub async fn scheduled(
+        &self,
+        user: &UserId,
+        limit: i64,
+    ) -> Result<Listing<EventDoc>, StoreError> {
+        let cursor = self
+            .raw
+            .find(doc! {
+                "user": user_oid(user),
+                "isSomeday": false,
+                "recurrence.rule": { "$exists": false },
+            })
+            .sort(doc! { "startsAt": 1, "order": 1, "_id": 1 })
+            .limit(limit)
+            .await?;
+        decode_all(COLLECTION, cursor).await
     }
 
     /// The ids of all events of the user (e.g. for a full-replace import).

@@ -13,6 +13,7 @@ macro_rules! in_session {
     };
 }
 
+pub mod attempts;
 pub mod calendars;
 mod config;
 pub mod convert;
@@ -21,6 +22,7 @@ mod error;
 pub mod events;
 pub mod leases;
 pub mod migrate;
+pub mod oauth_state;
 pub mod priorities;
 pub mod sessions;
 pub mod sync_state;

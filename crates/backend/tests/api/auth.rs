@@ -359,7 +359,7 @@ async fn failed_signins_are_bounded_per_account_even_for_the_right_password() {
     let app = app().await;
     app.signup("ann@example.com", PASSWORD, "Ann").await;
     app.signup("bob@example.com", PASSWORD, "Bob").await;
-    let limit = compass_backend::auth::attempts::PER_ACCOUNT;
+    let limit = compass_backend::store::attempts::PER_ACCOUNT;
     for attempt in 0..limit {
         let response = app.signin_raw("ann@example.com", "wrong password").await;
         assert_eq!(

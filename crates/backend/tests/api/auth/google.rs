@@ -3,7 +3,7 @@
 //! `state` bound to one browser and usable once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use compass_backend::auth::token_cipher::TokenCipher;
+use compass_backend::accounts::token_cipher::TokenCipher;
 use mongodb::bson::{doc, Document};
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
