@@ -14,18 +14,10 @@ use compass_core::SseEvent;
 use serde_json::json;
 
 use crate::support::app::{client_for, spawn_app, spawn_app_with, Read, SseFrame, TestApp};
+use crate::support::wait::eventually;
 
 fn uid(raw: &str) -> UserId {
     UserId::parse(raw).expect("a user id")
-}
-
-/// Polls `check` until it holds or the deadline passes.
-async fn eventually(what: &str, deadline: Duration, mut check: impl FnMut() -> bool) {
-    let until = Instant::now() + deadline;
-    while !check() {
-        assert!(Instant::now() < until, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn publish_empty(app: &TestApp, user: &UserId, name: SseEventName) {
@@ -154,7 +146,7 @@ async fn reconnect_with_last_event_id_gets_what_it_missed() {
     eventually(
         "the closed tab is unregistered",
         Duration::from_secs(5),
-        || hub.connections_of(&user) == 0,
+        || std::future::ready(hub.connections_of(&user) == 0),
     )
     .await;
 
@@ -230,7 +222,7 @@ async fn a_slow_client_is_dropped_without_delaying_the_others() {
     let mut fast = app.open_stream_with(&client, None).await;
     assert_eq!(fast.next_frame().await.name(), Some("USER_METADATA"));
     eventually("both tabs registered", Duration::from_secs(5), || {
-        hub.connections_of(&user) == 2
+        std::future::ready(hub.connections_of(&user) == 2)
     })
     .await;
 
@@ -298,7 +290,7 @@ async fn closed_connections_are_removed_promptly() {
     eventually(
         "the closed connection is removed",
         Duration::from_secs(5),
-        || app.app_state().hub.connections_of(&user) == 0,
+        || std::future::ready(app.app_state().hub.connections_of(&user) == 0),
     )
     .await;
 }
