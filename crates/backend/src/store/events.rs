@@ -13,12 +13,12 @@ use chrono::{Days, NaiveDate, NaiveTime};
 use compass_core::{DateRange, EventDate, EventId, Origin, Priority, UserId};
 use futures::TryStreamExt;
 use mongodb::bson::{self, doc, oid::ObjectId, Document};
-use mongodb::options::FindOptions;
 use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
 use super::convert::{day_to_bson, event_oid, now, to_bson_date, user_oid};
 use super::decode::{decode_all, decode_one, Listing};
+use super::scoped::UserScoped;
 use super::{Store, StoreError};
 
 /// Collection name (the reference's).
@@ -290,6 +290,7 @@ impl Bounds {
 #[derive(Clone, Debug)]
 pub struct Events {
     raw: Collection<Document>,
+    scoped: UserScoped,
     typed: Collection<EventDoc>,
 }
 
@@ -298,6 +299,7 @@ impl Events {
     pub fn new(store: &Store) -> Self {
         Events {
             raw: store.collection(COLLECTION),
+            scoped: UserScoped::new(store, COLLECTION),
             typed: store.collection(COLLECTION),
         }
     }
@@ -368,8 +370,9 @@ impl Events {
         id: &EventId,
         session: Option<&mut ClientSession>,
     ) -> Result<Option<EventDoc>, StoreError> {
-        let filter = doc! { "_id": event_oid(id), "user": user_oid(user) };
-        self.find_one(filter, session).await
+        self.scoped
+            .find_one(user, doc! { "_id": event_oid(id) }, session)
+            .await
     }
 
     /// The user's event that Google knows as `g_event_id`.
@@ -379,19 +382,9 @@ impl Events {
         g_event_id: &str,
         session: Option<&mut ClientSession>,
     ) -> Result<Option<EventDoc>, StoreError> {
-        let filter = doc! { "user": user_oid(user), "gEventId": g_event_id };
-        self.find_one(filter, session).await
-    }
-
-    async fn find_one(
-        &self,
-        filter: Document,
-        session: Option<&mut ClientSession>,
-    ) -> Result<Option<EventDoc>, StoreError> {
-        match in_session!(self.raw.find_one(filter), session)? {
-            Some(document) => Ok(Some(decode_one(COLLECTION, document)?)),
-            None => Ok(None),
-        }
+        self.scoped
+            .find_one(user, doc! { "gEventId": g_event_id }, session)
+            .await
     }
 
     /// The user's scheduled (`someday == false`) or someday events overlapping `range`, series bases
@@ -403,10 +396,9 @@ impl Events {
         someday: bool,
     ) -> Result<Listing<EventDoc>, StoreError> {
         let mut filter = Bounds::of(range).filter();
-        filter.insert("user", user_oid(user));
         filter.insert("isSomeday", someday);
         filter.insert("recurrence.rule", doc! { "$exists": false });
-        self.list(filter, None).await
+        self.list(user, filter, None).await
     }
 
     /// The user's someday events (bases excluded), optionally limited to those overlapping `range`,
@@ -418,10 +410,9 @@ impl Events {
         limit: Option<i64>,
     ) -> Result<Listing<EventDoc>, StoreError> {
         let mut filter = range.map(|r| Bounds::of(r).filter()).unwrap_or_default();
-        filter.insert("user", user_oid(user));
         filter.insert("isSomeday", true);
         filter.insert("recurrence.rule", doc! { "$exists": false });
-        self.list(filter, limit).await
+        self.list(user, filter, limit).await
     }
 
     /// Every instance of the series `base` (not the base itself), ordered by start.
@@ -430,8 +421,8 @@ impl Events {
         user: &UserId,
         base: &EventId,
     ) -> Result<Listing<EventDoc>, StoreError> {
-        let filter = doc! { "user": user_oid(user), "recurrence.eventId": event_oid(base) };
-        self.list(filter, None).await
+        let filter = doc! { "recurrence.eventId": event_oid(base) };
+        self.list(user, filter, None).await
     }
 
     /// The user's instances of the Google series `g_recurring_event_id`, ordered by start.
@@ -440,14 +431,14 @@ impl Events {
         user: &UserId,
         g_recurring_event_id: &str,
     ) -> Result<Listing<EventDoc>, StoreError> {
-        let filter = doc! { "user": user_oid(user), "gRecurringEventId": g_recurring_event_id };
-        self.list(filter, None).await
+        let filter = doc! { "gRecurringEventId": g_recurring_event_id };
+        self.list(user, filter, None).await
     }
 
     /// The user's series bases, ordered by start.
     pub async fn bases(&self, user: &UserId) -> Result<Listing<EventDoc>, StoreError> {
-        let filter = doc! { "user": user_oid(user), "recurrence.rule": { "$exists": true } };
-        self.list(filter, None).await
+        let filter = doc! { "recurrence.rule": { "$exists": true } };
+        self.list(user, filter, None).await
     }
 
     /// The user's events of one provenance (bases included), ordered by start.
@@ -456,21 +447,19 @@ impl Events {
         user: &UserId,
         provenance: Provenance,
     ) -> Result<Listing<EventDoc>, StoreError> {
-        let filter = doc! { "user": user_oid(user), "provenance": provenance.as_str() };
-        self.list(filter, None).await
+        let filter = doc! { "provenance": provenance.as_str() };
+        self.list(user, filter, None).await
     }
 
+    /// The user's events matching `filter`, by start, then list order, then id.
     async fn list(
         &self,
+        user: &UserId,
         filter: Document,
         limit: Option<i64>,
     ) -> Result<Listing<EventDoc>, StoreError> {
-        let options = FindOptions::builder()
-            .sort(doc! { "startsAt": 1, "order": 1, "_id": 1 })
-            .limit(limit)
-            .build();
-        let cursor = self.raw.find(filter).with_options(options).await?;
-        decode_all(COLLECTION, cursor).await
+        let sort = doc! { "startsAt": 1, "order": 1, "_id": 1 };
+        self.scoped.list(user, filter, sort, limit).await
     }
 
     /// Deletes one event of the user; `false` when there was none.
@@ -480,9 +469,9 @@ impl Events {
         id: &EventId,
         session: Option<&mut ClientSession>,
     ) -> Result<bool, StoreError> {
-        let filter = doc! { "_id": event_oid(id), "user": user_oid(user) };
-        let result = in_session!(self.raw.delete_one(filter), session)?;
-        Ok(result.deleted_count == 1)
+        self.scoped
+            .delete_one(user, doc! { "_id": event_oid(id) }, session)
+            .await
     }
 
     /// Deletes the user's event that Google knows as `g_event_id` (a cancellation from Google);
@@ -493,9 +482,9 @@ impl Events {
         g_event_id: &str,
         session: Option<&mut ClientSession>,
     ) -> Result<bool, StoreError> {
-        let filter = doc! { "user": user_oid(user), "gEventId": g_event_id };
-        let result = in_session!(self.raw.delete_one(filter), session)?;
-        Ok(result.deleted_count == 1)
+        self.scoped
+            .delete_one(user, doc! { "gEventId": g_event_id }, session)
+            .await
     }
 
     /// Deletes a series: the base and all its instances. Returns how many documents went.
@@ -506,9 +495,8 @@ impl Events {
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
         let base = event_oid(base);
-        let filter = doc! { "user": user_oid(user), "$or": [ { "_id": base }, { "recurrence.eventId": base } ] };
-        let result = in_session!(self.raw.delete_many(filter), session)?;
-        Ok(result.deleted_count)
+        let filter = doc! { "$or": [ { "_id": base }, { "recurrence.eventId": base } ] };
+        self.scoped.delete_many(user, filter, session).await
     }
 
     /// Deletes the given events of the user (ids of other users are ignored). Returns the count.
@@ -519,9 +507,9 @@ impl Events {
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
         let ids: Vec<ObjectId> = ids.iter().map(event_oid).collect();
-        let filter = doc! { "user": user_oid(user), "_id": { "$in": ids } };
-        let result = in_session!(self.raw.delete_many(filter), session)?;
-        Ok(result.deleted_count)
+        self.scoped
+            .delete_many(user, doc! { "_id": { "$in": ids } }, session)
+            .await
     }
 
     /// Deletes every event of one provenance (e.g. Google-derived events when Google is revoked;
@@ -532,9 +520,9 @@ impl Events {
         provenance: Provenance,
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
-        let filter = doc! { "user": user_oid(user), "provenance": provenance.as_str() };
-        let result = in_session!(self.raw.delete_many(filter), session)?;
-        Ok(result.deleted_count)
+        self.scoped
+            .delete_many(user, doc! { "provenance": provenance.as_str() }, session)
+            .await
     }
 
     /// Sets the someday-list `order` of the user's events; returns how many were found.

@@ -24,6 +24,7 @@ pub mod leases;
 pub mod migrate;
 pub mod oauth_state;
 pub mod priorities;
+mod scoped;
 pub mod sessions;
 pub mod sync_state;
 mod transaction;
