@@ -109,13 +109,29 @@ const BACKEND_LAYERS: &[(&str, &[&str])] = &[
     ("cli", &["app", "settings", "telemetry"]),
     (
         "app",
-        &["http", "state", "accounts", "store", "sse", "settings", "telemetry"],
+        &[
+            "http",
+            "state",
+            "accounts",
+            "store",
+            "sse",
+            "settings",
+            "telemetry",
+        ],
     ),
     // HTTP: routes, extractors, CSRF, ApiError with every From impl
     (
         "http",
         &[
-            "state", "accounts", "events", "priorities", "sync", "store", "sse", "google", "domain",
+            "state",
+            "accounts",
+            "events",
+            "priorities",
+            "sync",
+            "store",
+            "sse",
+            "google",
+            "domain",
             "settings",
         ],
     ),
@@ -274,12 +290,20 @@ fn crate_paths_reads_single_grouped_and_multiline_imports() {
 #[test]
 fn layering_problems_name_the_file_line_and_rule() {
     let files = vec![
-        ("store/users.rs".to_owned(), "use crate::accounts::Email;\n".to_owned()),
+        (
+            "store/users.rs".to_owned(),
+            "use crate::accounts::Email;\n".to_owned(),
+        ),
         ("brand_new.rs".to_owned(), "//! New.\n".to_owned()),
-        ("events/plan.rs".to_owned(), "use crate::domain::Provenance;\n".to_owned()),
+        (
+            "events/plan.rs".to_owned(),
+            "use crate::domain::Provenance;\n".to_owned(),
+        ),
     ];
     let problems = layering_problems(&files);
     assert_eq!(problems.len(), 2, "{problems:#?}");
-    assert!(problems[0].starts_with("src/store/users.rs:1: `store` may not import `crate::accounts`"));
+    assert!(
+        problems[0].starts_with("src/store/users.rs:1: `store` may not import `crate::accounts`")
+    );
     assert!(problems[1].contains("`brand_new` is not placed"));
 }
