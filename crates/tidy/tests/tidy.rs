@@ -260,6 +260,29 @@ fn only_the_store_opens_collections() {
     );
 }
 
+/// Handlers never publish to the hub: a flow publishes after its commit (one flow shape per resource).
+#[test]
+fn http_handlers_never_publish() {
+    let root = repo_root();
+    let offenders: Vec<String> = tracked_files()
+        .into_iter()
+        .filter(|f| f.starts_with("crates/backend/src/http/") && f.ends_with(".rs"))
+        .filter(|f| {
+            std::fs::read_to_string(root.join(f)).is_ok_and(|text| {
+                text.lines().any(|line| {
+                    let code = line.split("//").next().unwrap_or_default();
+                    code.contains(".publish(") || code.contains(".deliver(")
+                })
+            })
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "HTTP handlers publish to the SSE hub; move the publish into the flow, after its commit:\n{}",
+        offenders.join("\n")
+    );
+}
+
 #[test]
 fn crate_paths_reads_single_grouped_and_multiline_imports() {
     let text = "use crate::http::error::ApiError;\n\
