@@ -86,10 +86,10 @@ fn server_main(args: &[String]) -> ExitCode {
                     let n: u64 = n.parse().expect("round number");
                     for user in &users {
                         let t = now_nanos();
-                        hub.publish(
+                        hub.deliver(
                             user,
                             SseEventName::EventChanged,
-                            serde_json::json!({ "n": n, "t": t }),
+                            &serde_json::json!({ "n": n, "t": t }).to_string(),
                         );
                     }
                     println!("ok");

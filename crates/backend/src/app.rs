@@ -1,38 +1,27 @@
 //! The one application builder, used by `main` and by the integration tests.
 //!
 //! [`Application::build`] connects to MongoDB, applies migrations (unless disabled), binds the listener
-//! (port 0 picks a free port) and assembles the actix-web server around the shared [`AppState`].
+//! (port 0 picks a free port) and assembles the actix-web server around the shared [`AppState`] (defined in
+//! `crate::state`, re-exported here for callers of the old path).
 //! [`Application::run_until_stopped`] serves until SIGTERM/SIGINT (or a [`ShutdownHandle`]) and then shuts
 //! down gracefully: stop accepting, end every SSE stream cleanly, let in-flight requests finish.
 
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
-use actix_web::http::header::CONTENT_LENGTH;
-use actix_web::middleware::{from_fn, Next};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
-use crate::http::error::{json_error, path_error, query_error, ApiError};
+use crate::accounts::password::PasswordWork;
+use crate::http::body_limit::reject_oversized_bodies;
+use crate::http::error::{json_error, path_error, query_error};
 use crate::settings::{DatabaseSettings, Settings, SettingsError};
 use crate::sse::Hub;
+pub use crate::state::AppState;
 use crate::store::migrate::{MigrationError, MigrationReport};
 use crate::store::{Store, StoreConfig, StoreError};
 use crate::telemetry;
-
-/// What every handler can reach, as `web::Data<AppState>`.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The validated configuration.
-    pub settings: Arc<Settings>,
-    /// The MongoDB handle.
-    pub store: Store,
-    /// The SSE hub (publish after each committed write).
-    pub hub: Hub,
-    /// Bounded argon2 work for sign-up and sign-in.
-    pub passwords: crate::auth::password::PasswordWork,
-}
 
 /// Why the server could not start. `Display` is the one line printed before exiting non-zero.
 #[derive(Debug, thiserror::Error)]
@@ -140,7 +129,7 @@ impl Application {
             settings: Arc::new(settings),
             store,
             hub,
-            passwords: crate::auth::password::PasswordWork::for_this_machine(),
+            passwords: PasswordWork::for_this_machine(),
         };
         let data = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {
@@ -161,7 +150,7 @@ impl Application {
                 ))
                 .default_service(web::to(crate::http::not_found))
                 // (CSRF and other middleware go here, *above* these two lines: the last `wrap` is outermost.)
-                .wrap(crate::auth::csrf::CsrfProtection::new(
+                .wrap(crate::http::csrf::CsrfProtection::new(
                     &data.settings.public_url,
                 ))
                 .wrap(from_fn(reject_oversized_bodies))
@@ -249,28 +238,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
-}
-
-/// Answers 413 before reading a body whose declared `Content-Length` exceeds the limit (bodies without a
-/// length are cut off by the extractors' limits instead).
-async fn reject_oversized_bodies(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let limit = req
-        .app_data::<web::Data<AppState>>()
-        .map_or(usize::MAX, |state| state.settings.body_limit);
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
-        let response =
-            actix_web::ResponseError::error_response(&ApiError::PayloadTooLarge { limit });
-        return Ok(req.into_response(response).map_into_boxed_body());
-    }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_boxed_body)
 }

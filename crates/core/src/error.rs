@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ErrorCode;
+
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -32,6 +34,16 @@ impl ErrorBody {
         self.code = Some(code.into());
         self
     }
+
+    /// The same body with one of the contract's [`ErrorCode`]s.
+    pub fn with_error_code(self, code: ErrorCode) -> Self {
+        self.with_code(code.as_str())
+    }
+
+    /// The code as an [`ErrorCode`], when it is one the contract knows.
+    pub fn error_code(&self) -> Option<ErrorCode> {
+        self.code.as_deref().and_then(|code| code.parse().ok())
+    }
 }
 
 #[cfg(test)]
@@ -48,5 +60,12 @@ mod tests {
         );
         let coded = body.with_code("NOT_FOUND");
         assert_eq!(serde_json::to_value(&coded).unwrap()["code"], "NOT_FOUND");
+        assert_eq!(coded.error_code(), None);
+        let typed = ErrorBody::new("Conflict", "taken").with_error_code(ErrorCode::EventIdTaken);
+        assert_eq!(
+            serde_json::to_value(&typed).unwrap()["code"],
+            "EVENT_ID_TAKEN"
+        );
+        assert_eq!(typed.error_code(), Some(ErrorCode::EventIdTaken));
     }
 }

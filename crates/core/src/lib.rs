@@ -8,6 +8,7 @@
 mod wire_enum;
 
 pub mod error;
+pub mod error_code;
 pub mod event;
 pub mod event_batch;
 pub mod event_date;
@@ -31,6 +32,7 @@ pub mod timestamp;
 pub mod update_scope;
 
 pub use error::ErrorBody;
+pub use error_code::ErrorCode;
 pub use event::{Event, PayloadOrder};
 pub use event_batch::BatchError;
 pub use event_date::{DateError, EventDate};

@@ -104,3 +104,90 @@ pub fn parent_runs(line: &str) -> Vec<usize> {
     }
     runs
 }
+
+/// Whether a Rust source opens with a `//!` module comment (blank lines before it are allowed).
+pub fn opens_with_module_doc(text: &str) -> bool {
+    text.lines()
+        .map(str::trim_start)
+        .find(|line| !line.is_empty())
+        .is_some_and(|line| line.starts_with("//!"))
+}
+
+/// The top-level module a backend source file belongs to, from its path relative to `src/`
+/// (`http/auth.rs` → `http`, `app.rs` → `app`, `lib.rs` → `None`: the crate root declares, never imports).
+pub fn top_module(rel_to_src: &str) -> Option<&str> {
+    let first = rel_to_src.split('/').next()?;
+    let name = first.strip_suffix(".rs").unwrap_or(first);
+    (name != "lib" && !name.is_empty()).then_some(name)
+}
+
+/// Every top-level module named by a `crate::` path in `text`, with its 1-based line number. Comments
+/// (anything from `//` to the end of a line, so also `///` and `//!`) are skipped; a grouped
+/// `use crate::{a::x, b}` names each of `a` and `b`, also when rustfmt spreads it over several lines.
+pub fn crate_paths(text: &str) -> Vec<(usize, String)> {
+    let code: String = text
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = code[from..].find("crate::") {
+        let at = from + offset;
+        from = at + "crate::".len();
+        let preceded_by_ident = code[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
+        if preceded_by_ident {
+            continue;
+        }
+        let line = code[..at].matches('\n').count() + 1;
+        let after = &code[from..];
+        if let Some(group) = after.strip_prefix('{') {
+            found.extend(top_names_in_group(group).into_iter().map(|n| (line, n)));
+        } else {
+            let name: String = after
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                found.push((line, name));
+            }
+        }
+    }
+    found
+}
+
+/// The first identifier of each comma-separated entry at the top level of `group` (the text after `{`).
+fn top_names_in_group(group: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut depth = 0usize;
+    let mut entry = String::new();
+    for c in group.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => break,
+            '}' => depth -= 1,
+            ',' if depth == 0 => {
+                names.push(std::mem::take(&mut entry));
+                continue;
+            }
+            _ => {}
+        }
+        if depth == 0 || c == '{' {
+            entry.push(c);
+        }
+    }
+    names.push(entry);
+    names
+        .iter()
+        .map(|e| {
+            e.trim()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })
+        .filter(|n| !n.is_empty() && n != "self")
+        .collect()
+}

@@ -3,13 +3,11 @@
 //! - [`recurrence`]: RRULE expansion (the `rrule` crate) and series cuts.
 //! - [`model`]: the stored event as the domain sees it, and its wire form.
 //! - [`plan`]: what a create/update/delete with a scope does to the stored events (pure).
-//! - [`repo`]: the `event` collection (documents, queries).
+//! - [`repo`]: records to and from the store's `event` documents (the queries live in `crate::store::events`).
 //! - [`service`]: the flows: one transaction per request, SSE after the commit.
-//! - [`priorities`]: the per-user priority labels of `/api/priority`.
 
 pub mod model;
 pub mod plan;
-pub mod priorities;
 pub mod recurrence;
 pub mod repo;
 pub mod service;

@@ -8,7 +8,7 @@ use compass_core::{
 };
 
 use super::recurrence::SeriesStart;
-use crate::store::events::Provenance;
+use crate::domain::Provenance;
 
 /// Where an event stands in a series.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,7 +23,7 @@ use compass_core::{EventDraft, EventId, Origin, RecurrenceDraft, UpdateScope, Us
 
 use super::model::{new_event_id, span_like, EventRecord, SeriesRole};
 use super::recurrence::{self, expand, until_before, with_until, SeriesStart};
-use crate::store::events::Provenance;
+use crate::domain::Provenance;
 
 /// Why a write was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

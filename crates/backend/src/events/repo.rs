@@ -1,15 +1,13 @@
-//! The events API's access to the `event` collection, on top of the store's typed [`EventDoc`] and
-//! [`Events`]: conversion to and from [`EventRecord`], plus the few queries the API needs that the
-//! store does not offer (a series read inside a transaction, upserts by id, listings without a range).
-//! Every query is scoped to one user; documents that do not decode are logged and skipped.
+//! The event domain's view of the `event` collection: [`EventRepo`] converts between the domain's
+//! [`EventRecord`] and the store's [`EventDoc`], and calls [`Events`] (the only code that queries the
+//! collection). Every query is scoped to one user; documents that do not decode are logged and skipped.
 
 use compass_core::{DateRange, EventId, EventSpan, GoogleEventId, UserId};
-use mongodb::bson::{doc, Document};
-use mongodb::{ClientSession, Collection};
+use mongodb::ClientSession;
 
 use super::model::{EventRecord, SeriesRole};
-use crate::store::convert::{event_oid, from_bson_date, to_bson_date, user_oid};
-use crate::store::decode::{decode_all, decode_one, Listing};
+use crate::store::convert::{from_bson_date, to_bson_date};
+use crate::store::decode::Listing;
 use crate::store::events::{EventDoc, Events, RecurrenceDoc, COLLECTION};
 use crate::store::{Store, StoreError};
 
@@ -103,8 +101,6 @@ fn records(listing: Listing<EventDoc>) -> Vec<EventRecord> {
 #[derive(Debug, Clone)]
 pub struct EventRepo {
     events: Events,
-    raw: Collection<Document>,
-    typed: Collection<EventDoc>,
 }
 
 impl EventRepo {
@@ -112,8 +108,6 @@ impl EventRepo {
     pub fn new(store: &Store) -> Self {
         EventRepo {
             events: Events::new(store),
-            raw: store.collection(COLLECTION),
-            typed: store.collection(COLLECTION),
         }
     }
 
@@ -146,12 +140,7 @@ impl EventRepo {
         session: &mut ClientSession,
         id: &EventId,
     ) -> Result<bool, StoreError> {
-        let count = self
-            .raw
-            .count_documents(doc! { "_id": event_oid(id) })
-            .session(&mut *session)
-            .await?;
-        Ok(count > 0)
+        self.events.id_taken(session, id).await
     }
 
     /// The base `base` of `user` (if it still exists) and all its instances, ordered by start, read
@@ -166,23 +155,13 @@ impl EventRepo {
             .find(session, user, base)
             .await?
             .filter(EventRecord::is_base);
-        let cursor = self
-            .raw
-            .find(doc! { "user": user_oid(user), "recurrence.eventId": event_oid(base) })
-            .sort(doc! { "startsAt": 1, "_id": 1 })
-            .session(&mut *session)
-            .await?;
-        let mut cursor = cursor;
-        let mut instances = Vec::new();
-        while let Some(document) = cursor.next(session).await.transpose()? {
-            // A document that does not decode was logged by `decode_one` and is skipped.
-            if let Some(record) = decode_one::<EventDoc>(COLLECTION, document)
-                .ok()
-                .and_then(to_record)
-            {
-                instances.push(record);
-            }
-        }
+        let instances = self
+            .events
+            .instances_in_session(session, user, base)
+            .await?
+            .into_iter()
+            .filter_map(to_record)
+            .collect();
         Ok((base_record, instances))
     }
 
@@ -192,17 +171,8 @@ impl EventRepo {
         session: &mut ClientSession,
         records: &[EventRecord],
     ) -> Result<(), StoreError> {
-        for record in records {
-            self.typed
-                .replace_one(
-                    doc! { "_id": event_oid(&record.id), "user": user_oid(&record.user) },
-                    to_doc(record),
-                )
-                .upsert(true)
-                .session(&mut *session)
-                .await?;
-        }
-        Ok(())
+        let docs: Vec<EventDoc> = records.iter().map(to_doc).collect();
+        self.events.upsert_all(session, &docs).await
     }
 
     /// Inserts new `records` inside `session` (one round trip per batch of documents).
@@ -211,14 +181,8 @@ impl EventRepo {
         session: &mut ClientSession,
         records: &[EventRecord],
     ) -> Result<(), StoreError> {
-        if records.is_empty() {
-            return Ok(());
-        }
-        self.typed
-            .insert_many(records.iter().map(to_doc))
-            .session(&mut *session)
-            .await?;
-        Ok(())
+        let docs: Vec<EventDoc> = records.iter().map(to_doc).collect();
+        self.events.insert_all(session, &docs).await
     }
 
     /// Deletes `records` of `user` inside `session`.
@@ -248,19 +212,7 @@ impl EventRepo {
         let listing = match (range, someday) {
             (Some(range), false) => self.events.overlapping(user, range, false).await?,
             (range, true) => self.events.someday(user, range, Some(MAX_LISTED)).await?,
-            (None, false) => {
-                let cursor = self
-                    .raw
-                    .find(doc! {
-                        "user": user_oid(user),
-                        "isSomeday": false,
-                        "recurrence.rule": { "$exists": false },
-                    })
-                    .sort(doc! { "startsAt": 1, "order": 1, "_id": 1 })
-                    .limit(MAX_LISTED)
-                    .await?;
-                decode_all(COLLECTION, cursor).await?
-            }
+            (None, false) => self.events.scheduled(user, MAX_LISTED).await?,
         };
         Ok(records(listing))
     }

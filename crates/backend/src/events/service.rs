@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use compass_core::{
-    Event, EventDraft, EventId, EventQuery, PayloadOrder, SseEventName, UpdateScope, UserId,
+    Event, EventDraft, EventId, EventQuery, PayloadOrder, SseEvent, UpdateScope, UserId,
 };
 use mongodb::ClientSession;
 
@@ -52,14 +52,10 @@ pub const MAX_WRITES_PER_REQUEST: usize = 3_000;
 /// Tells the user's tabs what a committed change touched.
 fn publish(hub: &Hub, user: &UserId, grid: bool, someday: bool) {
     if grid {
-        hub.publish(user, SseEventName::EventChanged, serde_json::json!({}));
+        hub.publish(user, &SseEvent::EventChanged);
     }
     if someday {
-        hub.publish(
-            user,
-            SseEventName::SomedayEventChanged,
-            serde_json::json!({}),
-        );
+        hub.publish(user, &SseEvent::SomedayEventChanged);
     }
 }
 

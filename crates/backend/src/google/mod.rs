@@ -1,3 +1,10 @@
-//! Google: the Calendar API client and the OAuth 2 client.
+//! Google: the HTTP clients for Google's APIs. Only base URLs differ between Google and the emulator
+//! (`crate::settings::GoogleSettings`).
+//!
+//! - [`oauth`]: the OAuth 2 client (authorization URL with PKCE, code exchange, userinfo, revocation).
+//! - [`calendar`]: the Calendar v3 client (skeleton; the sync engine's next issue fills it).
+//!
+//! May import: `settings`, `domain` and compass-core only; callers (`accounts`, `sync`) map its errors.
 
+pub mod calendar;
 pub mod oauth;

@@ -1,17 +1,17 @@
 //! `/api/auth/*` handlers: email + password sign-up, sign-in, sign-out, the current session, and the
-//! Google sign-in/connect redirect and callback. Thin: parse, call `crate::auth`, map errors.
+//! Google sign-in/connect redirect and callback. Thin: parse, call one `crate::accounts` flow, map its error.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
-use crate::auth::accounts::{self, SignIn, SignUp};
-use crate::auth::cookie::{self, CookiePolicy};
-use crate::auth::google_flow::{self, Callback};
-use crate::auth::oauth_state::LIFETIME;
-use crate::auth::session_user::{IssuedSession, SessionUser};
-use crate::http::error::ApiError;
+use super::cookie::{self, CookiePolicy};
+use super::error::ApiError;
+use crate::accounts::google_flow::{self, Callback, GoogleAccounts, LIFETIME};
+use crate::accounts::password_flow::{PasswordAccounts, SignIn, SignUp};
+use crate::accounts::session::IssuedSession;
+use crate::accounts::SessionUser;
+use crate::state::AppState;
 use crate::store::users::UserDoc;
 
 /// Registers the routes (relative to `/api`).
@@ -52,6 +52,19 @@ fn client_ip(req: &HttpRequest) -> String {
         .map_or_else(|| "unknown".to_owned(), |addr| addr.ip().to_string())
 }
 
+fn passwords(state: &AppState) -> PasswordAccounts<'_> {
+    PasswordAccounts::new(
+        &state.store,
+        &state.hub,
+        &state.passwords,
+        state.settings.session_ttl,
+    )
+}
+
+fn google(state: &AppState) -> GoogleAccounts<'_> {
+    GoogleAccounts::new(&state.store, &state.hub, &state.settings)
+}
+
 fn cookie_policy(state: &AppState) -> CookiePolicy {
     CookiePolicy::for_base_url(&state.settings.public_url)
 }
@@ -84,7 +97,7 @@ async fn sign_up(
         password: string_field(&body, "password")?,
         name: string_field(&body, "name")?,
     };
-    let (user, session) = accounts::sign_up(&state, input, &client_ip(&req)).await?;
+    let (user, session) = passwords(&state).sign_up(input, &client_ip(&req)).await?;
     Ok(signed_in_response(&state, &user, &session))
 }
 
@@ -97,7 +110,7 @@ async fn sign_in(
         email: string_field(&body, "email")?,
         password: string_field(&body, "password")?,
     };
-    let (user, session) = accounts::sign_in(&state, input, &client_ip(&req)).await?;
+    let (user, session) = passwords(&state).sign_in(input, &client_ip(&req)).await?;
     Ok(signed_in_response(&state, &user, &session))
 }
 
@@ -109,7 +122,7 @@ async fn sign_out(
     session: Result<SessionUser, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     match session {
-        Ok(session) => accounts::sign_out(&state, &session).await?,
+        Ok(session) => passwords(&state).sign_out(&session).await?,
         Err(ApiError::Unauthorized { .. }) => {}
         Err(error) => return Err(error),
     }
@@ -139,7 +152,7 @@ async fn google_start(
     session: Option<SessionUser>,
 ) -> Result<HttpResponse, ApiError> {
     let intent = google_flow::parse_intent(query.intent.as_deref())?;
-    let started = google_flow::start(&state, intent, session.as_ref()).await?;
+    let started = google(&state).start(intent, session.as_ref()).await?;
     Ok(HttpResponse::Found()
         .insert_header((header::LOCATION, started.url.to_string()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -168,13 +181,9 @@ async fn google_callback(
         state: query.state,
         error: query.error,
     };
-    let finished = google_flow::finish(
-        &state,
-        callback,
-        cookie::oauth_nonce(&req),
-        session.as_ref(),
-    )
-    .await?;
+    let finished = google(&state)
+        .finish(callback, cookie::oauth_nonce(&req), session.as_ref())
+        .await?;
     let policy = cookie_policy(&state);
     let mut home = state.settings.public_url.clone();
     home.set_path("/");

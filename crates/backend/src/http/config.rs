@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Registers the config route.
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -1,7 +1,9 @@
 //! The HTTP boundary's one error type, [`ApiError`], and how it becomes a JSON response.
 //!
 //! Every failing handler returns an `ApiError`; the status is decided in one `match`
-//! ([`ApiError::status`]) and the body is always `{"result", "message", "code"?}`. Internal causes are logged
+//! ([`ApiError::status`]) and the body is always `{"result", "message", "code"?}` (`code` a
+//! [`compass_core::ErrorCode`]). Every flow error becomes an `ApiError` here, in one place: store, accounts,
+//! Google sign-in, events and priorities. Internal causes are logged
 //! with the request's span (and so its request id) and never sent to the client.
 
 use std::time::Duration;
@@ -10,8 +12,13 @@ use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadEr
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
-use compass_core::ErrorBody;
+use compass_core::{ErrorBody, ErrorCode};
 
+use crate::accounts::password_flow::INVALID_CREDENTIALS;
+use crate::accounts::{AuthError, GoogleAuthError, OpenStreamError};
+use crate::events::plan::PlanError;
+use crate::events::service::EventsError;
+use crate::priorities::PrioritiesError;
 use crate::store::StoreError;
 
 /// A failure as the HTTP client sees it.
@@ -46,7 +53,7 @@ pub enum ApiError {
         /// What the client is told.
         message: String,
         /// A stable machine-readable code, e.g. `GOOGLE_ACCOUNT_ALREADY_CONNECTED`.
-        code: Option<String>,
+        code: Option<ErrorCode>,
     },
     /// 413: the body is larger than the configured limit.
     #[error("Request body is larger than {limit} bytes")]
@@ -66,7 +73,7 @@ pub enum ApiError {
         /// What the client is told.
         message: String,
         /// A stable machine-readable code, e.g. `GOOGLE_NOT_CONFIGURED`.
-        code: Option<String>,
+        code: Option<ErrorCode>,
     },
     /// 500: a bug or an unexpected failure. The cause is logged, the client sees a generic message.
     #[error("Internal server error")]
@@ -133,9 +140,9 @@ impl ApiError {
     }
 
     /// The stable machine-readable code, if any.
-    fn code(&self) -> Option<&str> {
+    fn code(&self) -> Option<ErrorCode> {
         match self {
-            Self::Conflict { code, .. } | Self::Unavailable { code, .. } => code.as_deref(),
+            Self::Conflict { code, .. } | Self::Unavailable { code, .. } => *code,
             _ => None,
         }
     }
@@ -158,7 +165,7 @@ impl ResponseError for ApiError {
         let body = ErrorBody {
             result: status.canonical_reason().unwrap_or("Error").to_owned(),
             message: self.to_string(),
-            code: self.code().map(str::to_owned),
+            code: self.code().map(|code| code.as_str().to_owned()),
         };
         let mut response = HttpResponse::build(status);
         if let Self::TooManyRequests { retry_after } = self {
@@ -187,6 +194,104 @@ impl From<StoreError> for ApiError {
                 }
             }
             other => Self::internal(other),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Invalid { field, message } => ApiError::bad_request(field, message),
+            AuthError::InvalidCredentials => ApiError::Unauthorized {
+                message: INVALID_CREDENTIALS.into(),
+            },
+            AuthError::SignupRefused => ApiError::Conflict {
+                message: error.to_string(),
+                code: None,
+            },
+            AuthError::TooManyAttempts { retry_after } => ApiError::TooManyRequests { retry_after },
+            AuthError::Hashing => ApiError::internal(error),
+            AuthError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<GoogleAuthError> for ApiError {
+    fn from(error: GoogleAuthError) -> Self {
+        let message = error.to_string();
+        let conflict = |code: ErrorCode| ApiError::Conflict {
+            message: message.clone(),
+            code: Some(code),
+        };
+        match error {
+            GoogleAuthError::NotConfigured => ApiError::Unavailable {
+                message,
+                code: Some(ErrorCode::GoogleNotConfigured),
+            },
+            GoogleAuthError::InvalidIntent => ApiError::bad_request("intent", message),
+            GoogleAuthError::MissingCode => ApiError::bad_request("code", message),
+            GoogleAuthError::StateInvalid => ApiError::bad_request("state", message),
+            GoogleAuthError::NotSignedIn => ApiError::unauthorized(),
+            GoogleAuthError::Denied
+            | GoogleAuthError::CodeRejected
+            | GoogleAuthError::MissingRefreshToken
+            | GoogleAuthError::MissingEmail => ApiError::malformed(message),
+            GoogleAuthError::AlreadyConnected => conflict(ErrorCode::GoogleAccountAlreadyConnected),
+            GoogleAuthError::EmailMismatch => conflict(ErrorCode::GoogleConnectEmailMismatch),
+            GoogleAuthError::EmailUnverified => conflict(ErrorCode::GoogleEmailNotVerified),
+            GoogleAuthError::Provider(cause) => {
+                tracing::warn!(error = %cause, "google oauth provider failure");
+                ApiError::Unavailable {
+                    message,
+                    code: Some(ErrorCode::GoogleUnavailable),
+                }
+            }
+            GoogleAuthError::UserMissing => ApiError::NotFound,
+            GoogleAuthError::Crypto => ApiError::internal(GoogleAuthError::Crypto),
+            GoogleAuthError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<OpenStreamError> for ApiError {
+    fn from(error: OpenStreamError) -> Self {
+        match error {
+            OpenStreamError::SignedOut => ApiError::unauthorized(),
+            OpenStreamError::ShuttingDown(_) => ApiError::Unavailable {
+                message: "The server is shutting down".into(),
+                code: None,
+            },
+            OpenStreamError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<EventsError> for ApiError {
+    fn from(error: EventsError) -> Self {
+        match error {
+            EventsError::Plan(PlanError::BadRequest { field, message }) => {
+                ApiError::bad_request(field, message)
+            }
+            EventsError::Plan(PlanError::SeriesGone) | EventsError::NotFound => ApiError::NotFound,
+            EventsError::IdTaken(id) => ApiError::Conflict {
+                message: format!("_id: an event with id {id} already exists"),
+                code: Some(ErrorCode::EventIdTaken),
+            },
+            EventsError::TooManyWrites { .. } => ApiError::malformed(error.to_string()),
+            EventsError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<PrioritiesError> for ApiError {
+    fn from(error: PrioritiesError) -> Self {
+        match error {
+            PrioritiesError::NotFound => ApiError::NotFound,
+            PrioritiesError::NameTaken => ApiError::Conflict {
+                message: error.to_string(),
+                code: None,
+            },
+            PrioritiesError::Store(error) => error.into(),
         }
     }
 }
@@ -254,7 +359,7 @@ mod tests {
     async fn codes_are_sent_for_conflicts() {
         let (status, body) = body_of(ApiError::Conflict {
             message: "Google account is already connected to another Compass user".into(),
-            code: Some("GOOGLE_ACCOUNT_ALREADY_CONNECTED".into()),
+            code: Some(ErrorCode::GoogleAccountAlreadyConnected),
         })
         .await;
         assert_eq!(status, StatusCode::CONFLICT);
@@ -290,5 +395,40 @@ mod tests {
         }
         .into();
         assert_eq!(connect.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[test]
+    fn account_errors_map_to_generic_statuses() {
+        let api: ApiError = AuthError::InvalidCredentials.into();
+        assert_eq!(api.status(), 401);
+        assert_eq!(api.to_string(), INVALID_CREDENTIALS);
+        let api: ApiError = AuthError::Invalid {
+            field: "email",
+            message: "is required".into(),
+        }
+        .into();
+        assert_eq!(api.status(), 400);
+        assert_eq!(api.to_string(), "email: is required");
+        let api: ApiError = AuthError::SignupRefused.into();
+        assert_eq!(api.status(), 409);
+    }
+
+    #[test]
+    fn google_conflicts_carry_the_reference_codes() {
+        let api: ApiError = GoogleAuthError::AlreadyConnected.into();
+        assert_eq!(api.status(), 409);
+        assert_eq!(api.code(), Some(ErrorCode::GoogleAccountAlreadyConnected));
+        let api: ApiError = GoogleAuthError::NotConfigured.into();
+        assert_eq!(api.status(), 503);
+        let api: ApiError = GoogleAuthError::CodeRejected.into();
+        assert_eq!(api.status(), 400);
+        assert_eq!(api.to_string(), "Google code exchange failed");
+    }
+
+    #[test]
+    fn priority_rename_conflicts_name_the_field() {
+        let api: ApiError = PrioritiesError::NameTaken.into();
+        assert_eq!(api.status(), 409);
+        assert_eq!(api.to_string(), "name: another label already has this name");
     }
 }

@@ -10,11 +10,10 @@ use compass_core::{
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::app::AppState;
-use crate::auth::SessionUser;
-use crate::events::plan::PlanError;
-use crate::events::service::{EventService, EventsError};
-use crate::http::error::ApiError;
+use super::error::ApiError;
+use crate::accounts::SessionUser;
+use crate::events::service::EventService;
+use crate::state::AppState;
 
 /// Registers the routes (relative to `/api`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -27,23 +26,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}", web::put().to(update))
             .route("/{id}", web::delete().to(delete)),
     );
-}
-
-impl From<EventsError> for ApiError {
-    fn from(error: EventsError) -> Self {
-        match error {
-            EventsError::Plan(PlanError::BadRequest { field, message }) => {
-                ApiError::bad_request(field, message)
-            }
-            EventsError::Plan(PlanError::SeriesGone) | EventsError::NotFound => ApiError::NotFound,
-            EventsError::IdTaken(id) => ApiError::Conflict {
-                message: format!("_id: an event with id {id} already exists"),
-                code: Some("EVENT_ID_TAKEN".into()),
-            },
-            EventsError::TooManyWrites { .. } => ApiError::malformed(error.to_string()),
-            EventsError::Store(error) => error.into(),
-        }
-    }
 }
 
 fn service(state: &AppState) -> EventService {

@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// How long the database ping may take before the server reports itself unhealthy.
 const PING_TIMEOUT: Duration = Duration::from_secs(3);

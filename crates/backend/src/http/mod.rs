@@ -1,14 +1,21 @@
-//! HTTP: the one route table and thin handlers (parse, call, map errors).
+//! HTTP: the one route table and thin handlers (parse, call one flow, map its error), the extractors
+//! (`session`: the signed-in user), the CSRF origin check (`csrf`), cookies (`cookie`) and [`ApiError`] with
+//! every `From` impl that maps a flow's error to a status (`error`). Handlers reach the shared handles through
+//! `crate::state::AppState`.
 //!
 //! Every route lives under `/api`. Each area registers its own paths (relative to `/api`) in a `routes`
 //! function and gets one `.configure(..)` line in [`routes`] below.
 
 pub mod auth;
+pub mod body_limit;
 pub mod config;
+pub mod cookie;
+pub mod csrf;
 pub mod error;
 pub mod events;
 pub mod health;
 pub mod priorities;
+pub mod session;
 pub mod stream;
 pub mod user;
 pub mod web_app;

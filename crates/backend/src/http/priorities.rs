@@ -1,17 +1,15 @@
 //! `/api/priority` handlers: list, create (upsert by name), read, update and delete a user's priority
 //! labels. Unknown ids and other users' ids are 404; bad bodies are 400 naming the field; renaming onto
-//! an existing name is 409.
+//! an existing name is 409. Thin: parse, call [`PriorityService`], map its error.
 
 use actix_web::{web, HttpResponse};
 use compass_core::PriorityId;
 use serde_json::Value;
 
-use crate::app::AppState;
-use crate::auth::SessionUser;
-use crate::events::priorities::{to_wire, PriorityInput};
-use crate::http::error::ApiError;
-use crate::store::priorities::Priorities;
-use crate::store::StoreError;
+use super::error::ApiError;
+use crate::accounts::SessionUser;
+use crate::priorities::{to_wire, PriorityInput, PriorityService};
+use crate::state::AppState;
 
 /// Registers the routes (relative to `/api`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -36,9 +34,13 @@ fn path_id(raw: &str) -> Result<PriorityId, ApiError> {
     PriorityId::parse(raw).map_err(|e| ApiError::bad_request("id", e.to_string()))
 }
 
+fn service(state: &AppState) -> PriorityService {
+    PriorityService::new(&state.store)
+}
+
 async fn list(state: web::Data<AppState>, session: SessionUser) -> Result<HttpResponse, ApiError> {
-    let labels = Priorities::new(&state.store).list(&session.user_id).await?;
-    let wire: Vec<Value> = labels.items.iter().map(to_wire).collect();
+    let labels = service(&state).list(&session.user_id).await?;
+    let wire: Vec<Value> = labels.iter().map(to_wire).collect();
     Ok(HttpResponse::Ok().json(wire))
 }
 
@@ -48,9 +50,7 @@ async fn create(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let input = input(&body)?;
-    let saved = Priorities::new(&state.store)
-        .upsert(&session.user_id, &input.name, &input.extra)
-        .await?;
+    let saved = service(&state).create(&session.user_id, &input).await?;
     Ok(HttpResponse::Ok().json(to_wire(&saved)))
 }
 
@@ -60,10 +60,7 @@ async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let label = Priorities::new(&state.store)
-        .get(&session.user_id, &id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let label = service(&state).get(&session.user_id, &id).await?;
     Ok(HttpResponse::Ok().json(to_wire(&label)))
 }
 
@@ -75,16 +72,9 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let input = input(&body)?;
-    let saved = Priorities::new(&state.store)
-        .update(&session.user_id, &id, Some(&input.name), &input.extra)
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict { .. } => ApiError::Conflict {
-                message: "name: another label already has this name".into(),
-                code: None,
-            },
-            other => other.into(),
-        })?;
+    let saved = service(&state)
+        .update(&session.user_id, &id, &input)
+        .await?;
     Ok(HttpResponse::Ok().json(to_wire(&saved)))
 }
 
@@ -94,11 +84,6 @@ async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    if !Priorities::new(&state.store)
-        .delete(&session.user_id, &id)
-        .await?
-    {
-        return Err(ApiError::NotFound);
-    }
+    service(&state).delete(&session.user_id, &id).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "acknowledged": true, "deletedCount": 1 })))
 }

@@ -1,16 +1,14 @@
 //! `/api/user/*` handlers: the profile and the metadata (read with computed Google connection state;
-//! client writes limited to client-owned keys).
+//! client writes limited to client-owned keys). Thin: parse, call [`Profiles`], map errors; the flow
+//! publishes `USER_METADATA` after a write.
 
 use actix_web::{web, HttpResponse};
-use compass_core::SseEventName;
 use serde::Serialize;
 
-use crate::app::AppState;
-use crate::auth::metadata::parse_client_patch;
-use crate::auth::metadata_view::{client_view, metadata_for_client};
-use crate::auth::session_user::SessionUser;
-use crate::http::error::ApiError;
-use crate::store::users::Users;
+use super::error::ApiError;
+use crate::accounts::{Profiles, SessionUser};
+use crate::domain::metadata::parse_client_patch;
+use crate::state::AppState;
 
 /// Registers the routes (relative to `/api`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -41,8 +39,8 @@ async fn profile(
     state: web::Data<AppState>,
     session: SessionUser,
 ) -> Result<HttpResponse, ApiError> {
-    let user = Users::new(&state.store)
-        .find(&session.user_id)
+    let user = Profiles::new(&state.store, &state.hub)
+        .profile(&session.user_id)
         .await?
         .ok_or(ApiError::NotFound)?;
     let picture = user
@@ -68,7 +66,9 @@ async fn get_metadata(
     state: web::Data<AppState>,
     session: SessionUser,
 ) -> Result<HttpResponse, ApiError> {
-    let metadata = metadata_for_client(&state.store, &session.user_id).await?;
+    let metadata = Profiles::new(&state.store, &state.hub)
+        .metadata(&session.user_id)
+        .await?;
     Ok(HttpResponse::Ok().json(metadata))
 }
 
@@ -80,14 +80,8 @@ async fn post_metadata(
 ) -> Result<HttpResponse, ApiError> {
     let patch =
         parse_client_patch(&body).map_err(|e| ApiError::bad_request(e.field(), e.to_string()))?;
-    let users = Users::new(&state.store);
-    let user = users.apply_client_patch(&session.user_id, &patch).await?;
-    let view = client_view(&user);
-    match serde_json::to_value(&view) {
-        Ok(data) => state
-            .hub
-            .publish(&session.user_id, SseEventName::UserMetadata, data),
-        Err(error) => tracing::warn!(%error, "metadata not published"),
-    }
+    let view = Profiles::new(&state.store, &state.hub)
+        .update_metadata(&session.user_id, &patch)
+        .await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use compass_core::ids::UserId;
 use compass_core::sse::SseEventName;
+use compass_core::SseEvent;
 use rand::Rng as _;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -19,7 +20,7 @@ use tokio::time::Instant;
 use super::cursor::Cursor;
 use super::fanout::{Fanout, LocalOnly, Outbound};
 use super::frame::{Frame, RESYNC_HINT_DATA};
-use super::stream::{ConnGuard, EventStream};
+use super::stream::{EventStream, OnDrop};
 use crate::settings::SseSettings;
 
 /// How long a user's history is kept after their last connection closed (room for a reconnect).
@@ -48,7 +49,7 @@ impl std::fmt::Debug for Hub {
     }
 }
 
-pub(super) struct Shared {
+struct Shared {
     settings: SseSettings,
     epoch: String,
     fanout: Box<dyn Fanout>,
@@ -109,10 +110,11 @@ impl Hub {
         &self.shared.settings
     }
 
-    /// Publishes an event to every open connection of `user` and records it for resume, then forwards it to
-    /// the fan-out transport. Never waits: a connection whose queue is full is dropped.
-    pub fn publish(&self, user: &UserId, name: SseEventName, data: serde_json::Value) {
-        let data = data.to_string();
+    /// Publishes an event of the contract to every open connection of `user` and records it for resume,
+    /// then forwards it to the fan-out transport. Never waits: a connection whose queue is full is dropped.
+    pub fn publish(&self, user: &UserId, event: &SseEvent) {
+        let name = event.name();
+        let data = event.data_string();
         self.deliver(user, name, &data);
         self.shared.fanout.forward(Outbound {
             user: user.clone(),
@@ -232,7 +234,9 @@ impl Hub {
         );
         drop(state);
 
-        let guard = ConnGuard::new(Arc::clone(&self.shared), user.clone(), conn_id);
+        let shared = Arc::clone(&self.shared);
+        let owner = user.clone();
+        let guard = OnDrop::new(move || shared.remove(&owner, conn_id));
         Ok(EventStream::new(
             rx,
             backlog,
@@ -299,7 +303,7 @@ impl Shared {
     }
 
     /// Called by a connection's drop guard.
-    pub(super) fn remove(&self, user: &UserId, conn_id: u64) {
+    fn remove(&self, user: &UserId, conn_id: u64) {
         let mut state = self.lock();
         if let Some(slot) = state.users.get_mut(user) {
             slot.conns.remove(&conn_id);
@@ -330,6 +334,7 @@ impl State {
 mod tests {
     use super::*;
     use crate::sse::StreamItem;
+    use compass_core::UserMetadata;
     use futures::StreamExt as _;
 
     fn user(n: u8) -> UserId {
@@ -366,9 +371,12 @@ mod tests {
         let mut tab2 = hub.subscribe(&a, "s2", None, None).expect("open");
         let mut other = hub.subscribe(&b, "s3", None, None).expect("open");
         for s in [&mut tab1, &mut tab2, &mut other] {
-            s.set_metadata(serde_json::json!({"skipOnboarding": true}));
+            s.set_metadata(UserMetadata {
+                skip_onboarding: Some(true),
+                ..UserMetadata::default()
+            });
         }
-        hub.publish(&a, SseEventName::EventChanged, serde_json::json!({}));
+        hub.publish(&a, &SseEvent::EventChanged);
 
         for tab in [&mut tab1, &mut tab2] {
             let meta = next_frame(tab).await;
@@ -419,10 +427,11 @@ mod tests {
         let mut slow = hub.subscribe(&a, "s1", None, None).expect("open");
         let mut fast = hub.subscribe(&a, "s2", None, None).expect("open");
         for i in 0..5 {
-            hub.publish(
+            // Any data, to see the order (a fan-out transport delivers exactly like this).
+            hub.deliver(
                 &a,
                 SseEventName::EventChanged,
-                serde_json::json!({ "i": i }),
+                &serde_json::json!({ "i": i }).to_string(),
             );
             assert_eq!(
                 &*next_frame(&mut fast).await.data,
@@ -438,7 +447,7 @@ mod tests {
 
         // and resumes from its last id without losing anything
         let mut resumed = hub.subscribe(&a, "s1", Some(&last.id), None).expect("open");
-        resumed.set_metadata(serde_json::json!({}));
+        resumed.set_metadata(UserMetadata::default());
         assert_eq!(
             next_frame(&mut resumed).await.name,
             SseEventName::UserMetadata
@@ -456,11 +465,11 @@ mod tests {
         let hub = hub(8, 2);
         let a = user(1);
         let mut s = hub.subscribe(&a, "s", None, None).expect("open");
-        hub.publish(&a, SseEventName::EventChanged, serde_json::json!({}));
+        hub.publish(&a, &SseEvent::EventChanged);
         let first = next_frame(&mut s).await;
         drop(s);
         for _ in 0..3 {
-            hub.publish(&a, SseEventName::SomedayEventChanged, serde_json::json!({}));
+            hub.publish(&a, &SseEvent::SomedayEventChanged);
         }
         let mut resumed = hub.subscribe(&a, "s", Some(&first.id), None).expect("open");
         let hint1 = next_frame(&mut resumed).await;
@@ -483,7 +492,7 @@ mod tests {
         let mut s2 = hub.subscribe(&a, "stays", None, None).expect("open");
         hub.end_session("gone");
         assert_eq!(next(&mut s1).await, None);
-        hub.publish(&a, SseEventName::EventChanged, serde_json::json!({}));
+        hub.publish(&a, &SseEvent::EventChanged);
         assert_eq!(next_frame(&mut s2).await.name, SseEventName::EventChanged);
     }
 
@@ -513,7 +522,7 @@ mod tests {
         assert_eq!(hub.connection_count(), 2);
         drop(s1);
         assert_eq!(hub.connection_count(), 1);
-        hub.publish(&a, SseEventName::EventChanged, serde_json::json!({}));
+        hub.publish(&a, &SseEvent::EventChanged);
         hub.close();
         assert_eq!(next_frame(&mut s2).await.name, SseEventName::EventChanged);
         assert_eq!(next(&mut s2).await, None);
@@ -541,7 +550,7 @@ mod tests {
         }
         let recorder = Recorder::default();
         let hub = Hub::with_fanout(SseSettings::default(), recorder.clone());
-        hub.publish(&user(3), SseEventName::GoogleRevoked, serde_json::json!({}));
+        hub.publish(&user(3), &SseEvent::GoogleRevoked);
         let seen = recorder.0.lock().expect("lock").clone();
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0].name, SseEventName::GoogleRevoked);

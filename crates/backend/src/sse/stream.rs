@@ -8,14 +8,13 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use compass_core::ids::UserId;
 use compass_core::sse::SseEventName;
+use compass_core::{SseEvent, UserMetadata};
 use futures::Stream;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
 
 use super::frame::Frame;
-use super::hub::Shared;
 
 /// What a connection emits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,26 +25,21 @@ pub enum StreamItem {
     Keepalive,
 }
 
-/// Removes the connection from the hub when the stream is dropped.
-pub(super) struct ConnGuard {
-    shared: Arc<Shared>,
-    user: UserId,
-    conn_id: u64,
-}
+/// Runs a cleanup once when the stream is dropped (the hub passes "remove this connection"). The stream
+/// knows nothing of the hub: like mini-redis's subscribers it holds a plain receiver and this guard.
+pub(super) struct OnDrop(Option<Box<dyn FnOnce() + Send + Sync>>);
 
-impl ConnGuard {
-    pub(super) fn new(shared: Arc<Shared>, user: UserId, conn_id: u64) -> Self {
-        Self {
-            shared,
-            user,
-            conn_id,
-        }
+impl OnDrop {
+    pub(super) fn new(cleanup: impl FnOnce() + Send + Sync + 'static) -> Self {
+        Self(Some(Box::new(cleanup)))
     }
 }
 
-impl Drop for ConnGuard {
+impl Drop for OnDrop {
     fn drop(&mut self) {
-        self.shared.remove(&self.user, self.conn_id);
+        if let Some(cleanup) = self.0.take() {
+            cleanup();
+        }
     }
 }
 
@@ -57,7 +51,7 @@ pub struct EventStream {
     heartbeat: Interval,
     expiry: Option<Pin<Box<Sleep>>>,
     finished: bool,
-    _guard: ConnGuard,
+    _guard: OnDrop,
 }
 
 impl std::fmt::Debug for EventStream {
@@ -76,7 +70,7 @@ impl EventStream {
         metadata_id: String,
         heartbeat: Duration,
         lifetime: Option<Duration>,
-        guard: ConnGuard,
+        guard: OnDrop,
     ) -> Self {
         let mut heartbeat = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
         heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -91,14 +85,15 @@ impl EventStream {
         }
     }
 
-    /// Puts `USER_METADATA` with `data` in front of everything else. Its id is the resume position, so a
-    /// reconnect right after it loses nothing.
-    pub fn set_metadata(&mut self, data: serde_json::Value) {
+    /// Puts `USER_METADATA` with `metadata` in front of everything else. Its id is the resume position, so
+    /// a reconnect right after it loses nothing.
+    pub fn set_metadata(&mut self, metadata: UserMetadata) {
+        let event = SseEvent::UserMetadata(metadata);
         self.backlog.push_front(Arc::new(Frame {
             seq: 0,
             id: self.metadata_id.clone(),
             name: SseEventName::UserMetadata,
-            data: Arc::from(data.to_string()),
+            data: Arc::from(event.data_string()),
         }));
     }
 }

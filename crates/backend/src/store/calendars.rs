@@ -8,7 +8,8 @@ use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
 use super::convert::{now, user_oid};
-use super::decode::{decode_all, decode_one, Listing};
+use super::decode::{decode_one, Listing};
+use super::scoped::UserScoped;
 use super::{Store, StoreError};
 
 /// Collection name (the reference's).
@@ -84,6 +85,7 @@ pub struct CalendarEntry {
 #[derive(Clone, Debug)]
 pub struct Calendars {
     raw: Collection<Document>,
+    scoped: UserScoped,
 }
 
 impl Calendars {
@@ -91,6 +93,7 @@ impl Calendars {
     pub fn new(store: &Store) -> Self {
         Calendars {
             raw: store.collection(COLLECTION),
+            scoped: UserScoped::new(store, COLLECTION),
         }
     }
 
@@ -137,34 +140,33 @@ impl Calendars {
 
     /// The user's calendars, primary first.
     pub async fn list(&self, user: &UserId) -> Result<Listing<CalendarDoc>, StoreError> {
-        let cursor = self
-            .raw
-            .find(doc! { "user": user_oid(user) })
-            .sort(doc! { "primary": -1, "metadata.id": 1 })
-            .await?;
-        decode_all(COLLECTION, cursor).await
+        self.scoped
+            .list(
+                user,
+                doc! {},
+                doc! { "primary": -1, "metadata.id": 1 },
+                None,
+            )
+            .await
     }
 
     /// The user's selected calendars.
     pub async fn selected(&self, user: &UserId) -> Result<Listing<CalendarDoc>, StoreError> {
-        let cursor = self
-            .raw
-            .find(doc! { "user": user_oid(user), "selected": true })
-            .sort(doc! { "primary": -1, "metadata.id": 1 })
-            .await?;
-        decode_all(COLLECTION, cursor).await
+        self.scoped
+            .list(
+                user,
+                doc! { "selected": true },
+                doc! { "primary": -1, "metadata.id": 1 },
+                None,
+            )
+            .await
     }
 
     /// The user's primary calendar.
     pub async fn primary(&self, user: &UserId) -> Result<Option<CalendarDoc>, StoreError> {
-        match self
-            .raw
-            .find_one(doc! { "user": user_oid(user), "primary": true })
-            .await?
-        {
-            Some(document) => Ok(Some(decode_one(COLLECTION, document)?)),
-            None => Ok(None),
-        }
+        self.scoped
+            .find_one(user, doc! { "primary": true }, None)
+            .await
     }
 
     /// Shows or hides one of the user's calendars (by Google calendar id); [`StoreError::NotFound`]
@@ -196,9 +198,9 @@ impl Calendars {
         keep: &[String],
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
-        let filter = doc! { "user": user_oid(user), "metadata.id": { "$nin": keep } };
-        let result = in_session!(self.raw.delete_many(filter), session)?;
-        Ok(result.deleted_count)
+        self.scoped
+            .delete_many(user, doc! { "metadata.id": { "$nin": keep } }, session)
+            .await
     }
 
     /// Deletes all of the user's calendars. Returns the count.
@@ -207,10 +209,6 @@ impl Calendars {
         user: &UserId,
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
-        let result = in_session!(
-            self.raw.delete_many(doc! { "user": user_oid(user) }),
-            session
-        )?;
-        Ok(result.deleted_count)
+        self.scoped.delete_many(user, doc! {}, session).await
     }
 }

@@ -13,12 +13,12 @@ use chrono::{Days, NaiveDate, NaiveTime};
 use compass_core::{DateRange, EventDate, EventId, Origin, Priority, UserId};
 use futures::TryStreamExt;
 use mongodb::bson::{self, doc, oid::ObjectId, Document};
-use mongodb::options::FindOptions;
 use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
 use super::convert::{day_to_bson, event_oid, now, to_bson_date, user_oid};
 use super::decode::{decode_all, decode_one, Listing};
+use super::scoped::UserScoped;
 use super::{Store, StoreError};
 
 /// Collection name (the reference's).
@@ -26,25 +26,7 @@ pub const COLLECTION: &str = "event";
 /// Unique index: one Compass event per Google event id and user.
 pub const G_EVENT_ID_INDEX: &str = "user_gEventId_unique";
 
-/// Who owns an event: where it was made. Independent of whether Google holds a copy (`gEventId`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Provenance {
-    /// Made in Compass; survives a Google revocation.
-    Compass,
-    /// Imported from Google or created by a Google notification; removed when Google is revoked.
-    Google,
-}
-
-impl Provenance {
-    /// The stored string.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provenance::Compass => "compass",
-            Provenance::Google => "google",
-        }
-    }
-}
+pub use crate::domain::Provenance;
 
 /// The stored `recurrence` object: `{rule}` on a series base, `{eventId}` on an instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -308,6 +290,7 @@ impl Bounds {
 #[derive(Clone, Debug)]
 pub struct Events {
     raw: Collection<Document>,
+    scoped: UserScoped,
     typed: Collection<EventDoc>,
 }
 
@@ -316,6 +299,7 @@ impl Events {
     pub fn new(store: &Store) -> Self {
         Events {
             raw: store.collection(COLLECTION),
+            scoped: UserScoped::new(store, COLLECTION),
             typed: store.collection(COLLECTION),
         }
     }
@@ -386,8 +370,9 @@ impl Events {
         id: &EventId,
         session: Option<&mut ClientSession>,
     ) -> Result<Option<EventDoc>, StoreError> {
-        let filter = doc! { "_id": event_oid(id), "user": user_oid(user) };
-        self.find_one(filter, session).await
+        self.scoped
+            .find_one(user, doc! { "_id": event_oid(id) }, session)
+            .await
     }
 
     /// The user's event that Google knows as `g_event_id`.
@@ -397,19 +382,9 @@ impl Events {
         g_event_id: &str,
         session: Option<&mut ClientSession>,
     ) -> Result<Option<EventDoc>, StoreError> {
-        let filter = doc! { "user": user_oid(user), "gEventId": g_event_id };
-        self.find_one(filter, session).await
-    }
-
-    async fn find_one(
-        &self,
-        filter: Document,
-        session: Option<&mut ClientSession>,
-    ) -> Result<Option<EventDoc>, StoreError> {
-        match in_session!(self.raw.find_one(filter), session)? {
-            Some(document) => Ok(Some(decode_one(COLLECTION, document)?)),
-            None => Ok(None),
-        }
+        self.scoped
+            .find_one(user, doc! { "gEventId": g_event_id }, session)
+            .await
     }
 
     /// The user's scheduled (`someday == false`) or someday events overlapping `range`, series bases
@@ -421,10 +396,9 @@ impl Events {
         someday: bool,
     ) -> Result<Listing<EventDoc>, StoreError> {
         let mut filter = Bounds::of(range).filter();
-        filter.insert("user", user_oid(user));
         filter.insert("isSomeday", someday);
         filter.insert("recurrence.rule", doc! { "$exists": false });
-        self.list(filter, None).await
+        self.list(user, filter, None).await
     }
 
     /// The user's someday events (bases excluded), optionally limited to those overlapping `range`,
@@ -436,10 +410,9 @@ impl Events {
         limit: Option<i64>,
     ) -> Result<Listing<EventDoc>, StoreError> {
         let mut filter = range.map(|r| Bounds::of(r).filter()).unwrap_or_default();
-        filter.insert("user", user_oid(user));
         filter.insert("isSomeday", true);
         filter.insert("recurrence.rule", doc! { "$exists": false });
-        self.list(filter, limit).await
+        self.list(user, filter, limit).await
     }
 
     /// Every instance of the series `base` (not the base itself), ordered by start.
@@ -448,8 +421,8 @@ impl Events {
         user: &UserId,
         base: &EventId,
     ) -> Result<Listing<EventDoc>, StoreError> {
-        let filter = doc! { "user": user_oid(user), "recurrence.eventId": event_oid(base) };
-        self.list(filter, None).await
+        let filter = doc! { "recurrence.eventId": event_oid(base) };
+        self.list(user, filter, None).await
     }
 
     /// The user's instances of the Google series `g_recurring_event_id`, ordered by start.
@@ -458,14 +431,14 @@ impl Events {
         user: &UserId,
         g_recurring_event_id: &str,
     ) -> Result<Listing<EventDoc>, StoreError> {
-        let filter = doc! { "user": user_oid(user), "gRecurringEventId": g_recurring_event_id };
-        self.list(filter, None).await
+        let filter = doc! { "gRecurringEventId": g_recurring_event_id };
+        self.list(user, filter, None).await
     }
 
     /// The user's series bases, ordered by start.
     pub async fn bases(&self, user: &UserId) -> Result<Listing<EventDoc>, StoreError> {
-        let filter = doc! { "user": user_oid(user), "recurrence.rule": { "$exists": true } };
-        self.list(filter, None).await
+        let filter = doc! { "recurrence.rule": { "$exists": true } };
+        self.list(user, filter, None).await
     }
 
     /// The user's events of one provenance (bases included), ordered by start.
@@ -474,21 +447,19 @@ impl Events {
         user: &UserId,
         provenance: Provenance,
     ) -> Result<Listing<EventDoc>, StoreError> {
-        let filter = doc! { "user": user_oid(user), "provenance": provenance.as_str() };
-        self.list(filter, None).await
+        let filter = doc! { "provenance": provenance.as_str() };
+        self.list(user, filter, None).await
     }
 
+    /// The user's events matching `filter`, by start, then list order, then id.
     async fn list(
         &self,
+        user: &UserId,
         filter: Document,
         limit: Option<i64>,
     ) -> Result<Listing<EventDoc>, StoreError> {
-        let options = FindOptions::builder()
-            .sort(doc! { "startsAt": 1, "order": 1, "_id": 1 })
-            .limit(limit)
-            .build();
-        let cursor = self.raw.find(filter).with_options(options).await?;
-        decode_all(COLLECTION, cursor).await
+        let sort = doc! { "startsAt": 1, "order": 1, "_id": 1 };
+        self.scoped.list(user, filter, sort, limit).await
     }
 
     /// Deletes one event of the user; `false` when there was none.
@@ -498,9 +469,9 @@ impl Events {
         id: &EventId,
         session: Option<&mut ClientSession>,
     ) -> Result<bool, StoreError> {
-        let filter = doc! { "_id": event_oid(id), "user": user_oid(user) };
-        let result = in_session!(self.raw.delete_one(filter), session)?;
-        Ok(result.deleted_count == 1)
+        self.scoped
+            .delete_one(user, doc! { "_id": event_oid(id) }, session)
+            .await
     }
 
     /// Deletes the user's event that Google knows as `g_event_id` (a cancellation from Google);
@@ -511,9 +482,9 @@ impl Events {
         g_event_id: &str,
         session: Option<&mut ClientSession>,
     ) -> Result<bool, StoreError> {
-        let filter = doc! { "user": user_oid(user), "gEventId": g_event_id };
-        let result = in_session!(self.raw.delete_one(filter), session)?;
-        Ok(result.deleted_count == 1)
+        self.scoped
+            .delete_one(user, doc! { "gEventId": g_event_id }, session)
+            .await
     }
 
     /// Deletes a series: the base and all its instances. Returns how many documents went.
@@ -524,9 +495,8 @@ impl Events {
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
         let base = event_oid(base);
-        let filter = doc! { "user": user_oid(user), "$or": [ { "_id": base }, { "recurrence.eventId": base } ] };
-        let result = in_session!(self.raw.delete_many(filter), session)?;
-        Ok(result.deleted_count)
+        let filter = doc! { "$or": [ { "_id": base }, { "recurrence.eventId": base } ] };
+        self.scoped.delete_many(user, filter, session).await
     }
 
     /// Deletes the given events of the user (ids of other users are ignored). Returns the count.
@@ -537,9 +507,9 @@ impl Events {
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
         let ids: Vec<ObjectId> = ids.iter().map(event_oid).collect();
-        let filter = doc! { "user": user_oid(user), "_id": { "$in": ids } };
-        let result = in_session!(self.raw.delete_many(filter), session)?;
-        Ok(result.deleted_count)
+        self.scoped
+            .delete_many(user, doc! { "_id": { "$in": ids } }, session)
+            .await
     }
 
     /// Deletes every event of one provenance (e.g. Google-derived events when Google is revoked;
@@ -550,9 +520,9 @@ impl Events {
         provenance: Provenance,
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
-        let filter = doc! { "user": user_oid(user), "provenance": provenance.as_str() };
-        let result = in_session!(self.raw.delete_many(filter), session)?;
-        Ok(result.deleted_count)
+        self.scoped
+            .delete_many(user, doc! { "provenance": provenance.as_str() }, session)
+            .await
     }
 
     /// Sets the someday-list `order` of the user's events; returns how many were found.
@@ -573,6 +543,95 @@ impl Events {
             matched += result.matched_count;
         }
         Ok(matched)
+    }
+
+    /// True when any user has an event with this id (ids are global, so a create must not reuse one).
+    pub async fn id_taken(
+        &self,
+        session: &mut ClientSession,
+        id: &EventId,
+    ) -> Result<bool, StoreError> {
+        let count = self
+            .raw
+            .count_documents(doc! { "_id": event_oid(id) })
+            .session(&mut *session)
+            .await?;
+        Ok(count > 0)
+    }
+
+    /// Every instance of the series `base` of `user`, ordered by start, read inside `session`. A document
+    /// that does not decode is logged (by `decode_one`) and skipped.
+    pub async fn instances_in_session(
+        &self,
+        session: &mut ClientSession,
+        user: &UserId,
+        base: &EventId,
+    ) -> Result<Vec<EventDoc>, StoreError> {
+        let mut cursor = self
+            .raw
+            .find(doc! { "user": user_oid(user), "recurrence.eventId": event_oid(base) })
+            .sort(doc! { "startsAt": 1, "_id": 1 })
+            .session(&mut *session)
+            .await?;
+        let mut instances = Vec::new();
+        while let Some(document) = cursor.next(session).await.transpose()? {
+            if let Ok(event) = decode_one::<EventDoc>(COLLECTION, document) {
+                instances.push(event);
+            }
+        }
+        Ok(instances)
+    }
+
+    /// Inserts or replaces `events` (matched by id and owner) inside `session`.
+    pub async fn upsert_all(
+        &self,
+        session: &mut ClientSession,
+        events: &[EventDoc],
+    ) -> Result<(), StoreError> {
+        for event in events {
+            self.typed
+                .replace_one(doc! { "_id": event.id, "user": event.user }, event)
+                .upsert(true)
+                .session(&mut *session)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Inserts new `events` inside `session` (one round trip per batch of documents).
+    pub async fn insert_all(
+        &self,
+        session: &mut ClientSession,
+        events: &[EventDoc],
+    ) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.typed
+            .insert_many(events)
+            .session(&mut *session)
+            .await?;
+        Ok(())
+    }
+
+    /// The user's scheduled (not someday) events without a range, series bases excluded, ordered by
+    /// start then `order`, at most `limit`.
+    pub async fn scheduled(
+        &self,
+        user: &UserId,
+        limit: i64,
+    ) -> Result<Listing<EventDoc>, StoreError> {
+        let cursor = self
+            .raw
+            .find(doc! {
+                "user": user_oid(user),
+                "isSomeday": false,
+                "recurrence.rule": { "$exists": false },
+            })
+            .sort(doc! { "startsAt": 1, "order": 1, "_id": 1 })
+            .limit(limit)
+            .await?;
+        decode_all(COLLECTION, cursor).await
     }
 
     /// The ids of all events of the user (e.g. for a full-replace import).

@@ -13,6 +13,7 @@ macro_rules! in_session {
     };
 }
 
+pub mod attempts;
 pub mod calendars;
 mod config;
 pub mod convert;
@@ -21,7 +22,9 @@ mod error;
 pub mod events;
 pub mod leases;
 pub mod migrate;
+pub mod oauth_state;
 pub mod priorities;
+mod scoped;
 pub mod sessions;
 pub mod sync_state;
 mod transaction;

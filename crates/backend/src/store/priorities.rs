@@ -9,7 +9,8 @@ use mongodb::{ClientSession, Collection};
 use serde::{Deserialize, Serialize};
 
 use super::convert::{priority_oid, user_oid};
-use super::decode::{decode_all, decode_one, Listing};
+use super::decode::{decode_one, Listing};
+use super::scoped::UserScoped;
 use super::{Store, StoreError};
 
 /// Collection name (the reference's).
@@ -45,6 +46,7 @@ impl PriorityDoc {
 #[derive(Clone, Debug)]
 pub struct Priorities {
     raw: Collection<Document>,
+    scoped: UserScoped,
 }
 
 /// Removes the keys a client may not set through `extra`.
@@ -61,6 +63,7 @@ impl Priorities {
     pub fn new(store: &Store) -> Self {
         Priorities {
             raw: store.collection(COLLECTION),
+            scoped: UserScoped::new(store, COLLECTION),
         }
     }
 
@@ -106,12 +109,9 @@ impl Priorities {
 
     /// The user's labels, by name.
     pub async fn list(&self, user: &UserId) -> Result<Listing<PriorityDoc>, StoreError> {
-        let cursor = self
-            .raw
-            .find(doc! { "user": user_oid(user) })
-            .sort(doc! { "name": 1 })
-            .await?;
-        decode_all(COLLECTION, cursor).await
+        self.scoped
+            .list(user, doc! {}, doc! { "name": 1 }, None)
+            .await
     }
 
     /// One label of the user.
@@ -120,14 +120,9 @@ impl Priorities {
         user: &UserId,
         id: &PriorityId,
     ) -> Result<Option<PriorityDoc>, StoreError> {
-        match self
-            .raw
-            .find_one(doc! { "_id": priority_oid(id), "user": user_oid(user) })
-            .await?
-        {
-            Some(document) => Ok(Some(decode_one(COLLECTION, document)?)),
-            None => Ok(None),
-        }
+        self.scoped
+            .find_one(user, doc! { "_id": priority_oid(id) }, None)
+            .await
     }
 
     /// Renames and/or sets fields of one label; [`StoreError::NotFound`] when the user has none with
@@ -158,11 +153,9 @@ impl Priorities {
 
     /// Deletes one label; `false` when the user had none with that id.
     pub async fn delete(&self, user: &UserId, id: &PriorityId) -> Result<bool, StoreError> {
-        let result = self
-            .raw
-            .delete_one(doc! { "_id": priority_oid(id), "user": user_oid(user) })
-            .await?;
-        Ok(result.deleted_count == 1)
+        self.scoped
+            .delete_one(user, doc! { "_id": priority_oid(id) }, None)
+            .await
     }
 
     /// Deletes all labels of the user (account deletion). Returns the count.
@@ -171,10 +164,6 @@ impl Priorities {
         user: &UserId,
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
-        let result = in_session!(
-            self.raw.delete_many(doc! { "user": user_oid(user) }),
-            session
-        )?;
-        Ok(result.deleted_count)
+        self.scoped.delete_many(user, doc! {}, session).await
     }
 }

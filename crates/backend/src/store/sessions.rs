@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::users::{bson_date, chrono_date};
 use super::{Store, StoreError};
-use crate::auth::token::TokenDigest;
+use crate::domain::TokenDigest;
 
 /// Collection name.
 pub const COLLECTION: &str = "session";

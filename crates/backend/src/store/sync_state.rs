@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::convert::{now, to_bson_date, user_oid};
 use super::decode::{decode_all, decode_one, Listing};
+use super::scoped::UserScoped;
 use super::{Store, StoreError};
 
 /// Collection name (the reference's).
@@ -67,6 +68,7 @@ impl SyncStateDoc {
 #[derive(Clone, Debug)]
 pub struct SyncStates {
     raw: Collection<Document>,
+    scoped: UserScoped,
 }
 
 fn key(user: &UserId, g_calendar_id: &str) -> Document {
@@ -78,6 +80,7 @@ impl SyncStates {
     pub fn new(store: &Store) -> Self {
         SyncStates {
             raw: store.collection(COLLECTION),
+            scoped: UserScoped::new(store, COLLECTION),
         }
     }
 
@@ -88,20 +91,16 @@ impl SyncStates {
         g_calendar_id: &str,
         session: Option<&mut ClientSession>,
     ) -> Result<Option<SyncStateDoc>, StoreError> {
-        match in_session!(self.raw.find_one(key(user, g_calendar_id)), session)? {
-            Some(document) => Ok(Some(decode_one(COLLECTION, document)?)),
-            None => Ok(None),
-        }
+        self.scoped
+            .find_one(user, doc! { "gCalendarId": g_calendar_id }, session)
+            .await
     }
 
     /// All of the user's states.
     pub async fn list(&self, user: &UserId) -> Result<Listing<SyncStateDoc>, StoreError> {
-        let cursor = self
-            .raw
-            .find(doc! { "user": user_oid(user) })
-            .sort(doc! { "gCalendarId": 1 })
-            .await?;
-        decode_all(COLLECTION, cursor).await
+        self.scoped
+            .list(user, doc! {}, doc! { "gCalendarId": 1 }, None)
+            .await
     }
 
     /// Applies `set` to the state (creating it if needed) and returns it.
@@ -240,10 +239,6 @@ impl SyncStates {
         user: &UserId,
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
-        let result = in_session!(
-            self.raw.delete_many(doc! { "user": user_oid(user) }),
-            session
-        )?;
-        Ok(result.deleted_count)
+        self.scoped.delete_many(user, doc! {}, session).await
     }
 }

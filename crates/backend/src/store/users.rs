@@ -14,8 +14,8 @@ use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
-use crate::auth::email::Email;
-use crate::auth::metadata::ClientPatch;
+use crate::domain::metadata::ClientPatch;
+use crate::domain::Email;
 
 /// Collection name.
 pub const COLLECTION: &str = "user";
@@ -53,7 +53,7 @@ pub struct GoogleLinkDoc {
     /// Avatar URL, or `"not provided"`.
     #[serde(default)]
     pub picture: String,
-    /// The refresh token, encrypted (`crate::auth::token_cipher`); `""` when revoked or never granted.
+    /// The refresh token, encrypted (`crate::accounts::token_cipher`); `""` when revoked or never granted.
     #[serde(rename = "gRefreshToken", default)]
     pub refresh_token_encrypted: String,
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::convert::{now, to_bson_date, user_oid};
 use super::decode::{decode_all, decode_one, Listing};
+use super::scoped::UserScoped;
 use super::{Store, StoreError};
 
 /// Collection name (the reference's).
@@ -66,6 +67,7 @@ impl WatchDoc {
 #[derive(Clone, Debug)]
 pub struct Watches {
     raw: Collection<Document>,
+    scoped: UserScoped,
     typed: Collection<WatchDoc>,
 }
 
@@ -74,6 +76,7 @@ impl Watches {
     pub fn new(store: &Store) -> Self {
         Watches {
             raw: store.collection(COLLECTION),
+            scoped: UserScoped::new(store, COLLECTION),
             typed: store.collection(COLLECTION),
         }
     }
@@ -114,12 +117,9 @@ impl Watches {
 
     /// The user's channels.
     pub async fn list(&self, user: &UserId) -> Result<Listing<WatchDoc>, StoreError> {
-        let cursor = self
-            .raw
-            .find(doc! { "user": user_oid(user) })
-            .sort(doc! { "expiration": 1 })
-            .await?;
-        decode_all(COLLECTION, cursor).await
+        self.scoped
+            .list(user, doc! {}, doc! { "expiration": 1 }, None)
+            .await
     }
 
     /// All users' channels that expire at or before `at` (renewal worker), soonest first.
@@ -139,11 +139,9 @@ impl Watches {
 
     /// Deletes one channel of the user; `false` when there was none.
     pub async fn delete(&self, user: &UserId, channel_id: &ObjectId) -> Result<bool, StoreError> {
-        let result = self
-            .raw
-            .delete_one(doc! { "_id": channel_id, "user": user_oid(user) })
-            .await?;
-        Ok(result.deleted_count == 1)
+        self.scoped
+            .delete_one(user, doc! { "_id": channel_id }, None)
+            .await
     }
 
     /// Deletes all of the user's channels. Returns the count.
@@ -152,10 +150,6 @@ impl Watches {
         user: &UserId,
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
-        let result = in_session!(
-            self.raw.delete_many(doc! { "user": user_oid(user) }),
-            session
-        )?;
-        Ok(result.deleted_count)
+        self.scoped.delete_many(user, doc! {}, session).await
     }
 }

@@ -1,1 +1,36 @@
-//! Google sync in both directions (a later issue).
+//! Google sync in both directions. **Skeleton**: the modules below are documented but empty; the sync
+//! engine lands in the next issue, and each part has its place here already.
+//!
+//! A change made in **Google** travels:
+//!
+//! 1. [`notifications`] — ingress: Google POSTs to a watch address (`/api/sync/gcal/notifications`, a route
+//!    in `crate::http`); the handler checks the channel token and calls this module, which only
+//!    **marks (user, calendar) dirty** (`crate::store::sync_state`) and answers at once;
+//! 2. [`worker`] — one worker per dirty calendar (a lease in `crate::store::leases`) drains **every page**
+//!    of `events.list?syncToken=…` through `crate::google` and hands the changes to
+//! 3. [`from_google`] — applies them to `crate::store::events` in one transaction, advances the sync token
+//!    **only after the commit**, then publishes `EVENT_CHANGED`/`SOMEDAY_EVENT_CHANGED` on `crate::sse`
+//!    (→ the user's tabs). A 410 from Google leads to one guarded full resync by [`import`].
+//!
+//! A change made in **Compass** travels:
+//!
+//! 1. the flow (`crate::events::service`) writes the event **and an outbox entry in one transaction**
+//!    ([`outbox`]: the pending Google write, `crate::store` collection `outbox`);
+//! 2. [`worker`] drains the outbox (at-least-once, idempotent by Compass id) and
+//! 3. [`to_google`] calls the Calendar API (`crate::google`); only `sync/` writes to Google.
+//!
+//! Around them: [`watches`] (open, renew before expiry, stop), [`import`] (first and repair imports,
+//! `IMPORT_GCAL_START`/`_END`), [`health`] (what `google.connectionState` reports), [`revocation`]
+//! (a revoked grant removes Google-derived data only, then `GOOGLE_REVOKED`).
+//!
+//! May import: `store`, `sse`, `google`, `domain`, `settings` (never `http` or another flow's internals).
+
+pub mod from_google;
+pub mod health;
+pub mod import;
+pub mod notifications;
+pub mod outbox;
+pub mod revocation;
+pub mod to_google;
+pub mod watches;
+pub mod worker;

@@ -1,7 +1,6 @@
 //! Email + password accounts, sessions, CSRF and attempt limits against the real app (`/api/auth/*`).
 
 mod google;
-pub mod harness;
 mod signout_outage;
 mod streams;
 
@@ -12,12 +11,14 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use harness::{cookie_pair, set_cookie_header, AccountsApp, CookiePair, Options};
+use crate::support::app::{
+    cookie_pair, set_cookie_header, spawn_app, CookiePair, TestApp, PUBLIC_ORIGIN, PUBLIC_URL,
+};
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn app() -> AccountsApp {
-    AccountsApp::spawn(Options::default()).await
+async fn app() -> TestApp {
+    spawn_app().with_public_url(PUBLIC_URL).await
 }
 
 fn hex_sha256(s: &str) -> String {
@@ -50,12 +51,14 @@ async fn signup_sets_an_httponly_lax_cookie_and_opens_a_session() {
     let user_id = body["userId"].as_str().unwrap();
     assert_eq!(user_id.len(), 24);
 
-    let (status, session) = app.get_json("/api/auth/session", Some(&cookie)).await;
+    let (status, session) = app
+        .get_json_with_cookie("/api/auth/session", Some(&cookie))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(session["userId"], user_id);
     assert!(session["expiresAt"].is_string());
 
-    let (status, body) = app.get_json("/api/auth/session", None).await;
+    let (status, body) = app.get_json_with_cookie("/api/auth/session", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["result"], "Unauthorized");
     app.stop().await;
@@ -64,7 +67,7 @@ async fn signup_sets_an_httponly_lax_cookie_and_opens_a_session() {
 #[tokio::test]
 async fn only_hashes_are_stored_for_passwords_and_session_tokens() {
     let app = app().await;
-    let (user_id, cookie) = app.signup("ann@example.com", PASSWORD, "Ann").await;
+    let (user_id, cookie) = app.signup_cookie("ann@example.com", PASSWORD, "Ann").await;
     let store = app.store();
     let user: Document = store
         .collection::<Document>("user")
@@ -98,7 +101,7 @@ async fn only_hashes_are_stored_for_passwords_and_session_tokens() {
 #[tokio::test]
 async fn signin_accepts_any_spelling_of_the_email_and_starts_a_new_session() {
     let app = app().await;
-    let (user_id, first) = app.signup("ann@example.com", PASSWORD, "Ann").await;
+    let (user_id, first) = app.signup_cookie("ann@example.com", PASSWORD, "Ann").await;
     let response = app.signin_raw(" ANN@example.com", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::OK);
     let second = cookie_pair(response.headers(), "compass_session").unwrap();
@@ -106,7 +109,9 @@ async fn signin_accepts_any_spelling_of_the_email_and_starts_a_new_session() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["userId"], user_id.as_str());
     for cookie in [&first, &second] {
-        let (status, session) = app.get_json("/api/auth/session", Some(cookie)).await;
+        let (status, session) = app
+            .get_json_with_cookie("/api/auth/session", Some(cookie))
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(session["userId"], user_id.as_str());
     }
@@ -116,7 +121,7 @@ async fn signin_accepts_any_spelling_of_the_email_and_starts_a_new_session() {
 #[tokio::test]
 async fn signin_failures_do_not_reveal_which_emails_exist() {
     let app = app().await;
-    app.signup("ann@example.com", PASSWORD, "Ann").await;
+    app.signup_cookie("ann@example.com", PASSWORD, "Ann").await;
     let wrong_password = app.signin_raw("ann@example.com", "not the password").await;
     let unknown_email = app.signin_raw("bob@example.com", PASSWORD).await;
     assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
@@ -132,7 +137,7 @@ async fn signin_failures_do_not_reveal_which_emails_exist() {
 #[tokio::test]
 async fn signout_revokes_only_that_session_and_clears_the_cookie() {
     let app = app().await;
-    let (_, first) = app.signup("ann@example.com", PASSWORD, "Ann").await;
+    let (_, first) = app.signup_cookie("ann@example.com", PASSWORD, "Ann").await;
     let second = cookie_pair(
         app.signin_raw("ann@example.com", PASSWORD).await.headers(),
         "compass_session",
@@ -140,24 +145,28 @@ async fn signout_revokes_only_that_session_and_clears_the_cookie() {
     .unwrap();
 
     let response = app
-        .post("/api/auth/signout", &json!({}), Some(&first))
+        .post_with_cookie("/api/auth/signout", &json!({}), Some(&first))
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let cleared =
         set_cookie_header(response.headers(), "compass_session").expect("clearing cookie");
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
 
-    let (status, _) = app.get_json("/api/auth/session", Some(&first)).await;
+    let (status, _) = app
+        .get_json_with_cookie("/api/auth/session", Some(&first))
+        .await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
         "revoked session is refused"
     );
-    let (status, _) = app.get_json("/api/auth/session", Some(&second)).await;
+    let (status, _) = app
+        .get_json_with_cookie("/api/auth/session", Some(&second))
+        .await;
     assert_eq!(status, StatusCode::OK, "the other session lives on");
     // Signing out again (stale tab) is harmless.
     let again = app
-        .post("/api/auth/signout", &json!({}), Some(&first))
+        .post_with_cookie("/api/auth/signout", &json!({}), Some(&first))
         .await;
     assert_eq!(again.status(), StatusCode::OK);
     app.stop().await;
@@ -166,8 +175,10 @@ async fn signout_revokes_only_that_session_and_clears_the_cookie() {
 #[tokio::test]
 async fn expired_and_forged_sessions_are_refused() {
     let app = app().await;
-    let (_, cookie) = app.signup("ann@example.com", PASSWORD, "Ann").await;
-    let (status, _) = app.get_json("/api/auth/session", Some(&cookie)).await;
+    let (_, cookie) = app.signup_cookie("ann@example.com", PASSWORD, "Ann").await;
+    let (status, _) = app
+        .get_json_with_cookie("/api/auth/session", Some(&cookie))
+        .await;
     assert_eq!(status, StatusCode::OK);
 
     // Let the session expire (as the clock would) by moving its expiry into the past.
@@ -179,7 +190,9 @@ async fn expired_and_forged_sessions_are_refused() {
         .await
         .unwrap();
     assert_eq!(updated.modified_count, 1);
-    let (status, body) = app.get_json("/api/auth/session", Some(&cookie)).await;
+    let (status, body) = app
+        .get_json_with_cookie("/api/auth/session", Some(&cookie))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["message"], "Not signed in");
 
@@ -189,7 +202,7 @@ async fn expired_and_forged_sessions_are_refused() {
         "compass_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     ] {
         let (status, _) = app
-            .get_json("/api/auth/session", Some(&CookiePair(forged.into())))
+            .get_json_with_cookie("/api/auth/session", Some(&CookiePair(forged.into())))
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{forged}");
     }
@@ -229,7 +242,9 @@ async fn bad_signup_inputs_are_400s_naming_the_field() {
             "password",
         ),
     ] {
-        let (status, response) = app.post_json("/api/auth/signup", &body, None).await;
+        let (status, response) = app
+            .post_json_with_cookie("/api/auth/signup", &body, None)
+            .await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         let message = response["message"].as_str().unwrap();
         assert!(message.contains(field), "{body}: {message}");
@@ -237,7 +252,7 @@ async fn bad_signup_inputs_are_400s_naming_the_field() {
     let response = app
         .http
         .post(format!("{}/api/auth/signup", app.address))
-        .header("Origin", harness::PUBLIC_ORIGIN)
+        .header("Origin", PUBLIC_ORIGIN)
         .header("Content-Type", "application/json")
         .body("{not json")
         .send()
@@ -245,7 +260,7 @@ async fn bad_signup_inputs_are_400s_naming_the_field() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let (status, _) = app
-        .post_json("/api/auth/signin", &json!({"email": "x"}), None)
+        .post_json_with_cookie("/api/auth/signin", &json!({"email": "x"}), None)
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     // Nothing was created by any of them.
@@ -262,7 +277,7 @@ async fn bad_signup_inputs_are_400s_naming_the_field() {
 #[tokio::test]
 async fn a_second_signup_for_the_same_email_is_refused_and_changes_nothing() {
     let app = app().await;
-    let (user_id, _) = app.signup("ann@example.com", PASSWORD, "Ann").await;
+    let (user_id, _) = app.signup_cookie("ann@example.com", PASSWORD, "Ann").await;
     let response = app
         .signup_raw("ANN@example.com", "another password", "Mallory")
         .await;
@@ -297,7 +312,7 @@ async fn csrf_state_changing_requests_need_the_own_origin() {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["result"], "Forbidden");
     }
-    let (_, cookie) = app.signup("ann@example.com", PASSWORD, "Ann").await;
+    let (_, cookie) = app.signup_cookie("ann@example.com", PASSWORD, "Ann").await;
 
     // A cookie-authenticated write from another site is refused and has no effect.
     let patch = json!({"skipOnboarding": true});
@@ -321,10 +336,14 @@ async fn csrf_state_changing_requests_need_the_own_origin() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    let (status, metadata) = app.get_json("/api/user/metadata", Some(&cookie)).await;
+    let (status, metadata) = app
+        .get_json_with_cookie("/api/user/metadata", Some(&cookie))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(metadata.get("skipOnboarding").is_none(), "{metadata}");
-    let (status, _) = app.get_json("/api/auth/session", Some(&cookie)).await;
+    let (status, _) = app
+        .get_json_with_cookie("/api/auth/session", Some(&cookie))
+        .await;
     assert_eq!(
         status,
         StatusCode::OK,
@@ -357,9 +376,9 @@ async fn csrf_state_changing_requests_need_the_own_origin() {
 #[tokio::test]
 async fn failed_signins_are_bounded_per_account_even_for_the_right_password() {
     let app = app().await;
-    app.signup("ann@example.com", PASSWORD, "Ann").await;
-    app.signup("bob@example.com", PASSWORD, "Bob").await;
-    let limit = compass_backend::auth::attempts::PER_ACCOUNT;
+    app.signup_cookie("ann@example.com", PASSWORD, "Ann").await;
+    app.signup_cookie("bob@example.com", PASSWORD, "Bob").await;
+    let limit = compass_backend::store::attempts::PER_ACCOUNT;
     for attempt in 0..limit {
         let response = app.signin_raw("ann@example.com", "wrong password").await;
         assert_eq!(
@@ -398,18 +417,22 @@ async fn failed_signins_are_bounded_per_account_even_for_the_right_password() {
 #[tokio::test]
 async fn csrf_covers_put_and_delete_of_events_and_priorities() {
     let app = app().await;
-    let (_, cookie) = app.signup("cho@example.com", PASSWORD, "Cho").await;
+    let (_, cookie) = app.signup_cookie("cho@example.com", PASSWORD, "Cho").await;
     let event = json!({
         "title": "Mine", "startDate": "2025-01-06T09:00:00Z", "endDate": "2025-01-06T10:00:00Z",
         "isAllDay": false, "isSomeday": false, "origin": "compass", "priority": "work",
     });
-    let response = app.post("/api/event", &event, Some(&cookie)).await;
+    let response = app
+        .post_with_cookie("/api/event", &event, Some(&cookie))
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let (_, events) = app
-        .get_json("/api/event?start=2025-01-01&end=2025-02-01", Some(&cookie))
+        .get_json_with_cookie("/api/event?start=2025-01-01&end=2025-02-01", Some(&cookie))
         .await;
     let event_id = events[0]["_id"].as_str().unwrap().to_owned();
-    let (_, labels) = app.get_json("/api/priority", Some(&cookie)).await;
+    let (_, labels) = app
+        .get_json_with_cookie("/api/priority", Some(&cookie))
+        .await;
     let label_id = labels[0]["_id"].as_str().unwrap().to_owned();
 
     let mut changed = event.clone();
@@ -453,11 +476,13 @@ async fn csrf_covers_put_and_delete_of_events_and_priorities() {
         }
     }
     let (_, after) = app
-        .get_json(&format!("/api/event/{event_id}"), Some(&cookie))
+        .get_json_with_cookie(&format!("/api/event/{event_id}"), Some(&cookie))
         .await;
     assert_eq!(after["title"], "Mine");
     assert!(after.get("order").is_none(), "{after}");
-    let (_, labels_after) = app.get_json("/api/priority", Some(&cookie)).await;
+    let (_, labels_after) = app
+        .get_json_with_cookie("/api/priority", Some(&cookie))
+        .await;
     assert_eq!(labels_after, labels);
     app.stop().await;
 }

@@ -13,6 +13,7 @@ use tokio::net::TcpStream;
 use crate::support::app::{spawn_app, spawn_app_with};
 use crate::support::db::TestDb;
 use crate::support::db_proxy::DbProxy;
+use crate::support::wait::eventually;
 
 #[tokio::test]
 async fn health_is_ok_with_a_reachable_database() {
@@ -51,17 +52,13 @@ async fn health_is_503_when_the_database_goes_away_and_ok_again_when_it_returns(
     assert!(body["timestamp"].is_string());
 
     proxy.restore();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if app.get("/api/health").await.status() == 200 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "health did not recover"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let app = &app;
+    eventually(
+        "health did not recover",
+        Duration::from_secs(30),
+        || async move { app.get("/api/health").await.status() == 200 },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -342,14 +339,12 @@ async fn shutdown_finishes_an_in_flight_write_and_stops_accepting() {
     let users = app.db.store().collection::<mongodb::bson::Document>("user");
     let shutdown = tokio::spawn(app.shutdown());
     // the listener closes: a new connection is refused (polled with a deadline)
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "still accepting connections after shutdown began"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        "still accepting connections after shutdown began",
+        Duration::from_secs(10),
+        || async move { TcpStream::connect(("127.0.0.1", port)).await.is_err() },
+    )
+    .await;
     assert!(
         !shutdown.is_finished(),
         "stopped before the in-flight request ended"
@@ -445,19 +440,19 @@ async fn data_routes_are_503_json_while_the_database_is_away_and_recover() {
     assert_eq!(status, 503, "{body}");
 
     proxy.restore();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let (status, _) = list().await;
-        if status == 200 {
-            break;
-        }
-        assert_eq!(status, 503, "only 503 while recovering");
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the data route did not recover"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let list = &list;
+    eventually(
+        "the data route did not recover",
+        Duration::from_secs(30),
+        || async move {
+            let (status, _) = list().await;
+            if status != 200 {
+                assert_eq!(status, 503, "only 503 while recovering");
+            }
+            status == 200
+        },
+    )
+    .await;
 }
 
 /// A migration that fails at start-up stops the server: one line naming the migration, non-zero exit,

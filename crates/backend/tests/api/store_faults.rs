@@ -10,17 +10,7 @@ use mongodb::bson::{doc, Document};
 
 use crate::support::db::TestDb;
 use crate::support::db_proxy::DbProxy;
-
-async fn wait_until_ping(store: &Store, deadline: Duration) -> Result<(), StoreError> {
-    let until = Instant::now() + deadline;
-    loop {
-        match store.ping().await {
-            Ok(()) => return Ok(()),
-            Err(error) if Instant::now() > until => return Err(error),
-            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-        }
-    }
-}
+use crate::support::wait::eventually;
 
 #[tokio::test]
 async fn the_store_reports_unavailable_while_the_database_is_away_and_recovers_by_itself() {
@@ -47,9 +37,13 @@ async fn the_store_reports_unavailable_while_the_database_is_away_and_recovers_b
     );
 
     proxy.restore();
-    wait_until_ping(&store, Duration::from_secs(30))
-        .await
-        .expect("the store reconnects");
+    let pinged = &store;
+    eventually(
+        "the store reconnects",
+        Duration::from_secs(30),
+        || async move { pinged.ping().await.is_ok() },
+    )
+    .await;
     things.insert_one(doc! { "_id": 3 }).await.unwrap();
     let ids: Vec<i32> = {
         use futures::TryStreamExt;

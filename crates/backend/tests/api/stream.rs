@@ -1,32 +1,28 @@
 //! `GET /api/events/stream` read as raw bytes: auth, metadata first, fan-out per user, heartbeat,
 //! `Last-Event-ID` resume, slow clients, sign-out, session expiry, shutdown.
 //!
-//! Events are published through the running app's hub (`app_state().hub`), exactly as the write paths do.
+//! Events go through the running app's hub (`app_state().hub`): payload-free ones with the typed `publish`
+//! the write paths use, numbered test data with `deliver` (the same local delivery, as a fan-out transport
+//! would call it), so that order and loss are visible.
 
 use std::time::{Duration, Instant};
 
 use compass_backend::settings::SseSettings;
 use compass_core::ids::UserId;
 use compass_core::sse::SseEventName;
+use compass_core::SseEvent;
 use serde_json::json;
 
 use crate::support::app::{client_for, spawn_app, spawn_app_with, Read, SseFrame, TestApp};
+use crate::support::wait::eventually;
 
 fn uid(raw: &str) -> UserId {
     UserId::parse(raw).expect("a user id")
 }
 
-/// Polls `check` until it holds or the deadline passes.
-async fn eventually(what: &str, deadline: Duration, mut check: impl FnMut() -> bool) {
-    let until = Instant::now() + deadline;
-    while !check() {
-        assert!(Instant::now() < until, "timed out waiting for: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 async fn publish_empty(app: &TestApp, user: &UserId, name: SseEventName) {
-    app.app_state().hub.publish(user, name, json!({}));
+    let event = SseEvent::decode_strict(name.as_str(), &json!({})).expect("a payload-free event");
+    app.app_state().hub.publish(user, &event);
 }
 
 #[tokio::test]
@@ -84,15 +80,19 @@ async fn user_a_never_sees_user_b_events() {
     assert_eq!(stream_a.next_frame().await.name(), Some("USER_METADATA"));
     assert_eq!(stream_b.next_frame().await.name(), Some("USER_METADATA"));
 
-    app.app_state()
-        .hub
-        .publish(&uid(&b), SseEventName::EventChanged, json!({"for": "b"}));
+    app.app_state().hub.deliver(
+        &uid(&b),
+        SseEventName::EventChanged,
+        &json!({"for": "b"}).to_string(),
+    );
     assert_eq!(stream_b.next_event().await.json(), json!({"for": "b"}));
     stream_a.expect_no_event(Duration::from_millis(500)).await;
 
-    app.app_state()
-        .hub
-        .publish(&uid(&a), SseEventName::EventChanged, json!({"for": "a"}));
+    app.app_state().hub.deliver(
+        &uid(&a),
+        SseEventName::EventChanged,
+        &json!({"for": "a"}).to_string(),
+    );
     assert_eq!(stream_a.next_event().await.json(), json!({"for": "a"}));
     stream_b.expect_no_event(Duration::from_millis(300)).await;
 }
@@ -135,19 +135,31 @@ async fn reconnect_with_last_event_id_gets_what_it_missed() {
 
     let mut stream = app.open_stream_with(&client, None).await;
     assert_eq!(stream.next_frame().await.name(), Some("USER_METADATA"));
-    hub.publish(&user, SseEventName::EventChanged, json!({"n": 1}));
+    hub.deliver(
+        &user,
+        SseEventName::EventChanged,
+        &json!({"n": 1}).to_string(),
+    );
     let seen = stream.next_event().await;
     let last_id = seen.id().expect("id").to_owned();
     drop(stream);
     eventually(
         "the closed tab is unregistered",
         Duration::from_secs(5),
-        || hub.connections_of(&user) == 0,
+        || std::future::ready(hub.connections_of(&user) == 0),
     )
     .await;
 
-    hub.publish(&user, SseEventName::EventChanged, json!({"n": 2}));
-    hub.publish(&user, SseEventName::SomedayEventChanged, json!({"n": 3}));
+    hub.deliver(
+        &user,
+        SseEventName::EventChanged,
+        &json!({"n": 2}).to_string(),
+    );
+    hub.deliver(
+        &user,
+        SseEventName::SomedayEventChanged,
+        &json!({"n": 3}).to_string(),
+    );
 
     let mut resumed = app.open_stream_with(&client, Some(&last_id)).await;
     let meta = resumed.next_frame().await;
@@ -176,7 +188,11 @@ async fn unknown_or_too_old_last_event_id_gets_the_full_refresh_hint() {
     let mut stream = app.open_stream_with(&client, None).await;
     let meta_id = stream.next_frame().await.id().expect("id").to_owned();
     for n in 0..5 {
-        hub.publish(&user, SseEventName::EventChanged, json!({ "n": n }));
+        hub.deliver(
+            &user,
+            SseEventName::EventChanged,
+            &json!({ "n": n }).to_string(),
+        );
     }
     for _ in 0..5 {
         stream.next_event().await;
@@ -206,7 +222,7 @@ async fn a_slow_client_is_dropped_without_delaying_the_others() {
     let mut fast = app.open_stream_with(&client, None).await;
     assert_eq!(fast.next_frame().await.name(), Some("USER_METADATA"));
     eventually("both tabs registered", Duration::from_secs(5), || {
-        hub.connections_of(&user) == 2
+        std::future::ready(hub.connections_of(&user) == 2)
     })
     .await;
 
@@ -216,10 +232,10 @@ async fn a_slow_client_is_dropped_without_delaying_the_others() {
     let mut published = 0;
     while hub.connections_of(&user) == 2 {
         assert!(published < 1000, "the slow tab was never dropped");
-        hub.publish(
+        hub.deliver(
             &user,
             SseEventName::EventChanged,
-            json!({ "n": published, "pad": payload }),
+            &json!({ "n": published, "pad": payload }).to_string(),
         );
         let got = fast.next_event().await;
         assert_eq!(got.json()["n"], published);
@@ -227,7 +243,11 @@ async fn a_slow_client_is_dropped_without_delaying_the_others() {
     }
     // the fast tab keeps going at full speed after the drop
     for n in published..published + 20 {
-        hub.publish(&user, SseEventName::EventChanged, json!({ "n": n }));
+        hub.deliver(
+            &user,
+            SseEventName::EventChanged,
+            &json!({ "n": n }).to_string(),
+        );
         assert_eq!(fast.next_event().await.json()["n"], n);
     }
     assert!(
@@ -270,7 +290,7 @@ async fn closed_connections_are_removed_promptly() {
     eventually(
         "the closed connection is removed",
         Duration::from_secs(5),
-        || app.app_state().hub.connections_of(&user) == 0,
+        || std::future::ready(app.app_state().hub.connections_of(&user) == 0),
     )
     .await;
 }

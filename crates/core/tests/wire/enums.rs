@@ -1,8 +1,8 @@
 //! `fixtures/enums.json`: every Compass wire enum lists exactly these strings, in this order.
 
 use compass_core::{
-    GoogleConnectionState, ImportGCalOperation, ImportGCalStatus, Origin, Priority, SseEventName,
-    SyncStatus, UpdateScope,
+    ErrorCode, GoogleConnectionState, ImportGCalOperation, ImportGCalStatus, Origin, Priority,
+    SseEventName, SyncStatus, UpdateScope,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -40,6 +40,7 @@ fn every_enum_matches_its_fixture_list() {
         "origin": wire_strings(Origin::ALL),
         "priority": wire_strings(Priority::ALL),
         "updateScope": wire_strings(UpdateScope::ALL),
+        "errorCode": wire_strings(ErrorCode::ALL),
     });
     assert_eq!(actual, fixture);
 }
@@ -58,6 +59,9 @@ fn every_fixture_string_parses_back() {
     }
     for name in list("priority") {
         assert_eq!(name.parse::<Priority>().expect("known").as_str(), name);
+    }
+    for name in list("errorCode") {
+        assert_eq!(name.parse::<ErrorCode>().expect("known").as_str(), name);
     }
     for name in list("updateScope") {
         assert_eq!(name.parse::<UpdateScope>().expect("known").as_str(), name);

@@ -3,21 +3,21 @@
 //! `state` bound to one browser and usable once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use compass_backend::auth::token_cipher::TokenCipher;
+use compass_backend::accounts::token_cipher::TokenCipher;
 use mongodb::bson::{doc, Document};
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::harness::{
-    cookie_pair, AccountsApp, CookiePair, Options, CLIENT_ID, CLIENT_SECRET, ENCRYPTION_KEY,
+use crate::support::app::{
+    cookie_pair, spawn_app, CookiePair, TestApp, CLIENT_ID, CLIENT_SECRET, ENCRYPTION_KEY,
     PUBLIC_URL,
 };
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn google_app() -> AccountsApp {
-    AccountsApp::spawn(Options { google: true }).await
+async fn google_app() -> TestApp {
+    spawn_app().with_public_url(PUBLIC_URL).with_google().await
 }
 
 fn both(a: &CookiePair, b: &CookiePair) -> CookiePair {
@@ -27,7 +27,7 @@ fn both(a: &CookiePair, b: &CookiePair) -> CookiePair {
 /// Starts a flow and lets the emulator approve it as `google_email`: returns the callback query string
 /// and the browser-binding cookie.
 async fn authorize(
-    app: &AccountsApp,
+    app: &TestApp,
     intent: &str,
     session: Option<&CookiePair>,
     google_email: &str,
@@ -37,7 +37,7 @@ async fn authorize(
         .await
         .expect("auto-approve");
     let start = app
-        .get(&format!("/api/auth/google?intent={intent}"), session)
+        .get_with_cookie(&format!("/api/auth/google?intent={intent}"), session)
         .await;
     assert_eq!(start.status(), StatusCode::FOUND, "start {intent}");
     let binding = cookie_pair(start.headers(), "compass_oauth").expect("binding cookie");
@@ -55,16 +55,12 @@ async fn authorize(
     (back[expected.len()..].to_owned(), binding)
 }
 
-async fn callback(
-    app: &AccountsApp,
-    query: &str,
-    cookie: Option<&CookiePair>,
-) -> reqwest::Response {
-    app.get(&format!("/api/auth/google/callback?{query}"), cookie)
+async fn callback(app: &TestApp, query: &str, cookie: Option<&CookiePair>) -> reqwest::Response {
+    app.get_with_cookie(&format!("/api/auth/google/callback?{query}"), cookie)
         .await
 }
 
-async fn user_doc(app: &AccountsApp, email: &str) -> Document {
+async fn user_doc(app: &TestApp, email: &str) -> Document {
     app.store()
         .collection::<Document>("user")
         .find_one(doc! { "email": email })
@@ -88,11 +84,15 @@ async fn google_signin_creates_an_account_with_an_encrypted_refresh_token() {
     assert_eq!(response.headers()[LOCATION], format!("{PUBLIC_URL}/"));
     let session = cookie_pair(response.headers(), "compass_session").expect("signed in");
 
-    let (status, profile) = app.get_json("/api/user/profile", Some(&session)).await;
+    let (status, profile) = app
+        .get_json_with_cookie("/api/user/profile", Some(&session))
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(profile["email"], "gina@example.com");
     assert_ne!(profile["picture"], "");
-    let (_, metadata) = app.get_json("/api/user/metadata", Some(&session)).await;
+    let (_, metadata) = app
+        .get_json_with_cookie("/api/user/metadata", Some(&session))
+        .await;
     assert_eq!(metadata["skipOnboarding"], false);
     assert_eq!(metadata["sync"]["importGCal"], "RESTART");
     assert_eq!(metadata["sync"]["incrementalGCalSync"], "RESTART");
@@ -133,7 +133,9 @@ async fn google_signin_creates_an_account_with_an_encrypted_refresh_token() {
     let response = callback(&app, &query, Some(&binding)).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let again = cookie_pair(response.headers(), "compass_session").unwrap();
-    let (_, session) = app.get_json("/api/auth/session", Some(&again)).await;
+    let (_, session) = app
+        .get_json_with_cookie("/api/auth/session", Some(&again))
+        .await;
     assert_eq!(session["userId"], user_id.as_str());
     app.stop().await;
 }
@@ -187,7 +189,9 @@ async fn the_callback_must_come_from_the_browser_that_started_and_carry_a_valid_
 #[tokio::test]
 async fn connect_links_google_to_the_signed_in_account() {
     let app = google_app().await;
-    let (user_id, session) = app.signup("gina@example.com", PASSWORD, "Gina").await;
+    let (user_id, session) = app
+        .signup_cookie("gina@example.com", PASSWORD, "Gina")
+        .await;
     let (query, binding) = authorize(&app, "connect", Some(&session), "gina@example.com").await;
     let response = callback(&app, &query, Some(&both(&session, &binding))).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -195,10 +199,14 @@ async fn connect_links_google_to_the_signed_in_account() {
         cookie_pair(response.headers(), "compass_session").is_none(),
         "connect keeps the session"
     );
-    let (_, metadata) = app.get_json("/api/user/metadata", Some(&session)).await;
+    let (_, metadata) = app
+        .get_json_with_cookie("/api/user/metadata", Some(&session))
+        .await;
     assert_eq!(metadata["google"]["connectionState"], "ATTENTION");
     assert_eq!(metadata["sync"]["importGCal"], "RESTART");
-    let (_, profile) = app.get_json("/api/user/profile", Some(&session)).await;
+    let (_, profile) = app
+        .get_json_with_cookie("/api/user/profile", Some(&session))
+        .await;
     assert_eq!(profile["userId"], user_id.as_str());
     assert_ne!(profile["picture"], "");
     // Google sign-in now reaches the same account, and the password still works.
@@ -206,7 +214,7 @@ async fn connect_links_google_to_the_signed_in_account() {
     let response = callback(&app, &query, Some(&binding)).await;
     let google_session = cookie_pair(response.headers(), "compass_session").unwrap();
     let (_, who) = app
-        .get_json("/api/auth/session", Some(&google_session))
+        .get_json_with_cookie("/api/auth/session", Some(&google_session))
         .await;
     assert_eq!(who["userId"], user_id.as_str());
     assert_eq!(
@@ -219,7 +227,9 @@ async fn connect_links_google_to_the_signed_in_account() {
 #[tokio::test]
 async fn connect_conflicts_are_409_with_codes_and_change_nothing() {
     let app = google_app().await;
-    let (_, gina) = app.signup("gina@example.com", PASSWORD, "Gina").await;
+    let (_, gina) = app
+        .signup_cookie("gina@example.com", PASSWORD, "Gina")
+        .await;
     let (query, binding) = authorize(&app, "connect", Some(&gina), "gina@example.com").await;
     assert_eq!(
         callback(&app, &query, Some(&both(&gina, &binding)))
@@ -228,7 +238,7 @@ async fn connect_conflicts_are_409_with_codes_and_change_nothing() {
         StatusCode::SEE_OTHER
     );
 
-    let (_, bob) = app.signup("bob@example.com", PASSWORD, "Bob").await;
+    let (_, bob) = app.signup_cookie("bob@example.com", PASSWORD, "Bob").await;
     for (google_email, code) in [
         ("gina@example.com", "GOOGLE_ACCOUNT_ALREADY_CONNECTED"),
         ("carol@example.com", "GOOGLE_CONNECT_EMAIL_MISMATCH"),
@@ -239,7 +249,9 @@ async fn connect_conflicts_are_409_with_codes_and_change_nothing() {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["code"], code);
     }
-    let (_, metadata) = app.get_json("/api/user/metadata", Some(&bob)).await;
+    let (_, metadata) = app
+        .get_json_with_cookie("/api/user/metadata", Some(&bob))
+        .await;
     assert_eq!(metadata["google"]["connectionState"], "NOT_CONNECTED");
     assert!(metadata.get("sync").is_none(), "{metadata}");
     assert!(user_doc(&app, "bob@example.com")
@@ -248,20 +260,26 @@ async fn connect_conflicts_are_409_with_codes_and_change_nothing() {
         .is_none());
 
     // Connect needs a session at the start and the same session at the end.
-    let start = app.get("/api/auth/google?intent=connect", None).await;
+    let start = app
+        .get_with_cookie("/api/auth/google?intent=connect", None)
+        .await;
     assert_eq!(start.status(), StatusCode::UNAUTHORIZED);
     let (query, binding) = authorize(&app, "connect", Some(&bob), "bob@example.com").await;
     let response = callback(&app, &query, Some(&both(&gina, &binding))).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let bad_intent = app.get("/api/auth/google?intent=steal", None).await;
+    let bad_intent = app
+        .get_with_cookie("/api/auth/google?intent=steal", None)
+        .await;
     assert_eq!(bad_intent.status(), StatusCode::BAD_REQUEST);
     app.stop().await;
 }
 
 #[tokio::test]
 async fn google_routes_answer_503_when_google_is_not_configured() {
-    let app = AccountsApp::spawn(Options::default()).await;
-    let (status, body) = app.get_json("/api/auth/google?intent=signin", None).await;
+    let app = spawn_app().with_public_url(PUBLIC_URL).await;
+    let (status, body) = app
+        .get_json_with_cookie("/api/auth/google?intent=signin", None)
+        .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["code"], "GOOGLE_NOT_CONFIGURED");
     app.stop().await;

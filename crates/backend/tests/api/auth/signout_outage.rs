@@ -4,12 +4,13 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 
 use crate::support::app::spawn_app_with;
 use crate::support::db_proxy::DbProxy;
+use crate::support::wait::eventually;
 
 #[tokio::test]
 async fn sign_out_during_a_database_outage_is_503_and_the_session_stays_usable_for_a_retry() {
@@ -40,15 +41,13 @@ async fn sign_out_during_a_database_outage_is_503_and_the_session_stays_usable_f
 
     // Back online: the cookie was kept, the session is still there and a retry signs out.
     proxy.lock().unwrap().as_ref().unwrap().restore();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let status = session_status(&client).await;
-        if status == StatusCode::OK {
-            break;
-        }
-        assert!(Instant::now() < deadline, "store did not recover: {status}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let client_ref = &client;
+    eventually(
+        "store did not recover",
+        Duration::from_secs(20),
+        || async move { session_status(client_ref).await == StatusCode::OK },
+    )
+    .await;
     assert_eq!(app.signout_with(&client).await, StatusCode::OK);
     assert_eq!(session_status(&client).await, StatusCode::UNAUTHORIZED);
 }

@@ -1,23 +1,48 @@
-//! `spawn_app()`: the real application on 127.0.0.1 port 0 with its own database, and a client for it.
+//! `spawn_app()`: the real application on 127.0.0.1 port 0 with its own database, and clients for it. The one
+//! test harness of this crate; options are builder methods on [`spawn_app`]:
 //!
-//! The client keeps cookies and sends `Origin: <app base URL>` on every request (as a browser on the app's
-//! own page would), so CSRF checks pass unless a test removes it. [`TestApp::open_stream`] reads
-//! `GET /api/events/stream` as raw bytes and parses SSE frames itself, every read bounded by a deadline.
-//! Dropping a `TestApp` stops its server.
+//! - `spawn_app().await`: default test settings;
+//! - `.with_google()`: a Google emulator of its own on port 0, with Google configured against it;
+//! - `.with_public_url(PUBLIC_URL)`: the app believes it is served at that URL (cookies, redirects, CSRF
+//!   origin) while the clients connect to 127.0.0.1;
+//! - `.with_settings(|settings| ..)`: any other setting.
+//!
+//! Two kinds of client: [`TestApp::client`] keeps cookies and sends `Origin: <public origin>` on every request
+//! (as a browser on the app's own page would), so CSRF checks pass unless a test removes it; [`TestApp::http`]
+//! keeps no cookies and follows no redirects, for tests that inspect, drop and replay cookies by hand
+//! (`request`, `get_with_cookie`, `post_json_with_cookie`, `signup_cookie`, ...).
+//! [`TestApp::open_stream`] reads `GET /api/events/stream` as raw bytes and parses SSE frames itself, every
+//! read bounded by a deadline. Dropping a `TestApp` stops its server (and its emulator).
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
 use std::time::Duration;
 
 use compass_backend::app::{AppState, Application, ShutdownHandle};
-use compass_backend::settings::Settings;
+use compass_backend::settings::{GoogleSettings, Secret, SecretKey, Settings};
+use compass_backend::store::Store;
 use futures::StreamExt as _;
-use reqwest::header::{HeaderMap, HeaderValue, ORIGIN};
+use gcal_emulator::control::ControlClient;
+use gcal_emulator::{Emulator, EmulatorConfig, RunningEmulator};
+use reqwest::header::{HeaderMap, HeaderValue, COOKIE, ORIGIN, SET_COOKIE};
+use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 
 use super::db::TestDb;
 
 /// How long a single read from a stream may take before the test fails.
 pub const STREAM_DEADLINE: Duration = Duration::from_secs(10);
+/// A public base URL for [`TestAppBuilder::with_public_url`] (the client connects to 127.0.0.1:port).
+pub const PUBLIC_URL: &str = "http://compass.test";
+/// Its origin.
+pub const PUBLIC_ORIGIN: &str = "http://compass.test";
+/// Refresh-token encryption key of every test server.
+pub const ENCRYPTION_KEY: [u8; 32] = [42u8; 32];
+/// OAuth client registered with the emulator ([`TestAppBuilder::with_google`]).
+pub const CLIENT_ID: &str = "compass-test-client";
+/// Its secret.
+pub const CLIENT_SECRET: &str = "compass-test-secret";
 
 /// A running application for one test.
 pub struct TestApp {
@@ -27,50 +52,172 @@ pub struct TestApp {
     pub port: u16,
     /// This test's database.
     pub db: TestDb,
-    /// A cookie-keeping client that sends the app's `Origin`.
+    /// A cookie-keeping client that sends the app's public `Origin`.
     pub client: reqwest::Client,
+    /// A client without cookie store and without redirects (cookies and `Origin` passed by hand).
+    pub http: reqwest::Client,
+    /// The emulator, with [`TestAppBuilder::with_google`].
+    pub emulator: Option<RunningEmulator>,
+    /// The origin of the app's public URL (sent as `Origin` by default).
+    pub origin: String,
     state: AppState,
     shutdown: ShutdownHandle,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
-/// Spawns the app with default test settings.
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
+/// A settings adjustment a test asks for.
+type Customize<'a> = Box<dyn FnOnce(&mut Settings) + 'a>;
+
+/// How [`spawn_app`] builds the app; `.await` it to spawn.
+#[must_use = "await it to spawn the app"]
+pub struct TestAppBuilder<'a> {
+    google: bool,
+    public_url: Option<String>,
+    customize: Vec<Customize<'a>>,
 }
 
-/// Spawns the app after letting the test adjust the settings.
-pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
-    let db = TestDb::new().await;
-    let mut settings = Settings::local("127.0.0.1:0", db.uri(), db.name());
-    settings.workers = Some(1);
-    settings.shutdown_timeout = Duration::from_secs(5);
-    customize(&mut settings);
-    let app = Application::build(settings)
-        .await
-        .expect("the application builds");
-    let port = app.port();
-    let address = format!("http://127.0.0.1:{port}");
-    let state = app.state().clone();
-    let shutdown = app.shutdown_handle();
-    // `run`, not `run_until_stopped`: no signal handlers in the test process (Ctrl-C must still kill it).
-    let server = tokio::spawn(app.run());
-    let client = client_for(&address);
-    TestApp {
-        address,
-        port,
-        db,
-        client,
-        state,
-        shutdown,
-        server: Some(server),
+/// The app with default test settings; add options before awaiting it (see the module docs).
+pub fn spawn_app() -> TestAppBuilder<'static> {
+    TestAppBuilder {
+        google: false,
+        public_url: None,
+        customize: Vec::new(),
     }
 }
 
-/// A fresh browser-like client (own cookie jar) for the app at `address`.
+/// Spawns the app after letting the test adjust the settings (`spawn_app().with_settings(..)`).
+pub async fn spawn_app_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app().with_settings(customize).await
+}
+
+impl<'a> TestAppBuilder<'a> {
+    /// Starts a Google emulator for this test and configures Google (client id and secret) against it.
+    pub fn with_google(mut self) -> Self {
+        self.google = true;
+        self
+    }
+
+    /// The app believes it is served at `url` (e.g. [`PUBLIC_URL`]).
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.to_owned());
+        self
+    }
+
+    /// Adjusts any setting (after the defaults and the other options).
+    pub fn with_settings<'b>(self, customize: impl FnOnce(&mut Settings) + 'b) -> TestAppBuilder<'b>
+    where
+        'a: 'b,
+    {
+        let mut customizers: Vec<Customize<'b>> = Vec::new();
+        for earlier in self.customize {
+            customizers.push(earlier);
+        }
+        customizers.push(Box::new(customize));
+        TestAppBuilder {
+            google: self.google,
+            public_url: self.public_url,
+            customize: customizers,
+        }
+    }
+
+    async fn spawn(self) -> TestApp {
+        super::log::init();
+        let db = TestDb::new().await;
+        let mut settings = Settings::local("127.0.0.1:0", db.uri(), db.name());
+        settings.workers = Some(1);
+        settings.shutdown_timeout = Duration::from_secs(5);
+        settings.encryption_key = SecretKey::new(ENCRYPTION_KEY);
+        if let Some(url) = &self.public_url {
+            settings.public_url = url::Url::parse(url).expect("a valid public URL");
+        }
+        let emulator = if self.google {
+            let emulator = Emulator::spawn(EmulatorConfig::default())
+                .await
+                .expect("emulator starts");
+            let base = url::Url::parse(&emulator.base_url()).unwrap();
+            let mut google = GoogleSettings::unconfigured().with_base_url(&base);
+            google.client_id = Some(CLIENT_ID.into());
+            google.client_secret = Some(Secret::new(CLIENT_SECRET));
+            settings.google = google;
+            Some(emulator)
+        } else {
+            None
+        };
+        for customize in self.customize {
+            customize(&mut settings);
+        }
+        let app = Application::build(settings)
+            .await
+            .expect("the application builds");
+        let port = app.port();
+        let address = format!("http://127.0.0.1:{port}");
+        let origin = match &self.public_url {
+            Some(url) => url::Url::parse(url).unwrap().origin().ascii_serialization(),
+            None => address.clone(),
+        };
+        let state = app.state().clone();
+        let shutdown = app.shutdown_handle();
+        // `run`, not `run_until_stopped`: no signal handlers in the test process (Ctrl-C must still kill it).
+        let server = tokio::spawn(app.run());
+        let client = client_with_origin(&origin);
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        TestApp {
+            address,
+            port,
+            db,
+            client,
+            http,
+            emulator,
+            origin,
+            state,
+            shutdown,
+            server: Some(server),
+        }
+    }
+}
+
+impl<'a> IntoFuture for TestAppBuilder<'a> {
+    type Output = TestApp;
+    type IntoFuture = Pin<Box<dyn Future<Output = TestApp> + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.spawn())
+    }
+}
+
+/// A cookie value as `name=value`, ready for a `Cookie` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookiePair(pub String);
+
+/// The `Set-Cookie` header for `name`, whole.
+pub fn set_cookie_header(response_headers: &HeaderMap, name: &str) -> Option<String> {
+    response_headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// The `name=value` part of the `Set-Cookie` header for `name`.
+pub fn cookie_pair(response_headers: &HeaderMap, name: &str) -> Option<CookiePair> {
+    set_cookie_header(response_headers, name)
+        .and_then(|h| h.split(';').next().map(|p| CookiePair(p.trim().to_owned())))
+}
+
+/// A fresh browser-like client (own cookie jar) for the app at `address`, sending it as `Origin`.
 pub fn client_for(address: &str) -> reqwest::Client {
+    client_with_origin(address)
+}
+
+/// A fresh browser-like client (own cookie jar) sending `origin` as `Origin`.
+pub fn client_with_origin(origin: &str) -> reqwest::Client {
     let mut headers = HeaderMap::new();
-    headers.insert(ORIGIN, HeaderValue::from_str(address).unwrap());
+    headers.insert(ORIGIN, HeaderValue::from_str(origin).unwrap());
     reqwest::Client::builder()
         .cookie_store(true)
         .default_headers(headers)
@@ -79,7 +226,6 @@ pub fn client_for(address: &str) -> reqwest::Client {
         .build()
         .unwrap()
 }
-
 /// A test user's credentials.
 #[derive(Debug, Clone)]
 pub struct TestUser {
@@ -194,7 +340,7 @@ impl TestApp {
 
     /// A new client (own cookie jar) signed up as a fresh user, and that user's id.
     pub async fn signed_in_client(&self) -> (reqwest::Client, TestUser, String) {
-        let client = client_for(&self.address);
+        let client = client_with_origin(&self.origin);
         let user = TestUser::generate();
         let (status, _) = self.signup_with(&client, &user).await;
         assert!(status.is_success(), "signup failed: {status}");
@@ -212,6 +358,125 @@ impl TestApp {
             .expect("userId in session")
             .to_owned();
         (client, user, user_id)
+    }
+
+    /// The store of this test's database.
+    pub fn store(&self) -> Store {
+        self.db.store()
+    }
+
+    /// The emulator's control client (with [`TestAppBuilder::with_google`]).
+    pub fn control(&self) -> ControlClient {
+        ControlClient::new(
+            self.emulator
+                .as_ref()
+                .expect("spawned with google")
+                .base_url(),
+        )
+    }
+
+    /// Any request with [`TestApp::http`]: `Origin` is the public origin unless `origin` says otherwise
+    /// (`Some(None)` = none).
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        cookie: Option<&CookiePair>,
+        origin: Option<Option<&str>>,
+    ) -> Response {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(origin) = origin.unwrap_or(Some(&self.origin)) {
+            request = request.header(ORIGIN, origin);
+        }
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, &cookie.0);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request reaches the app")
+    }
+
+    /// `POST path` with a JSON body, the public `Origin` and an optional cookie.
+    pub async fn post_with_cookie(
+        &self,
+        path: &str,
+        body: &Value,
+        cookie: Option<&CookiePair>,
+    ) -> Response {
+        self.request(Method::POST, path, Some(body), cookie, None)
+            .await
+    }
+
+    /// `GET path` with an optional cookie.
+    pub async fn get_with_cookie(&self, path: &str, cookie: Option<&CookiePair>) -> Response {
+        self.request(Method::GET, path, None, cookie, None).await
+    }
+
+    /// Signs up with [`TestApp::http`]; returns the response.
+    pub async fn signup_raw(&self, email: &str, password: &str, name: &str) -> Response {
+        self.post_with_cookie(
+            "/api/auth/signup",
+            &json!({"email": email, "password": password, "name": name}),
+            None,
+        )
+        .await
+    }
+
+    /// Signs up successfully; returns the user id and the session cookie.
+    pub async fn signup_cookie(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+    ) -> (String, CookiePair) {
+        let response = self.signup_raw(email, password, name).await;
+        assert_eq!(response.status(), StatusCode::OK, "signup of {email}");
+        let cookie = cookie_pair(response.headers(), "compass_session").expect("session cookie");
+        let body: Value = response.json().await.unwrap();
+        (body["userId"].as_str().unwrap().to_owned(), cookie)
+    }
+
+    /// Signs in with [`TestApp::http`]; returns the response.
+    pub async fn signin_raw(&self, email: &str, password: &str) -> Response {
+        self.post_with_cookie(
+            "/api/auth/signin",
+            &json!({"email": email, "password": password}),
+            None,
+        )
+        .await
+    }
+
+    /// `GET` with an optional cookie: status and JSON body (`null` when not JSON).
+    pub async fn get_json_with_cookie(
+        &self,
+        path: &str,
+        cookie: Option<&CookiePair>,
+    ) -> (StatusCode, Value) {
+        let response = self.get_with_cookie(path, cookie).await;
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `POST` with an optional cookie: status and JSON body (`null` when not JSON).
+    pub async fn post_json_with_cookie(
+        &self,
+        path: &str,
+        body: &Value,
+        cookie: Option<&CookiePair>,
+    ) -> (StatusCode, Value) {
+        let response = self.post_with_cookie(path, body, cookie).await;
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Stops the server and the emulator (without waiting for the server task; see [`TestApp::shutdown`]).
+    pub async fn stop(mut self) {
+        self.shutdown.shutdown().await;
+        if let Some(emulator) = self.emulator.take() {
+            emulator.stop().await;
+        }
     }
 
     /// Opens `GET /api/events/stream` with the default client; panics unless it answers 200 `text/event-stream`.

@@ -34,6 +34,7 @@ pub struct TestDb {
 impl TestDb {
     /// Creates a uniquely named database on the shared server and connects a store to it.
     pub async fn new() -> TestDb {
+        super::log::init();
         let server = shared_server();
         let name = unique_db_name();
         let store = Store::connect(&test_config(&server.uri, &name))

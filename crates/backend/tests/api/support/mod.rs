@@ -1,6 +1,9 @@
-//! Shared test helpers: database, application, clients.
+//! Shared test helpers: the one application harness (`app`), databases (`db`, `db_proxy` for outages),
+//! waiting with a deadline (`wait::eventually`) and the `TEST_LOG` switch (`log`).
 
 pub mod app;
 pub mod db;
 pub mod db_proxy;
+pub mod log;
 pub mod secantus_bin;
+pub mod wait;

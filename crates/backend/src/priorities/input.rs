@@ -1,5 +1,5 @@
-//! Priority labels (`/api/priority`): validation of submitted labels and their wire form, on top of the
-//! store's `priority` collection.
+//! Priority labels as submitted and as sent: validation of a submitted label ([`PriorityInput`]) and the
+//! wire form of a stored one ([`to_wire`]).
 //!
 //! A label is `{_id, user, name, ...}`: `name` is required (trimmed, 1–100 characters) and unique per
 //! user; other keys (e.g. `color`) are kept as the client sent them, as in the reference, except the

@@ -4,7 +4,7 @@
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::HttpRequest;
 
-use super::token::SecretToken;
+use crate::domain::SecretToken;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "compass_session";

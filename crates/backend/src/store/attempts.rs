@@ -14,9 +14,8 @@ use mongodb::bson::{self, doc};
 use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 
-use super::email::Email;
-use super::token::TokenDigest;
-use crate::store::{Store, StoreError};
+use super::{Store, StoreError};
+use crate::domain::{Email, TokenDigest};
 
 /// Collection name.
 pub const COLLECTION: &str = "auth_attempt";

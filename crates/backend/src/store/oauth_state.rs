@@ -12,8 +12,8 @@ use mongodb::bson::{self, doc};
 use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 
-use super::token::TokenDigest;
-use crate::store::{Store, StoreError};
+use super::{Store, StoreError};
+use crate::domain::TokenDigest;
 
 /// Collection name.
 pub const COLLECTION: &str = "oauth_state";

@@ -16,7 +16,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::{header, Method};
 use actix_web::{Error, ResponseError as _};
 
-use crate::http::error::ApiError;
+use super::error::ApiError;
 
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -1,22 +1,16 @@
-//! Server-side sessions as seen by handlers: [`SessionId`], [`SessionUser`] (the actix extractor that
-//! turns the session cookie into a signed-in user, or a 401) and issuing/revoking sessions.
+//! Server-side sessions: [`SessionId`], [`SessionUser`] (the signed-in user of a request; its actix
+//! extractor lives in `crate::http::session`) and issuing, resolving and revoking sessions.
 //!
 //! The cookie holds a random 256-bit token; the `session` collection holds only its SHA-256, the user and
 //! the expiry (`crate::store::sessions`). A session is valid until it expires or is revoked (sign-out).
 
 use std::fmt;
 
-use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpMessage as _, HttpRequest};
 use chrono::{DateTime, Utc};
 use compass_core::ids::UserId;
-use futures::future::LocalBoxFuture;
 use mongodb::bson::oid::ObjectId;
 
-use super::cookie;
-use super::token::SecretToken;
-use crate::app::AppState;
-use crate::http::error::ApiError;
+use crate::domain::SecretToken;
 use crate::store::sessions::{SessionDoc, Sessions};
 use crate::store::{Store, StoreError};
 
@@ -45,8 +39,8 @@ impl fmt::Display for SessionId {
     }
 }
 
-/// The signed-in user of a request. Extracting it fails with a 401 JSON error when the request has no
-/// session cookie or its session is unknown, expired or revoked.
+/// The signed-in user of a request. Extracting it (`crate::http::session`) fails with a 401 JSON error when
+/// the request has no session cookie or its session is unknown, expired or revoked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionUser {
     /// Who is signed in.
@@ -107,18 +101,20 @@ pub async fn resolve_session(
         .map(SessionUser::from_doc))
 }
 
-impl SessionUser {
-    /// Reads this request's session again and says whether it is still live. The SSE stream asks after
-    /// registering with the hub: a sign-out that landed between the extractor's lookup and that registration
-    /// has already revoked the session (and its `Hub::end_session` found no stream to end).
-    pub async fn still_active(&self, req: &HttpRequest, store: &Store) -> Result<bool, StoreError> {
-        let Some(token) = cookie::session_token(req) else {
-            return Ok(false);
-        };
-        Ok(resolve_session(store, &token, Utc::now())
-            .await?
-            .is_some_and(|live| live.session_id == self.session_id))
-    }
+/// Whether `token` still names the live session `session` (the SSE stream asks after registering with the
+/// hub: a sign-out that landed between the extractor's lookup and that registration has already revoked
+/// the session, and its `Hub::end_session` found no stream to end).
+pub async fn still_active(
+    store: &Store,
+    token: Option<&SecretToken>,
+    session: &SessionUser,
+) -> Result<bool, StoreError> {
+    let Some(token) = token else {
+        return Ok(false);
+    };
+    Ok(resolve_session(store, token, Utc::now())
+        .await?
+        .is_some_and(|live| live.session_id == session.session_id))
 }
 
 /// Revokes one session. Returns whether it was still there.
@@ -128,33 +124,3 @@ pub async fn revoke_session(store: &Store, session: &SessionUser) -> Result<bool
         None => Ok(false),
     }
 }
-
-impl FromRequest for SessionUser {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if let Some(known) = req.extensions().get::<SessionUser>() {
-            let known = known.clone();
-            return Box::pin(async move { Ok(known) });
-        }
-        let req = req.clone();
-        Box::pin(async move {
-            let token = cookie::session_token(&req).ok_or_else(ApiError::unauthorized)?;
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| ApiError::internal(MissingState))?;
-            let user = resolve_session(&state.store, &token, Utc::now())
-                .await?
-                .ok_or_else(ApiError::unauthorized)?;
-            req.extensions_mut().insert(user.clone());
-            Ok(user)
-        })
-    }
-}
-
-/// The application state was not registered (a wiring bug).
-#[derive(Debug, thiserror::Error)]
-#[error("AppState is not registered with the app")]
-struct MissingState;

@@ -1,0 +1,77 @@
+//! The profile and metadata flows of `/api/user/*` ([`Profiles`]), and the metadata a client sees
+//! (`GET /api/user/metadata`, SSE `USER_METADATA`): the stored metadata with `google.connectionState`
+//! computed from the user's Google link and sync state. A metadata write publishes `USER_METADATA` to the
+//! user's tabs after it is stored.
+
+use compass_core::ids::UserId;
+use compass_core::{SseEvent, SyncStatus, UserMetadata};
+
+use crate::domain::metadata::{connection_state, ClientPatch, GoogleLink};
+use crate::sse::Hub;
+use crate::store::users::{UserDoc, Users};
+use crate::store::{Store, StoreError};
+
+/// Interim sync-health rule until the sync engine reports real health (tokens and watches, §11.1): the
+/// last full import completed.
+fn sync_healthy(stored: &UserMetadata) -> bool {
+    stored.import_gcal() == Some(SyncStatus::Completed)
+}
+
+/// The client view of one user's stored metadata.
+pub fn client_view(user: &UserDoc) -> UserMetadata {
+    let link = GoogleLink {
+        linked: user.has_google(),
+        has_refresh_token: user.has_refresh_token(),
+        sync_healthy: sync_healthy(&user.metadata),
+    };
+    let state = connection_state(link, &user.metadata);
+    user.metadata.clone().with_connection_state(state)
+}
+
+/// Loads a user's metadata as clients see it. An unknown user is [`StoreError::NotFound`].
+pub async fn metadata_for_client(store: &Store, user: &UserId) -> Result<UserMetadata, StoreError> {
+    let doc = Users::new(store)
+        .find(user)
+        .await?
+        .ok_or_else(|| StoreError::not_found(crate::store::users::COLLECTION, user))?;
+    Ok(client_view(&doc))
+}
+
+/// The `/api/user/*` flows over the handles they need.
+#[derive(Debug, Clone, Copy)]
+pub struct Profiles<'a> {
+    store: &'a Store,
+    hub: &'a Hub,
+}
+
+impl<'a> Profiles<'a> {
+    /// The flows on `store`, publishing through `hub`.
+    pub fn new(store: &'a Store, hub: &'a Hub) -> Self {
+        Self { store, hub }
+    }
+
+    /// The stored account of `user` (`None` when it no longer exists).
+    pub async fn profile(&self, user: &UserId) -> Result<Option<UserDoc>, StoreError> {
+        Users::new(self.store).find(user).await
+    }
+
+    /// The metadata of `user` as clients see it.
+    pub async fn metadata(&self, user: &UserId) -> Result<UserMetadata, StoreError> {
+        metadata_for_client(self.store, user).await
+    }
+
+    /// Applies a client patch, then tells the user's tabs; answers the metadata as clients see it.
+    pub async fn update_metadata(
+        &self,
+        user: &UserId,
+        patch: &ClientPatch,
+    ) -> Result<UserMetadata, StoreError> {
+        let stored = Users::new(self.store)
+            .apply_client_patch(user, patch)
+            .await?;
+        let view = client_view(&stored);
+        self.hub
+            .publish(user, &SseEvent::UserMetadata(view.clone()));
+        Ok(view)
+    }
+}

@@ -1,0 +1,19 @@
+//! Backend-only domain newtypes that several layers share: parsed at the boundary, stored by `store`,
+//! used by the flows. Nothing here does I/O or imports another backend module (only compass-core and
+//! small crates), so every module may import it.
+//!
+//! - [`email`]: normalised email addresses (account keys).
+//! - [`token`]: random secrets handed to browsers and the SHA-256 digests that are stored instead.
+//! - [`provenance`]: whether Compass or Google owns an event.
+//! - [`metadata`]: which user-metadata keys a client may write, and the computed Google connection state.
+//!
+//! Types the web app shares live in compass-core instead.
+
+pub mod email;
+pub mod metadata;
+pub mod provenance;
+pub mod token;
+
+pub use email::{Email, EmailError};
+pub use provenance::Provenance;
+pub use token::{SecretToken, TokenDigest};
