@@ -186,7 +186,7 @@ mod browser {
 
     fn offset(minutes_west: f64) -> FixedOffset {
         let seconds = -(minutes_west as i32) * 60;
-        FixedOffset::east_opt(seconds).unwrap_or_else(|| super::utc_offset())
+        FixedOffset::east_opt(seconds).unwrap_or_else(super::utc_offset)
     }
 
     pub fn offset_at(instant: DateTime<Utc>) -> FixedOffset {

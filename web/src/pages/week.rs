@@ -31,8 +31,13 @@ struct Editing {
 /// A change waiting for its scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Pending {
-    Save { event: Event, draft: EventDraft },
-    Delete { event: Event },
+    Save {
+        event: Event,
+        draft: Box<EventDraft>,
+    },
+    Delete {
+        event: Event,
+    },
 }
 
 /// The scope question on screen.
@@ -222,7 +227,14 @@ pub fn WeekPage() -> impl IntoView {
             }
             Some(event) => {
                 let change = form.change_from(&event, zone);
-                decide(&event.clone(), change, Pending::Save { event, draft });
+                decide(
+                    &event.clone(),
+                    change,
+                    Pending::Save {
+                        event,
+                        draft: Box::new(draft),
+                    },
+                );
             }
         }
     };
@@ -276,7 +288,13 @@ pub fn WeekPage() -> impl IntoView {
                 } else {
                     UpdateScope::ThisEvent
                 };
-                perform(Pending::Save { event, draft }, scope);
+                perform(
+                    Pending::Save {
+                        event,
+                        draft: Box::new(draft),
+                    },
+                    scope,
+                );
             }
             Err(e) => form_error.set(Some(e.to_string())),
         }

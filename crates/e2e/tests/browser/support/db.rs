@@ -5,7 +5,7 @@
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -16,6 +16,7 @@ pub struct DbServer {
     /// Connection string without a database name.
     pub uri: String,
     _lifeline: Option<Mutex<ChildStdin>>,
+    _wrapper: Option<Mutex<Child>>,
 }
 
 /// The shared server, started on first use.
@@ -25,6 +26,7 @@ pub fn server() -> &'static DbServer {
         Ok(uri) if !uri.trim().is_empty() => DbServer {
             uri: uri.trim().to_owned(),
             _lifeline: None,
+            _wrapper: None,
         },
         _ => start_secantus(),
     })
@@ -94,14 +96,19 @@ fn start_secantus() -> DbServer {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("SecantusDB exited ({status}) before accepting connections; log: {log:?}");
         }
-        assert!(
-            Instant::now() < deadline,
-            "SecantusDB did not accept connections on port {port} within 60 s; log: {log:?}"
-        );
+        if Instant::now() > deadline {
+            drop(lifeline);
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "SecantusDB did not accept connections on port {port} within 60 s; log: {log:?}"
+            );
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
     DbServer {
         uri: format!("mongodb://127.0.0.1:{port}/?directConnection=true"),
         _lifeline: lifeline.map(Mutex::new),
+        _wrapper: Some(Mutex::new(child)),
     }
 }
