@@ -13,6 +13,7 @@ use leptos::prelude::*;
 
 pub mod api;
 pub mod components;
+pub mod dialog;
 pub mod form;
 pub mod layout;
 pub mod pages;

@@ -1,6 +1,6 @@
 //! The event form dialog: title, priority, all day, start/end, repeat, description; Save, Cancel and
-//! Delete (existing events). Someday events show only title, priority and description, plus "Move to
-//! grid". A modal `role="dialog"` with a labelled `role="form"`; the title field takes focus on open,
+//! Delete (existing events), "Move to sidebar" (grid events). Someday events show only title, priority
+//! and description, plus "Move to grid". A modal `role="dialog"` with a labelled `role="form"`; the title field takes focus on open,
 //! Escape closes (handled by the page), Enter in a field saves.
 
 use compass_core::Priority;
@@ -43,7 +43,11 @@ pub fn EventForm(
     /// Someday only: put the event on the grid.
     #[prop(into, optional)]
     on_move_to_grid: Option<Callback<()>>,
+    /// Grid only: move the event to this week's someday list.
+    #[prop(into, optional)]
+    on_move_to_sidebar: Option<Callback<()>>,
 ) -> impl IntoView {
+    crate::dialog::restore_focus_on_close();
     let someday = initial.someday;
     let state = RwSignal::new(initial);
     let title_input = NodeRef::<leptos::html::Input>::new();
@@ -152,7 +156,7 @@ pub fn EventForm(
 
     view! {
         <div class="backdrop">
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="event-form-heading">
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="event-form-heading" on:keydown=crate::dialog::trap_tab>
                 <form
                     role="form"
                     aria-label=if someday { "Someday Event Form" } else { "Event Form" }
@@ -241,6 +245,19 @@ pub fn EventForm(
                                         on:click=move |_| move_to_grid.run(())
                                     >
                                         "Move to grid"
+                                    </button>
+                                }
+                            })}
+                        {on_move_to_sidebar
+                            .filter(|_| !is_new && !someday)
+                            .map(|move_to_sidebar| {
+                                view! {
+                                    <button
+                                        type="button"
+                                        disabled=move || busy.get()
+                                        on:click=move |_| move_to_sidebar.run(())
+                                    >
+                                        "Move to sidebar"
                                     </button>
                                 }
                             })}

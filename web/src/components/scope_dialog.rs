@@ -21,6 +21,7 @@ pub fn ScopeDialog(
     #[prop(into)]
     on_cancel: Callback<()>,
 ) -> impl IntoView {
+    crate::dialog::restore_focus_on_close();
     let first = options.first().copied().unwrap_or(UpdateScope::ThisEvent);
     let chosen = RwSignal::new(first);
     let first_radio = NodeRef::<leptos::html::Input>::new();
@@ -54,7 +55,7 @@ pub fn ScopeDialog(
         .collect_view();
     view! {
         <div class="backdrop">
-            <div class="dialog narrow" role="dialog" aria-modal="true" aria-labelledby="scope-heading">
+            <div class="dialog narrow" role="dialog" aria-modal="true" aria-labelledby="scope-heading" on:keydown=crate::dialog::trap_tab>
                 <form on:submit=move |ev| {
                     ev.prevent_default();
                     if !busy.get_untracked() {

@@ -21,6 +21,7 @@ pub fn ShortcutsOverlay(
     #[prop(into)]
     on_close: Callback<()>,
 ) -> impl IntoView {
+    crate::dialog::restore_focus_on_close();
     let close = NodeRef::<leptos::html::Button>::new();
     crate::after_mount(move || {
         if let Some(button) = close.get() {
@@ -29,7 +30,7 @@ pub fn ShortcutsOverlay(
     });
     view! {
         <div class="backdrop">
-            <div class="dialog narrow" role="dialog" aria-modal="true" aria-labelledby="shortcuts-heading">
+            <div class="dialog narrow" role="dialog" aria-modal="true" aria-labelledby="shortcuts-heading" on:keydown=crate::dialog::trap_tab>
                 <h2 id="shortcuts-heading">"Keyboard shortcuts"</h2>
                 <dl class="shortcuts">
                     {SHORTCUTS

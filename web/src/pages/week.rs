@@ -299,6 +299,37 @@ pub fn WeekPage() -> impl IntoView {
             Err(e) => form_error.set(Some(e.to_string())),
         }
     };
+    let move_to_sidebar = move || {
+        let Some(Editing {
+            original: Some(event),
+            form,
+        }) = editing.get_untracked()
+        else {
+            return;
+        };
+        let w = week.get_untracked();
+        let mut someday = form;
+        someday.someday = true;
+        someday.all_day = false;
+        someday.someday_span = Some((w, w + Duration::days(6)));
+        match someday.to_draft(Some(&event), zone) {
+            Ok(draft) => {
+                let scope = if event.recurrence.is_some() {
+                    UpdateScope::AllEvents
+                } else {
+                    UpdateScope::ThisEvent
+                };
+                perform(
+                    Pending::Save {
+                        event,
+                        draft: Box::new(draft),
+                    },
+                    scope,
+                );
+            }
+            Err(e) => form_error.set(Some(e.to_string())),
+        }
+    };
     let add_someday = move |month: bool| {
         let w = week.get_untracked();
         let form = if month {
@@ -373,6 +404,11 @@ pub fn WeekPage() -> impl IntoView {
                     on_move_to_grid=Callback::new(move |()| {
                         if someday {
                             move_to_grid();
+                        }
+                    })
+                    on_move_to_sidebar=Callback::new(move |()| {
+                        if !someday {
+                            move_to_sidebar();
                         }
                     })
                 />

@@ -4,8 +4,11 @@
 
 mod auth;
 mod events;
+mod keyboard;
 mod live;
+mod recurring;
 mod screenshot;
+mod someday;
 mod support;
 
 use fantoccini::Locator;
@@ -55,4 +58,12 @@ pub async fn wait_live(browser: &Browser) {
             "the live stream status",
         )
         .await;
+}
+
+/// Presses a key with the page (not a field) focused, as a shortcut.
+pub async fn press(browser: &Browser, key: &str) {
+    let body = browser.wait_css("body").await;
+    body.send_keys(key)
+        .await
+        .unwrap_or_else(|e| panic!("cannot press {key:?}: {e}"));
 }
