@@ -21,11 +21,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
     cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-flag=""; [ "$profile" = "release" ] && flag="--release"
-cargo build -p compass-web --target wasm32-unknown-unknown $flag
+# release: the size-optimised `wasm-release` profile of the root Cargo.toml (opt-level z, fat LTO).
+cargo_profile="dev"; out_dir="debug"
+[ "$profile" = "release" ] && { cargo_profile="wasm-release"; out_dir="wasm-release"; }
+cargo build -p compass-web --target wasm32-unknown-unknown --profile "$cargo_profile"
 rm -rf web/dist && mkdir -p web/dist
 wasm-bindgen --target web --no-typescript --out-dir web/dist \
-    "${target_dir}/wasm32-unknown-unknown/${profile}/compass_web.wasm"
+    "${target_dir}/wasm32-unknown-unknown/${out_dir}/compass_web.wasm"
 if [ "$profile" = "release" ] && command -v wasm-opt >/dev/null; then
     if wasm-opt --version 2>/dev/null | grep -q 'version 1[3-9][0-9]'; then
         wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \

@@ -1,6 +1,7 @@
 //! `/week[/YYYY-MM-DD]`: the signed-in app. Holds the live stream, loads the visible week and the
 //! someday lists (refetched on the stream's version signals), and runs the create/edit/delete flows with
-//! the scope rules and the keyboard shortcuts.
+//! the scope rules and the keyboard shortcuts. Changes to a single event are shown at once (optimistic)
+//! and undone with a message when the server refuses them; series changes wait for the server.
 
 use chrono::{Duration, NaiveDate, NaiveTime, Timelike};
 use compass_core::{Event, EventDraft, UpdateScope};
@@ -45,6 +46,25 @@ enum Pending {
 struct ScopeQuestion {
     pending: Pending,
     options: Vec<UpdateScope>,
+}
+
+/// The grid as it will be after a single-event change (`This Event`), shown before the server answers.
+fn apply_optimistically(list: &mut Vec<Event>, pending: &Pending) {
+    match pending {
+        Pending::Save { event, draft } if !draft.is_someday => {
+            if let Some(shown) = list.iter_mut().find(|e| e.id == event.id) {
+                shown.title = draft.title.clone();
+                shown.description = draft.description.clone();
+                shown.start_date = draft.span.start();
+                shown.end_date = draft.span.end();
+                shown.is_all_day = draft.is_all_day;
+                shown.priority = draft.priority;
+            }
+        }
+        Pending::Save { event, .. } | Pending::Delete { event } => {
+            list.retain(|e| e.id != event.id);
+        }
+    }
 }
 
 /// True when a key press comes from a text field (shortcuts stay out of the way of typing).
@@ -183,8 +203,8 @@ pub fn WeekPage() -> impl IntoView {
                 if editing.get_untracked().is_some() {
                     form_error.try_set(Some(e.to_string()));
                 } else {
-                    // A drag: nothing to keep open; show why and redraw the event where it was.
-                    notice.try_set(Some(e.to_string()));
+                    // Nothing open any more (a drag, or an optimistic change): say why, redraw.
+                    notice.try_set(Some(format!("Your change was not saved: {e}")));
                     reload_grid();
                 }
             }
@@ -192,11 +212,22 @@ pub fn WeekPage() -> impl IntoView {
     };
     let perform = move |pending: Pending, scope: UpdateScope| {
         busy.set(true);
+        // One event changes: show it now, close the dialogs, undo if the server refuses.
+        let before = (scope == UpdateScope::ThisEvent).then(|| {
+            let before = grid_events.get_untracked();
+            grid_events.update(|list| apply_optimistically(list, &pending));
+            editing.set(None);
+            question.set(None);
+            before
+        });
         leptos::task::spawn_local(async move {
             let result = match &pending {
                 Pending::Save { event, draft } => api::update_event(&event.id, draft, scope).await,
                 Pending::Delete { event } => api::delete_event(&event.id, scope).await,
             };
+            if let (Err(_), Some(before)) = (&result, before) {
+                grid_events.try_set(before);
+            }
             finished(result);
         });
     };
@@ -489,5 +520,59 @@ pub fn WeekPage() -> impl IntoView {
                 <ShortcutsOverlay on_close=move |()| shortcuts_open.set(false)/>
             })}
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use chrono::FixedOffset;
+
+    fn event(title: &str) -> Event {
+        serde_json::from_value(serde_json::json!({
+            "_id": format!("6750a1b2c3d4e5f6012345{:02x}", title.len()),
+            "user": "6750a0000000000000000001",
+            "title": title,
+            "startDate": "2025-01-06T09:00:00+00:00",
+            "endDate": "2025-01-06T10:00:00+00:00",
+            "origin": "compass",
+            "priority": "work",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn optimistic_changes_show_the_draft_or_remove_the_event() {
+        let zone = Zone::Fixed(FixedOffset::east_opt(0).unwrap());
+        let (a, b) = (event("a"), event("bb"));
+        let mut form = FormState::from_event(&a, zone);
+        form.title = "moved".into();
+        form.start_time = NaiveTime::from_hms_opt(11, 0, 0).unwrap();
+        form.end_time = NaiveTime::from_hms_opt(12, 0, 0).unwrap();
+        let draft = Box::new(form.to_draft(Some(&a), zone).unwrap());
+        let mut list = vec![a.clone(), b.clone()];
+        apply_optimistically(
+            &mut list,
+            &Pending::Save {
+                event: a.clone(),
+                draft,
+            },
+        );
+        assert_eq!(list[0].title.as_deref(), Some("moved"));
+        assert_eq!(list[0].start_date.to_wire(), "2025-01-06T11:00:00+00:00");
+        assert_eq!(list[1], b);
+
+        let mut someday = FormState::from_event(&b, zone);
+        someday.someday = true;
+        someday.someday_span = Some((
+            NaiveDate::from_ymd_opt(2025, 1, 5).unwrap(),
+            NaiveDate::from_ymd_opt(2025, 1, 11).unwrap(),
+        ));
+        let draft = Box::new(someday.to_draft(Some(&b), zone).unwrap());
+        apply_optimistically(&mut list, &Pending::Save { event: b, draft });
+        assert_eq!(list.len(), 1);
+        apply_optimistically(&mut list, &Pending::Delete { event: a });
+        assert!(list.is_empty());
     }
 }
