@@ -133,6 +133,8 @@ pub fn WeekGrid(
         if ev.button() != 0 {
             return;
         }
+        // A drag whose release landed elsewhere left no click to swallow: start afresh.
+        swallow_click.set_value(false);
         let (EventDate::Timed(start), EventDate::Timed(end)) = (event.start_date, event.end_date)
         else {
             return;
