@@ -3,8 +3,9 @@
 //! - Messages are read with compass-core's tolerant [`ReceivedSseEvent::decode`]; `EVENT_CHANGED` and
 //!   `SOMEDAY_EVENT_CHANGED` bump version counters the week and the sidebar refetch on (also for the
 //!   server's `{"resync": true}` full-refresh hint, which is exactly such a refetch).
-//! - On an error the EventSource is closed (no native retry) and reopened after an exponential backoff
-//!   with full jitter and a cap ([`Backoff`]); the status signal shows the offline state meanwhile. The
+//! - When the connection drops the EventSource is closed (no native retry: a watchdog notices within a
+//!   second, since the browser's own retries are invisible through gloo) and reopened after an
+//!   exponential backoff with jitter and a cap ([`Backoff`]); the status signal shows the offline state. The
 //!   last event id travels as the `lastEventID` query parameter (a reopened EventSource cannot send the
 //!   `Last-Event-ID` header); after a reconnect both lists are refetched, since events may have been missed.
 //! - A stream refused because the session ended stops retrying and reports [`StreamStatus::SignedOut`].
@@ -89,6 +90,16 @@ impl Backoff {
     pub fn attempts(&self) -> u32 {
         self.attempt
     }
+}
+
+/// How long a new EventSource may take to open before it counts as failed.
+pub const CONNECT_GRACE_MS: u64 = 5_000;
+
+/// The watchdog's decision at a tick: give up on an EventSource that is not open when it was open
+/// before (the connection dropped and the browser is retrying on its own) or that never opened within
+/// [`CONNECT_GRACE_MS`].
+pub fn should_give_up(open_now: bool, was_open: bool, connecting_for_ms: u64) -> bool {
+    !open_now && (was_open || connecting_for_ms >= CONNECT_GRACE_MS)
 }
 
 /// The stream URL, with the resume position when there is one.
@@ -196,7 +207,29 @@ async fn run(live: LiveEvents) {
                 .filter_map(|name| source.subscribe(name.as_str()).ok())
                 .collect();
             let mut messages = futures::stream::select_all(subscriptions);
-            while let Some(Ok((name, message))) = messages.next().await {
+            // The browser retries a dropped EventSource on its own (and gloo hides those errors):
+            // a watchdog looks at the state every second and takes over with our backoff.
+            let opened = js_sys::Date::now();
+            let mut was_open = false;
+            loop {
+                let next = messages.next();
+                let tick = sleep(Duration::from_secs(1));
+                futures::pin_mut!(next, tick);
+                let (name, message) = match futures::future::select(next, tick).await {
+                    futures::future::Either::Left((Some(Ok(item)), _)) => item,
+                    // Closed for good (e.g. the session ended: the server answered 401).
+                    futures::future::Either::Left((Some(Err(_)) | None, _)) => break,
+                    futures::future::Either::Right(((), _)) => {
+                        let open = source.state() == gloo_net::eventsource::State::Open;
+                        was_open |= open;
+                        let waited = (js_sys::Date::now() - opened).max(0.0) as u64;
+                        if should_give_up(open, was_open, waited) {
+                            break;
+                        }
+                        continue;
+                    }
+                };
+                was_open = true;
                 let id = message.last_event_id();
                 if !id.is_empty() {
                     last_event_id = Some(id);
@@ -276,6 +309,14 @@ mod tests {
             "/api/events/stream?lastEventID=k3x9-42"
         );
         assert_eq!(stream_url(Some("a&b")), "/api/events/stream");
+    }
+
+    #[test]
+    fn watchdog_gives_up_on_dropped_or_never_opened_streams() {
+        assert!(!should_give_up(true, true, 60_000));
+        assert!(should_give_up(false, true, 1_000));
+        assert!(!should_give_up(false, false, 1_000));
+        assert!(should_give_up(false, false, CONNECT_GRACE_MS));
     }
 
     #[test]

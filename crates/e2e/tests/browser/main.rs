@@ -7,6 +7,7 @@ mod drag;
 mod events;
 mod keyboard;
 mod live;
+mod reconnect;
 mod recurring;
 mod screenshot;
 mod someday;

@@ -13,6 +13,8 @@ use super::db;
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub address: String,
+    port: u16,
+    db_name: String,
     shutdown: ShutdownHandle,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -30,22 +32,27 @@ pub fn web_dist() -> PathBuf {
     dist
 }
 
-/// Starts the application.
-pub async fn spawn_app() -> TestApp {
-    let web_dir = web_dist();
-    let server = db::server();
-    let mut settings = Settings::local("127.0.0.1:0", server.uri.clone(), db::unique_db_name());
+fn settings(bind: &str, db_name: &str) -> Settings {
+    let mut settings = Settings::local(bind, db::server().uri.clone(), db_name);
     settings.workers = Some(1);
     settings.shutdown_timeout = Duration::from_secs(2);
-    settings.web_dir = Some(web_dir);
-    let app = Application::build(settings)
+    settings.web_dir = Some(web_dist());
+    settings
+}
+
+/// Starts the application.
+pub async fn spawn_app() -> TestApp {
+    let db_name = db::unique_db_name();
+    let app = Application::build(settings("127.0.0.1:0", &db_name))
         .await
         .unwrap_or_else(|e| panic!("the application does not start: {e}"));
-    let address = format!("http://127.0.0.1:{}", app.port());
+    let port = app.port();
     let shutdown = app.shutdown_handle();
     let server = tokio::spawn(app.run());
     TestApp {
-        address,
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        db_name,
         shutdown,
         server: Some(server),
     }
@@ -55,6 +62,33 @@ impl TestApp {
     /// The URL of a path of the app.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// Stops the server gracefully (open streams end, the port is released).
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            self.shutdown.shutdown().await;
+            let _ = server.await;
+        }
+    }
+
+    /// Starts the server again on the same port and database (sessions survive, like a restart).
+    pub async fn start_again(&mut self) {
+        assert!(self.server.is_none(), "the server is still running");
+        let bind = format!("127.0.0.1:{}", self.port);
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let app = loop {
+            match Application::build(settings(&bind, &self.db_name)).await {
+                Ok(app) => break app,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    eprintln!("restart: {e}; retrying");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("the application does not start again on {bind}: {e}"),
+            }
+        };
+        self.shutdown = app.shutdown_handle();
+        self.server = Some(tokio::spawn(app.run()));
     }
 }
 
