@@ -5,6 +5,7 @@
 mod auth;
 mod drag;
 mod events;
+mod google;
 mod keyboard;
 mod live;
 mod reconnect;

@@ -1,11 +1,13 @@
 //! The real application, in process, on 127.0.0.1 port 0 with a database of its own and the built web
-//! app (`web/dist`) as `COMPASS_WEB_DIR`. Built through the backend's public `Application::build`.
+//! app (`web/dist`) as `COMPASS_WEB_DIR`. Built through the backend's public `Application::build`;
+//! [`spawn_app_with_google`] also starts a Google emulator (gcal-emulator) and points Google at it.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use compass_backend::app::{Application, ShutdownHandle};
-use compass_backend::settings::Settings;
+use compass_backend::settings::{GoogleSettings, Secret, Settings};
+use gcal_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 
 use super::db;
 
@@ -15,8 +17,11 @@ pub struct TestApp {
     pub address: String,
     port: u16,
     db_name: String,
+    google: Option<GoogleSettings>,
     shutdown: ShutdownHandle,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The Google emulator, when started.
+    pub emulator: Option<RunningEmulator>,
 }
 
 /// `web/dist`, checked: the tests fail (never skip) when the app was not built.
@@ -32,18 +37,42 @@ pub fn web_dist() -> PathBuf {
     dist
 }
 
-fn settings(bind: &str, db_name: &str) -> Settings {
+fn settings(bind: &str, db_name: &str, google: Option<&GoogleSettings>) -> Settings {
     let mut settings = Settings::local(bind, db::server().uri.clone(), db_name);
     settings.workers = Some(1);
     settings.shutdown_timeout = Duration::from_secs(2);
     settings.web_dir = Some(web_dist());
+    if let Some(google) = google {
+        settings.google = google.clone();
+    }
     settings
 }
 
 /// Starts the application.
 pub async fn spawn_app() -> TestApp {
+    start(None, None).await
+}
+
+/// Starts a Google emulator that approves every consent at once as `google_email`, and the application
+/// with Google configured against it.
+pub async fn spawn_app_with_google(google_email: &str) -> TestApp {
+    let emulator = Emulator::spawn(EmulatorConfig {
+        auto_approve: Some(google_email.to_owned()),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("the Google emulator does not start: {e}"));
+    let base = url::Url::parse(&emulator.base_url())
+        .unwrap_or_else(|e| panic!("the emulator's base URL: {e}"));
+    let mut google = GoogleSettings::unconfigured().with_base_url(&base);
+    google.client_id = Some("compass-e2e.apps.googleusercontent.com".into());
+    google.client_secret = Some(Secret::new("compass-e2e-secret"));
+    start(Some(google), Some(emulator)).await
+}
+
+async fn start(google: Option<GoogleSettings>, emulator: Option<RunningEmulator>) -> TestApp {
     let db_name = db::unique_db_name();
-    let app = Application::build(settings("127.0.0.1:0", &db_name))
+    let app = Application::build(settings("127.0.0.1:0", &db_name, google.as_ref()))
         .await
         .unwrap_or_else(|e| panic!("the application does not start: {e}"));
     let port = app.port();
@@ -53,8 +82,10 @@ pub async fn spawn_app() -> TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         db_name,
+        google,
         shutdown,
         server: Some(server),
+        emulator,
     }
 }
 
@@ -78,7 +109,7 @@ impl TestApp {
         let bind = format!("127.0.0.1:{}", self.port);
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         let app = loop {
-            match Application::build(settings(&bind, &self.db_name)).await {
+            match Application::build(settings(&bind, &self.db_name, self.google.as_ref())).await {
                 Ok(app) => break app,
                 Err(e) if std::time::Instant::now() < deadline => {
                     eprintln!("restart: {e}; retrying");

@@ -1,0 +1,67 @@
+//! "Connect Google Calendar" against the Google emulator: the header offers the link when the server has
+//! Google configured, the OAuth round trip comes back to the app, and the new state arrives through
+//! `USER_METADATA` (the import has not run, so the server says the connection needs repair).
+
+use fantoccini::Locator;
+
+use crate::support::app::spawn_app_with_google;
+use crate::support::browser::Chromedriver;
+use crate::{sign_up, wait_live, User};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_google_calendar_from_the_header() {
+    let user = User::generate();
+    let app = spawn_app_with_google(&user.email).await;
+    let driver = Chromedriver::start();
+    let browser = driver.browser("google").await;
+    sign_up(&browser, &app, &user).await;
+
+    browser
+        .wait_for(
+            Locator::XPath("//*[contains(., 'Google Calendar not connected')]"),
+            "the not-connected state",
+        )
+        .await;
+    let connect = browser
+        .wait_for(
+            Locator::LinkText("Connect Google Calendar"),
+            "the connect link",
+        )
+        .await;
+    browser.click(&connect, "Connect Google Calendar").await;
+
+    // Emulator consent (approved at once) → callback → back to the app.
+    wait_live(&browser).await;
+    browser
+        .wait_for(
+            Locator::XPath("//span[@class='google-state'][not(contains(., 'not connected'))]"),
+            "a connected state",
+        )
+        .await;
+    let state = browser
+        .wait_css("span.google-state")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        [
+            "Google Calendar needs repair",
+            "Syncing Google Calendar…",
+            "Google Calendar connected"
+        ]
+        .contains(&state.as_str()),
+        "{state:?}"
+    );
+    browser.screenshot("connected").await;
+    assert!(
+        browser
+            .client
+            .find_all(Locator::LinkText("Connect Google Calendar"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the connect link is gone"
+    );
+    browser.close().await;
+}
