@@ -204,7 +204,7 @@ pub fn WeekGrid(
         }
         list
     });
-    let dragging_id = move || drag.with(|d| d.as_ref().map(|d| d.event.id.clone()));
+
     let scroller = NodeRef::<leptos::html::Div>::new();
     // Start scrolled to 7:00, like a working day.
     crate::after_mount(move || {
@@ -288,6 +288,8 @@ pub fn WeekGrid(
     let columns = move || {
         let days = days.get();
         let events = shown.get();
+        // Read without tracking: the columns are redrawn anyway when a drag moves an event.
+        let dragging_id = drag.with_untracked(|d| d.as_ref().map(|d| d.event.id.clone()));
         let blocks = layout::timed_blocks(&events, &days, zone);
         days.iter()
             .enumerate()
@@ -315,7 +317,7 @@ pub fn WeekGrid(
                                 type="button"
                                 class=format!("event timed-event priority-{priority}")
                                 class:short=short
-                                class:dragging=move || dragging_id().as_ref() == Some(&this_id)
+                                class:dragging=dragging_id.as_ref() == Some(&this_id)
                                 data-event-id=id
                                 style:top=percent(block.start)
                                 style:height=percent(block.end - block.start)
