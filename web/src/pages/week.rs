@@ -467,7 +467,12 @@ pub fn WeekPage() -> impl IntoView {
     };
 
     view! {
-        <div class="app" class:sidebar-closed=move || !sidebar_open.get()>
+        // `aria-busy` while a change is on its way to the server (optimistic changes show before that).
+        <div
+            class="app"
+            class:sidebar-closed=move || !sidebar_open.get()
+            aria-busy=move || busy.get().to_string()
+        >
             <WeekHeader
                 title=title
                 live=live

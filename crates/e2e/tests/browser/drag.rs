@@ -9,7 +9,7 @@ use fantoccini::Locator;
 
 use crate::support::app::spawn_app;
 use crate::support::browser::{event_button, Browser, Chromedriver};
-use crate::{sign_up, wait_live, User};
+use crate::{sign_up, wait_live, wait_saved, User};
 
 /// Presses on `element` (at `dy` from its centre), moves by (`x`, `y`) in small steps, releases.
 async fn drag(browser: &Browser, element: Element, dy: f64, x: f64, y: f64) {
@@ -94,6 +94,7 @@ async fn drag_to_move_and_resize() {
     let text = event_in_column(&browser, 4, "Workout").await;
     assert!(text.contains("12:00 – 14:00"), "{text:?}");
 
+    wait_saved(&browser).await;
     browser.client.refresh().await.unwrap();
     wait_live(&browser).await;
     let text = event_in_column(&browser, 4, "Workout").await;

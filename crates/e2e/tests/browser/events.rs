@@ -4,7 +4,7 @@ use fantoccini::Locator;
 
 use crate::support::app::spawn_app;
 use crate::support::browser::{event_button, Chromedriver};
-use crate::{sign_up, wait_live, User};
+use crate::{sign_up, wait_live, wait_saved, User};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_edit_and_delete_an_event() {
@@ -103,6 +103,7 @@ async fn create_edit_and_delete_an_event() {
             "the deleted event",
         )
         .await;
+    wait_saved(&browser).await;
     browser.client.refresh().await.unwrap();
     wait_live(&browser).await;
     browser

@@ -71,3 +71,10 @@ pub async fn press(browser: &Browser, key: &str) {
         .await
         .unwrap_or_else(|e| panic!("cannot press {key:?}: {e}"));
 }
+
+/// Waits until no change is on its way to the server (optimistic changes show before they are saved).
+pub async fn wait_saved(browser: &Browser) {
+    browser
+        .wait_gone(Locator::Css(".app[aria-busy='true']"), "the pending save")
+        .await;
+}
