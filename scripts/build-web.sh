@@ -37,7 +37,7 @@ if [ "$profile" = "release" ] && command -v wasm-opt >/dev/null; then
         echo "build-web: ignoring $(command -v wasm-opt) ($(wasm-opt --version)): it needs binaryen 132 or later"
     fi
 fi
-cp web/index.html web/style.css web/dist/
+cp web/index.html web/boot.js web/style.css web/dist/
 wasm_kb=$(( $(wc -c <web/dist/compass_web_bg.wasm) / 1024 ))
 gzip_kb=$(( $(cat web/dist/*.wasm web/dist/*.js web/dist/*.css web/dist/*.html | gzip -9 | wc -c) / 1024 ))
 echo "build-web: web/dist is ready (${profile}; wasm ${wasm_kb} KiB, everything gzipped ${gzip_kb} KiB)"
