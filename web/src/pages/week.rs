@@ -11,7 +11,7 @@ use crate::api::{self, ApiError};
 use crate::components::event_form::EventForm;
 use crate::components::scope_dialog::ScopeDialog;
 use crate::components::shortcuts_overlay::ShortcutsOverlay;
-use crate::components::someday_sidebar::SomedaySidebar;
+use crate::components::someday_sidebar::{someday_lists, SomedaySidebar};
 use crate::components::week_grid::WeekGrid;
 use crate::components::week_header::WeekHeader;
 use crate::form::FormState;
@@ -19,6 +19,9 @@ use crate::scope::{scope_choice, Change, ScopeChoice};
 use crate::sse::use_compass_events;
 use crate::time::{self, Zone};
 use crate::{Route, Router, Session};
+
+/// The most events a someday list holds (the reference's limit, per week and per month).
+const SOMEDAY_LIMIT: usize = 9;
 
 /// The form that is open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +108,8 @@ pub fn WeekPage() -> impl IntoView {
     let live = use_compass_events();
 
     let notice = RwSignal::new(None::<String>);
+    // Why the week or the lists could not be loaded; cleared by the next successful load.
+    let load_error = RwSignal::new(None::<String>);
     let grid_events = RwSignal::new(Vec::<Event>::new());
     let someday_events = RwSignal::new(Vec::<Event>::new());
     let reload_grid = move || live.grid_version.update(|v| *v += 1);
@@ -135,15 +140,18 @@ pub fn WeekPage() -> impl IntoView {
         router.navigate(Route::SignIn);
     };
     Effect::new(move |_| match grid.get() {
-        Some(Ok(events)) => grid_events.set(events),
+        Some(Ok(events)) => {
+            grid_events.set(events);
+            load_error.set(None);
+        }
         Some(Err(ApiError::Unauthorized)) => signed_out(),
-        Some(Err(e)) => notice.set(Some(format!("Could not load the week: {e}"))),
+        Some(Err(e)) => load_error.set(Some(format!("Could not load the week: {e}"))),
         None => {}
     });
     Effect::new(move |_| match someday.get() {
         Some(Ok(events)) => someday_events.set(events),
         Some(Err(ApiError::Unauthorized)) => signed_out(),
-        Some(Err(e)) => notice.set(Some(format!("Could not load the someday lists: {e}"))),
+        Some(Err(e)) => load_error.set(Some(format!("Could not load the someday lists: {e}"))),
         None => {}
     });
     let config = LocalResource::new(api::config);
@@ -363,6 +371,14 @@ pub fn WeekPage() -> impl IntoView {
     };
     let add_someday = move |month: bool| {
         let w = week.get_untracked();
+        let (weekly, monthly) = someday_lists(&someday_events.get_untracked(), w);
+        if (if month { monthly.len() } else { weekly.len() }) >= SOMEDAY_LIMIT {
+            let unit = if month { "month" } else { "week" };
+            notice.set(Some(format!(
+                "Sorry, you can only have {SOMEDAY_LIMIT} unscheduled events per {unit}."
+            )));
+            return;
+        }
         let form = if month {
             let (first, next) = time::month_bounds(w);
             FormState::new_someday(first, next)
@@ -486,6 +502,7 @@ pub fn WeekPage() -> impl IntoView {
                 on_shortcuts=move |()| shortcuts_open.set(true)
                 on_sign_out=move |()| sign_out()
             />
+            {move || load_error.get().map(|text| view! { <p class="notice" role="alert">{text}</p> })}
             {move || notice.get().map(|text| view! {
                 <p class="notice" role="alert">
                     {text}
