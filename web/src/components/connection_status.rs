@@ -1,6 +1,6 @@
 //! The header's status line: the live stream (live / connecting / offline with the retry delay) and the
 //! Google Calendar connection state from `USER_METADATA` (with connect/reconnect links when Google is
-//! configured), plus the notice after `GOOGLE_REVOKED`.
+//! configured). (The notice after `GOOGLE_REVOKED` is the week page's, under the header.)
 
 use compass_core::GoogleConnectionState;
 use leptos::prelude::*;
@@ -78,11 +78,6 @@ pub fn ConnectionStatus(
                 {move || stream_text(live.status.get())}
             </span>
             {google}
-            {move || live.google_revoked.get().then(|| view! {
-                <p class="notice" role="alert">
-                    "Google access revoked. Your Google data has been removed."
-                </p>
-            })}
         </div>
     }
 }

@@ -503,6 +503,15 @@ pub fn WeekPage() -> impl IntoView {
                 on_sign_out=move |()| sign_out()
             />
             {move || load_error.get().map(|text| view! { <p class="notice" role="alert">{text}</p> })}
+            {move || live.google_revoked.get().then(|| view! {
+                <p class="notice" role="alert">
+                    "Google access revoked. Your Google data has been removed."
+                    " "
+                    <button type="button" class="link" on:click=move |_| live.google_revoked.set(false)>
+                        "Dismiss"
+                    </button>
+                </p>
+            })}
             {move || notice.get().map(|text| view! {
                 <p class="notice" role="alert">
                     {text}

@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use compass_backend::app::{Application, ShutdownHandle};
+use compass_backend::app::{AppState, Application, ShutdownHandle};
 use compass_backend::settings::{GoogleSettings, Secret, Settings};
+use compass_core::{SseEvent, UserId};
 use gcal_emulator::{Emulator, EmulatorConfig, RunningEmulator};
 
 use super::db;
@@ -18,6 +19,7 @@ pub struct TestApp {
     port: u16,
     db_name: String,
     google: Option<GoogleSettings>,
+    state: AppState,
     shutdown: ShutdownHandle,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     /// The Google emulator, when started.
@@ -76,6 +78,7 @@ async fn start(google: Option<GoogleSettings>, emulator: Option<RunningEmulator>
         .await
         .unwrap_or_else(|e| panic!("the application does not start: {e}"));
     let port = app.port();
+    let state = app.state().clone();
     let shutdown = app.shutdown_handle();
     let server = tokio::spawn(app.run());
     TestApp {
@@ -83,6 +86,7 @@ async fn start(google: Option<GoogleSettings>, emulator: Option<RunningEmulator>
         port,
         db_name,
         google,
+        state,
         shutdown,
         server: Some(server),
         emulator,
@@ -93,6 +97,12 @@ impl TestApp {
     /// The URL of a path of the app.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// Publishes an event to every open stream of `user`, as the server's flows do (e.g. the sync
+    /// engine's `GOOGLE_REVOKED`, which no flow can trigger in these tests yet).
+    pub fn publish(&self, user: &UserId, event: &SseEvent) {
+        self.state.hub.publish(user, event.name(), event.data());
     }
 
     /// Stops the server gracefully (open streams end, the port is released).
@@ -118,6 +128,7 @@ impl TestApp {
                 Err(e) => panic!("the application does not start again on {bind}: {e}"),
             }
         };
+        self.state = app.state().clone();
         self.shutdown = app.shutdown_handle();
         self.server = Some(tokio::spawn(app.run()));
     }
