@@ -2,7 +2,9 @@
 # Installs what a fresh machine lacks to build and test Compass, one line per step:
 #   - the wasm32 target, rustfmt and clippy (rustup, as rust-toolchain.toml asks);
 #   - a project-local Python environment in .tools/venv with the pinned SecantusDB, the MongoDB
-#     wire-compatible server the tests start (set SECANTUSD_PY to use another secantusd-py instead).
+#     wire-compatible server the tests start (set SECANTUSD_PY to use another secantusd-py instead);
+#   - wasm-bindgen-cli 0.2.130 (the web app's build, scripts/build-web.sh);
+#   - Chromium and chromedriver from the Debian packages (the browser tests in crates/e2e).
 # Safe to run twice: a step that is already done says so and moves on. A failing step names what
 # failed and how to fix it; the script never exits silently.
 set -euo pipefail
@@ -86,4 +88,39 @@ fi
 db=$(secantusd_path) || fail "no secantusd-py found" "rerun setup without SECANTUSD_PY"
 "$db" --help >/dev/null 2>&1 ||
     fail "$db does not start ('$db --help' failed)" "remove ${TOOLS_DIR} and rerun, or point SECANTUSD_PY at a working secantusd-py"
-say "ready: Rust targets and components, SecantusDB at ${db}"
+# --- Web app build: wasm-bindgen-cli -----------------------------------------------------------------
+WASM_BINDGEN_VERSION="0.2.130"
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" = "$WASM_BINDGEN_VERSION" ]; then
+    say "wasm-bindgen-cli ${WASM_BINDGEN_VERSION}: present"
+else
+    say "wasm-bindgen-cli ${WASM_BINDGEN_VERSION}: installing (cargo install, about 4 minutes)"
+    mkdir -p "$TOOLS_DIR"
+    # Not --locked: a locked dependency of this version is missing from the registry mirror.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" >"${TOOLS_DIR}/wasm-bindgen-install.log" 2>&1 ||
+        fail "cargo install wasm-bindgen-cli --version ${WASM_BINDGEN_VERSION} failed (log: ${TOOLS_DIR}/wasm-bindgen-install.log): $(tail -n 1 "${TOOLS_DIR}/wasm-bindgen-install.log")" \
+            "check that crates.io is reachable, then run: cargo install wasm-bindgen-cli --version ${WASM_BINDGEN_VERSION}"
+    [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" = "$WASM_BINDGEN_VERSION" ] ||
+        fail "wasm-bindgen ${WASM_BINDGEN_VERSION} is still not the one on PATH ($(command -v wasm-bindgen || echo none))" \
+            "put ~/.cargo/bin first on PATH, then rerun"
+fi
+
+# --- Browser tests: Chromium and chromedriver (Debian packages) -------------------------------------
+if command -v chromedriver >/dev/null && { command -v chromium >/dev/null || command -v chromium-browser >/dev/null; }; then
+    say "Chromium and chromedriver: present ($(chromedriver --version 2>/dev/null | awk '{print $2}'))"
+else
+    command -v apt-get >/dev/null ||
+        fail "Chromium or chromedriver is missing and apt-get is not available" \
+            "install Chromium and a matching chromedriver on PATH (Debian: apt-get install chromium chromium-driver)"
+    [ "$(id -u)" = 0 ] ||
+        fail "Chromium or chromedriver is missing and installing packages needs root" \
+            "run: sudo apt-get update && sudo apt-get install -y chromium chromium-driver"
+    say "Chromium and chromedriver: installing (apt-get install chromium chromium-driver, about 40 s)"
+    mkdir -p "$TOOLS_DIR"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+        >"${TOOLS_DIR}/apt-chromium.log" 2>&1 ||
+        fail "apt-get could not install chromium and chromium-driver (log: ${TOOLS_DIR}/apt-chromium.log): $(tail -n 1 "${TOOLS_DIR}/apt-chromium.log")" \
+            "run: apt-get update && apt-get install -y chromium chromium-driver"
+    command -v chromedriver >/dev/null ||
+        fail "chromedriver is not on PATH after installing chromium-driver" "check that /usr/bin is on PATH, then rerun"
+fi
+say "ready: Rust targets and components, SecantusDB at ${db}, wasm-bindgen, Chromium and chromedriver"

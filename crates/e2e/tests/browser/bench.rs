@@ -1,0 +1,104 @@
+//! The render budget (issue 12: a week with 500 events drawn in ≤ 100 ms in headless Chromium), measured
+//! on purpose: `cargo test -p e2e --test browser bench -- --ignored --nocapture` (build web/dist in
+//! release first). Prints the time from "Previous week" to 500 drawn event buttons, and the time of the
+//! same `GET /api/event` request alone (the difference is parsing and rendering).
+
+use chrono::{Datelike, Duration, Local, NaiveTime, TimeZone};
+use compass_core::{EventDate, EventDraft, EventSpan, Nullable, Origin, Priority, RecurrenceDraft};
+
+use crate::support::app::spawn_app;
+use crate::support::browser::Chromedriver;
+use crate::{sign_up, wait_live, User};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, run on purpose"]
+async fn week_with_500_events() {
+    let app = spawn_app().await;
+    let driver = Chromedriver::start();
+    let browser = driver.browser("bench").await;
+    sign_up(&browser, &app, &User::generate()).await;
+
+    let today = Local::now().date_naive();
+    let sunday = today - Duration::days(i64::from(today.weekday().num_days_from_sunday()));
+    let drafts: Vec<serde_json::Value> = (0..500)
+        .map(|i| {
+            let day = sunday + Duration::days(i % 7);
+            let minutes = (i / 7) * 19 % (23 * 60);
+            let start = day.and_time(NaiveTime::MIN) + Duration::minutes(minutes);
+            let at = |t| EventDate::Timed(Local.from_local_datetime(&t).unwrap().fixed_offset());
+            EventDraft {
+                id: None,
+                title: Some(format!("Event {i}")),
+                description: Nullable::Absent,
+                span: EventSpan::new(at(start), at(start + Duration::minutes(45))).unwrap(),
+                is_all_day: false,
+                is_someday: false,
+                origin: Origin::Compass,
+                priority: Priority::ALL[(i % 4) as usize],
+                recurrence: RecurrenceDraft::None,
+                g_event_id: None,
+                g_recurring_event_id: None,
+                order: None,
+                all_day_order: None,
+            }
+            .to_json()
+        })
+        .collect();
+    let status = browser
+        .client
+        .execute_async(
+            "const [body, done] = arguments; \
+             fetch('/api/event', {method: 'POST', headers: {'content-type': 'application/json'}, \
+             body: JSON.stringify(body)}).then(r => done(r.status), e => done(String(e)));",
+            vec![serde_json::Value::Array(drafts)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, serde_json::json!(204));
+    browser.client.refresh().await.unwrap();
+    wait_live(&browser).await;
+
+    let mut runs = Vec::new();
+    for _ in 0..5 {
+        let result = browser
+            .client
+            .execute_async(
+                r#"const done = arguments[0];
+                const count = () => document.querySelectorAll('#timedColumns button[data-event-id]').length;
+                const until = (ok, then) => { const t = () => ok() ? then() : requestAnimationFrame(t); t(); };
+                document.querySelector('button[aria-label="Next week"]').click();
+                until(() => count() === 0, () => {
+                  const t0 = performance.now();
+                  document.querySelector('button[aria-label="Previous week"]').click();
+                  until(() => count() >= 500, async () => {
+                    const total = performance.now() - t0;
+                    // The same request again, alone: what the network and server part costs.
+                    const url = performance.getEntriesByType('resource').map(e => e.name)
+                      .filter(n => n.includes('someday=false')).pop();
+                    const f0 = performance.now();
+                    await (await fetch(url)).text();
+                    const fetched = performance.now() - f0;
+                    done([Math.round(total), Math.round(fetched)]);
+                  });
+                });"#,
+                vec![],
+            )
+            .await
+            .unwrap();
+        runs.push(result);
+    }
+    println!("500 events, [click to drawn ms, the request alone ms] per run: {runs:?}");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let drawn = browser
+        .client
+        .execute(
+            "return [document.querySelectorAll('#timedColumns button[data-event-id]').length, \
+             document.querySelector('h1').textContent, location.pathname];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    println!("afterwards: {drawn:?}");
+    browser.screenshot("500-events").await;
+    browser.close().await;
+}

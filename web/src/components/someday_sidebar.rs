@@ -1,0 +1,155 @@
+//! The someday sidebar: this week's and this month's unscheduled events, each a button that opens its
+//! form (where it can be edited, deleted or moved to the grid), and an add button per list.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use compass_core::{Event, EventDate};
+use leptos::prelude::*;
+
+use crate::components::week_grid::title_of;
+use crate::layout::is_month_someday;
+
+/// The week list and the month list of the view starting on `week`, each sorted by `order`.
+pub fn someday_lists(events: &[Event], week: NaiveDate) -> (Vec<Event>, Vec<Event>) {
+    let week_end = week + Duration::days(7);
+    let (mut weekly, mut monthly): (Vec<Event>, Vec<Event>) = (Vec::new(), Vec::new());
+    for event in events.iter().filter(|e| e.is_someday) {
+        let EventDate::Day(start) = event.start_date else {
+            continue;
+        };
+        if is_month_someday(event) {
+            if start.year() == week.year() && start.month() == week.month() {
+                monthly.push(event.clone());
+            }
+        } else if start >= week && start < week_end {
+            weekly.push(event.clone());
+        }
+    }
+    for list in [&mut weekly, &mut monthly] {
+        list.sort_by_key(|e| {
+            (
+                e.order.unwrap_or(i64::MAX),
+                e.start_date.start_instant_utc(),
+            )
+        });
+    }
+    (weekly, monthly)
+}
+
+/// The sidebar.
+#[component]
+pub fn SomedaySidebar(
+    /// Sunday of the view.
+    #[prop(into)]
+    week: Signal<NaiveDate>,
+    /// Today (decides "This Week" / "This Month").
+    #[prop(into)]
+    today: Signal<NaiveDate>,
+    /// Someday events of the view's months.
+    #[prop(into)]
+    events: Signal<Vec<Event>>,
+    /// Add to the week list (`false`) or the month list (`true`).
+    #[prop(into)]
+    on_add: Callback<bool>,
+    /// Open an event.
+    #[prop(into)]
+    on_select: Callback<Event>,
+) -> impl IntoView {
+    let lists = Memo::new(move |_| someday_lists(&events.get(), week.get()));
+    let item = move |event: Event| {
+        let title = title_of(&event);
+        let id = event.id.as_str().to_owned();
+        let priority = event.priority.as_str();
+        view! {
+            <li>
+                <button
+                    type="button"
+                    class=format!("someday-item priority-{priority}")
+                    data-event-id=id
+                    on:click=move |_| on_select.run(event.clone())
+                >
+                    {title}
+                </button>
+            </li>
+        }
+    };
+    let week_heading = move || {
+        let w = week.get();
+        if crate::time::week_start(today.get()) == w {
+            "This Week".to_owned()
+        } else {
+            format!("Week of {}", w.format("%b %-d"))
+        }
+    };
+    let month_heading = move || {
+        let w = week.get();
+        let t = today.get();
+        if (t.year(), t.month()) == (w.year(), w.month()) {
+            "This Month".to_owned()
+        } else {
+            w.format("%B").to_string()
+        }
+    };
+    view! {
+        <aside id="sidebar" class="sidebar" aria-label="Someday">
+            <section aria-labelledby="someday-week-heading">
+                <div class="section-head">
+                    <h2 id="someday-week-heading">{week_heading}</h2>
+                    <button type="button" class="icon" aria-label="Add to week" title="Add to week" on:click=move |_| on_add.run(false)>
+                        "+"
+                    </button>
+                </div>
+                <ul class="someday-list">
+                    {move || lists.get().0.into_iter().map(item).collect_view()}
+                </ul>
+            </section>
+            <section aria-labelledby="someday-month-heading">
+                <div class="section-head">
+                    <h2 id="someday-month-heading">{month_heading}</h2>
+                    <button type="button" class="icon" aria-label="Add to month" title="Add to month" on:click=move |_| on_add.run(true)>
+                        "+"
+                    </button>
+                </div>
+                <ul class="someday-list">
+                    {move || lists.get().1.into_iter().map(item).collect_view()}
+                </ul>
+            </section>
+        </aside>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn someday(id: u8, start: &str, end: &str, order: i64) -> Event {
+        serde_json::from_value(serde_json::json!({
+            "_id": format!("6750a1b2c3d4e5f6012345{id:02x}"),
+            "user": "6750a0000000000000000001",
+            "title": format!("s{id}"),
+            "startDate": start,
+            "endDate": end,
+            "isSomeday": true,
+            "origin": "compass",
+            "priority": "self",
+            "order": order,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn week_and_month_lists() {
+        let events = [
+            someday(1, "2025-01-05", "2025-01-11", 1),
+            someday(2, "2025-01-05", "2025-01-11", 0),
+            someday(3, "2025-01-12", "2025-01-18", 0),
+            someday(4, "2025-01-01", "2025-02-01", 0),
+            someday(5, "2025-02-01", "2025-03-01", 0),
+        ];
+        let week = NaiveDate::from_ymd_opt(2025, 1, 5).unwrap();
+        let (weekly, monthly) = someday_lists(&events, week);
+        let titles = |l: &[Event]| l.iter().map(title_of).collect::<Vec<_>>();
+        assert_eq!(titles(&weekly), ["s2", "s1"]);
+        assert_eq!(titles(&monthly), ["s4"]);
+    }
+}

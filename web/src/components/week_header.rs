@@ -1,0 +1,83 @@
+//! The week view's header: the month heading, previous/today/next, new event, the sidebar and shortcut
+//! toggles, the connection status and sign-out.
+
+use leptos::prelude::*;
+
+use crate::components::connection_status::ConnectionStatus;
+use crate::sse::LiveEvents;
+
+/// The header.
+#[component]
+pub fn WeekHeader(
+    /// "January 2025".
+    #[prop(into)]
+    title: Signal<String>,
+    /// The stream's signals.
+    live: LiveEvents,
+    /// Google configured on the server.
+    #[prop(into)]
+    google_configured: Signal<bool>,
+    /// Sidebar shown.
+    #[prop(into)]
+    sidebar_open: Signal<bool>,
+    /// Previous week.
+    #[prop(into)]
+    on_prev: Callback<()>,
+    /// This week.
+    #[prop(into)]
+    on_today: Callback<()>,
+    /// Next week.
+    #[prop(into)]
+    on_next: Callback<()>,
+    /// New event.
+    #[prop(into)]
+    on_new: Callback<()>,
+    /// Toggle the sidebar.
+    #[prop(into)]
+    on_toggle_sidebar: Callback<()>,
+    /// Show the shortcuts.
+    #[prop(into)]
+    on_shortcuts: Callback<()>,
+    /// Sign out.
+    #[prop(into)]
+    on_sign_out: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <header class="top">
+            <button
+                type="button"
+                class="icon"
+                aria-label="Toggle someday sidebar"
+                title="Toggle someday sidebar ([)"
+                aria-expanded=move || sidebar_open.get().to_string()
+                aria-controls="sidebar"
+                on:click=move |_| on_toggle_sidebar.run(())
+            >
+                "☰"
+            </button>
+            <h1>{move || title.get()}</h1>
+            <nav class="week-nav" aria-label="Week navigation">
+                <button type="button" aria-label="Previous week" title="Previous week (J)" on:click=move |_| on_prev.run(())>
+                    "‹"
+                </button>
+                <button type="button" title="Today (T)" on:click=move |_| on_today.run(())>
+                    "Today"
+                </button>
+                <button type="button" aria-label="Next week" title="Next week (K)" on:click=move |_| on_next.run(())>
+                    "›"
+                </button>
+            </nav>
+            <button type="button" class="primary" title="New event (C)" on:click=move |_| on_new.run(())>
+                "New event"
+            </button>
+            <span class="spacer"></span>
+            <ConnectionStatus live=live google_configured=google_configured/>
+            <button type="button" class="icon" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| on_shortcuts.run(())>
+                "?"
+            </button>
+            <button type="button" on:click=move |_| on_sign_out.run(())>
+                "Sign out"
+            </button>
+        </header>
+    }
+}
