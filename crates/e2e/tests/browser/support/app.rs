@@ -102,7 +102,7 @@ impl TestApp {
     /// Publishes an event to every open stream of `user`, as the server's flows do (e.g. the sync
     /// engine's `GOOGLE_REVOKED`, which no flow can trigger in these tests yet).
     pub fn publish(&self, user: &UserId, event: &SseEvent) {
-        self.state.hub.publish(user, event.name(), event.data());
+        self.state.hub.publish(user, event);
     }
 
     /// Stops the server gracefully (open streams end, the port is released).
