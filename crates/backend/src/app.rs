@@ -14,6 +14,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
 use crate::accounts::password::PasswordWork;
+use crate::accounts::session::SessionCache;
 use crate::http::body_limit::reject_oversized_bodies;
 use crate::http::error::{json_error, path_error, query_error};
 use crate::settings::{DatabaseSettings, Settings, SettingsError};
@@ -123,6 +124,7 @@ impl Application {
             let _ = settings.public_url.set_port(Some(port));
         }
         let hub = Hub::new(settings.sse);
+        let sessions = SessionCache::new(settings.sse.cache_ttl);
         let shutdown_timeout = settings.shutdown_timeout.as_secs();
         let workers = settings.workers;
         let state = AppState {
@@ -130,6 +132,7 @@ impl Application {
             store,
             hub,
             passwords: PasswordWork::for_this_machine(),
+            sessions,
         };
         let data = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {

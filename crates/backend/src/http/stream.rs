@@ -1,11 +1,14 @@
 //! `GET /api/events/stream`: the signed-in user's Server-Sent Events stream. The handler parses
 //! `Last-Event-ID`, calls the flow (`crate::accounts::stream`) and writes the frames.
 //!
-//! Authenticated by the session cookie ([`SessionUser`]; none → 401 JSON, so `EventSource` stops). The
+//! Authenticated by the session cookie, resolved through the short-lived session cache (none, unknown,
+//! expired or signed out → 401 JSON, so `EventSource` stops; too many streams on the server → 503 JSON). The
 //! connection is registered with the hub *before* the metadata is read, so nothing published in between is
 //! lost; then `USER_METADATA` is sent first, followed by the `Last-Event-ID` replay (or the full-refresh hint)
 //! and live events, with a `: keepalive` comment every heartbeat. The stream ends when the session expires,
-//! on sign-out, when the connection falls too far behind, and at shutdown.
+//! on sign-out, when the connection falls too far behind, at shutdown, and when a newer stream of the same
+//! session or user replaces it: then its last message is the event [`REPLACED_EVENT`] (data
+//! [`REPLACED_DATA`]), after which the tab should stop reconnecting (`EventSource.close()`).
 
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, Responder as _};
@@ -14,7 +17,7 @@ use futures::StreamExt as _;
 
 use super::cookie;
 use super::error::ApiError;
-use crate::accounts::{SessionUser, Streams};
+use crate::accounts::Streams;
 use crate::sse::StreamItem;
 use crate::state::AppState;
 
@@ -23,25 +26,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/events/stream", web::get().to(stream));
 }
 
+/// The event name of the last message of a replaced stream (not one of the contract's data events).
+pub const REPLACED_EVENT: &str = "STREAM_REPLACED";
+
+/// Its data.
+pub const REPLACED_DATA: &str = r#"{"reason":"too many open streams for this session or user"}"#;
+
 /// The comment text of the heartbeat (`: keepalive`).
 pub const KEEPALIVE_COMMENT: &str = "keepalive";
 
 /// Longest `Last-Event-ID` considered (longer values are treated as unknown).
 const MAX_LAST_EVENT_ID: usize = 64;
 
-async fn stream(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: SessionUser,
-) -> Result<HttpResponse, ApiError> {
+async fn stream(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let last_event_id = req
         .headers()
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(|v| if v.len() > MAX_LAST_EVENT_ID { "" } else { v });
     let token = cookie::session_token(&req);
-    let events = Streams::new(&state.store, &state.hub)
-        .open(&session, token.as_ref(), last_event_id)
+    let events = Streams::new(&state.store, &state.hub, &state.sessions)
+        .open(token.as_ref(), last_event_id)
         .await?;
 
     let body = sse::Sse::from_infallible_stream(events.map(|item| {
@@ -51,6 +56,7 @@ async fn stream(
                 .id(frame.id.clone())
                 .into(),
             StreamItem::Keepalive => sse::Event::Comment(KEEPALIVE_COMMENT.into()),
+            StreamItem::Replaced => sse::Data::new(REPLACED_DATA).event(REPLACED_EVENT).into(),
         }
     }));
     let mut response = body.respond_to(&req);

@@ -15,5 +15,5 @@ mod stream;
 pub use cursor::Cursor;
 pub use fanout::{Fanout, LocalOnly, Outbound};
 pub use frame::{Frame, RESYNC_HINT_DATA};
-pub use hub::{Hub, HubClosed};
+pub use hub::{Hub, MetadataTicket, SubscribeError};
 pub use stream::{EventStream, StreamItem};
