@@ -10,15 +10,18 @@
 //! session or user replaces it: then its last message is the event [`REPLACED_EVENT`] (data
 //! [`REPLACED_DATA`]), after which the tab should stop reconnecting (`EventSource.close()`).
 
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::{web, HttpRequest, HttpResponse, Responder as _};
-use actix_web_lab::sse;
+use std::convert::Infallible;
+use std::sync::LazyLock;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
+use actix_web::{web, HttpRequest, HttpResponse};
 use futures::StreamExt as _;
 
 use super::cookie;
 use super::error::ApiError;
 use crate::accounts::Streams;
-use crate::sse::StreamItem;
+use crate::sse::{render, render_comment, StreamItem};
 use crate::state::AppState;
 
 /// Registers the stream route.
@@ -38,6 +41,11 @@ pub const KEEPALIVE_COMMENT: &str = "keepalive";
 /// Longest `Last-Event-ID` considered (longer values are treated as unknown).
 const MAX_LAST_EVENT_ID: usize = 64;
 
+/// The heartbeat and the replaced notice, rendered once per process.
+static KEEPALIVE_BYTES: LazyLock<Bytes> = LazyLock::new(|| render_comment(KEEPALIVE_COMMENT));
+static REPLACED_BYTES: LazyLock<Bytes> =
+    LazyLock::new(|| render(None, REPLACED_EVENT, REPLACED_DATA));
+
 async fn stream(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let last_event_id = req
         .headers()
@@ -49,20 +57,24 @@ async fn stream(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         .open(token.as_ref(), last_event_id)
         .await?;
 
-    let body = sse::Sse::from_infallible_stream(events.map(|item| {
-        match item {
-            StreamItem::Event(frame) => sse::Data::new(frame.data.to_string())
-                .event(frame.name.as_str())
-                .id(frame.id.clone())
-                .into(),
-            StreamItem::Keepalive => sse::Event::Comment(KEEPALIVE_COMMENT.into()),
-            StreamItem::Replaced => sse::Data::new(REPLACED_DATA).event(REPLACED_EVENT).into(),
-        }
-    }));
-    let mut response = body.respond_to(&req);
-    response.headers_mut().insert(
-        HeaderName::from_static("x-accel-buffering"),
-        HeaderValue::from_static("no"),
-    );
-    Ok(response)
+    // Each frame was rendered once when it was published; every connection writes the same shared bytes.
+    let body = events.map(|item| {
+        Ok::<_, Infallible>(match item {
+            StreamItem::Event(frame) => frame.wire.clone(),
+            StreamItem::Keepalive => KEEPALIVE_BYTES.clone(),
+            StreamItem::Replaced => REPLACED_BYTES.clone(),
+        })
+    });
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/event-stream"),
+        ))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .insert_header((
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("identity"),
+        ))
+        .insert_header(("x-accel-buffering", HeaderValue::from_static("no")))
+        .streaming(body))
 }

@@ -98,6 +98,10 @@ pub struct ServeArgs {
     #[arg(long, env = "COMPASS_SSE_CACHE_SECS", default_value_t = 10)]
     pub sse_cache_secs: u64,
 
+    /// Forward SSE events to the other server instances on the same database (MongoDB change streams).
+    #[arg(long, env = "COMPASS_SSE_FANOUT", default_value_t = false)]
+    pub sse_fanout: bool,
+
     /// Largest accepted request body in bytes (larger bodies get 413).
     #[arg(long, env = "COMPASS_BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,

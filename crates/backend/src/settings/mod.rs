@@ -241,6 +241,7 @@ impl Settings {
                 max_per_user: args.sse_max_per_user,
                 max_streams: args.sse_max_streams,
                 cache_ttl: Duration::from_secs(args.sse_cache_secs),
+                fanout: args.sse_fanout,
             },
             body_limit: args.body_limit,
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),

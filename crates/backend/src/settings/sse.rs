@@ -21,6 +21,8 @@ pub struct SseSettings {
     /// How long a resolved session and a user's `USER_METADATA` are served from memory when a stream opens
     /// (zero: always read the database). Sign-out and session expiry take effect at once regardless.
     pub cache_ttl: Duration,
+    /// Forward events to the other instances on the same database and deliver theirs (`crate::relay`).
+    pub fanout: bool,
 }
 
 impl Default for SseSettings {
@@ -33,6 +35,7 @@ impl Default for SseSettings {
             max_per_user: 20,
             max_streams: 25_000,
             cache_ttl: Duration::from_secs(10),
+            fanout: false,
         }
     }
 }

@@ -82,6 +82,10 @@ struct Shared {
     settings: SseSettings,
     epoch: String,
     fanout: Box<dyn Fanout>,
+    /// Remember every user's events (a shared fan-out is configured), not only connected users'.
+    remember_all: bool,
+    /// Whether the cross-instance broker is currently followed (see [`Hub::set_broker_up`]).
+    broker_up: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -153,11 +157,14 @@ impl Hub {
     /// A hub that also forwards every publish through `fanout` (cross-instance delivery).
     pub fn with_fanout(settings: SseSettings, fanout: impl Fanout) -> Self {
         let epoch = format!("{:08x}", rand::thread_rng().gen::<u32>());
+        let remember_all = fanout.is_shared();
         Self {
             shared: Arc::new(Shared {
                 settings,
                 epoch,
                 fanout: Box::new(fanout),
+                remember_all,
+                broker_up: AtomicBool::new(false),
                 state: Mutex::new(State {
                     seq: 0,
                     next_conn: 0,
@@ -181,34 +188,110 @@ impl Hub {
     pub fn publish(&self, user: &UserId, event: &SseEvent) {
         let name = event.name();
         let data = event.data_string();
-        self.deliver(user, name, &data);
+        let id = self.deliver_frame(user, name, &data, None);
         self.shared.fanout.forward(Outbound {
             user: user.clone(),
             name,
             data,
+            id,
         });
     }
 
-    /// Local delivery only (what a fan-out transport calls for messages from other instances).
+    /// Local delivery only, with an id of this hub (tests and benchmarks use it for numbered data).
     pub fn deliver(&self, user: &UserId, name: SseEventName, data: &str) {
+        self.deliver_frame(user, name, data, None);
+    }
+
+    /// Local delivery of an event another instance published, keeping that instance's wire id (what a
+    /// fan-out transport calls).
+    pub fn deliver_remote(&self, user: &UserId, name: SseEventName, data: &str, id: &str) {
+        self.deliver_frame(user, name, data, Some(id));
+    }
+
+    /// Sends the full-refresh hint to every open stream (the broker was lost for a while, so events of
+    /// other instances may be missing). It is recorded like any event, so a reconnect does not lose it.
+    pub fn resync_all(&self) {
+        let users: Vec<UserId> = self
+            .shared
+            .lock()
+            .users
+            .iter()
+            .filter(|(_, slot)| !slot.conns.is_empty())
+            .map(|(user, _)| user.clone())
+            .collect();
+        for user in &users {
+            for name in [
+                SseEventName::EventChanged,
+                SseEventName::SomedayEventChanged,
+            ] {
+                self.deliver(user, name, RESYNC_HINT_DATA);
+            }
+        }
+        tracing::info!(
+            users = users.len(),
+            "told every open stream to resync (broker back)"
+        );
+    }
+
+    /// This hub's epoch (its instance id in event ids and in the fan-out log).
+    pub fn epoch(&self) -> &str {
+        &self.shared.epoch
+    }
+
+    /// Records whether the cross-instance broker is followed right now (set by the fan-out transport).
+    pub fn set_broker_up(&self, up: bool) {
+        self.shared.broker_up.store(up, Ordering::Release);
+    }
+
+    /// Whether the cross-instance broker is followed right now.
+    pub fn broker_up(&self) -> bool {
+        self.shared.broker_up.load(Ordering::Acquire)
+    }
+
+    /// Whether [`Hub::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.shared.lock().closed
+    }
+
+    /// Delivers to the user's open connections and records the frame; returns its wire id.
+    fn deliver_frame(
+        &self,
+        user: &UserId,
+        name: SseEventName,
+        data: &str,
+        remote_id: Option<&str>,
+    ) -> String {
         let mut state = self.shared.lock();
-        if state.closed {
-            return;
+        if self.shared.remember_all {
+            state.sweep_idle(self.shared.settings.cache_ttl);
         }
         state.seq += 1;
         let seq = state.seq;
+        let id = remote_id.map_or_else(|| self.shared.cursor(seq).to_string(), str::to_owned);
+        if state.closed {
+            return id;
+        }
         let state = &mut *state;
+        if self.shared.remember_all && !state.users.contains_key(user) {
+            // Someone may resume here with an id seen on another instance: remember it for a while.
+            state.users.insert(
+                user.clone(),
+                UserSlot {
+                    conns: HashMap::new(),
+                    history: VecDeque::new(),
+                    floor: seq - 1,
+                    idle_since: Some(Instant::now()),
+                    generation: 0,
+                    metadata: None,
+                },
+            );
+        }
         let Some(slot) = state.users.get_mut(user) else {
-            return; // nobody connected or reconnecting: nothing to deliver, nothing to remember
+            return id; // nobody connected or reconnecting: nothing to deliver, nothing to remember
         };
         slot.generation += 1;
         slot.metadata = None;
-        let frame = Arc::new(Frame {
-            seq,
-            id: self.shared.cursor(seq).to_string(),
-            name,
-            data: Arc::from(data),
-        });
+        let frame = Arc::new(Frame::new(seq, id.clone(), name, Arc::from(data)));
         slot.history.push_back(Arc::clone(&frame));
         while slot.history.len() > self.shared.settings.history {
             if let Some(evicted) = slot.history.pop_front() {
@@ -230,6 +313,7 @@ impl Hub {
             });
         state.open -= before - slot.conns.len();
         slot.mark_idle_if_empty(Instant::now());
+        id
     }
 
     /// Opens a connection for `user` in `session`. The stream starts with the replay after `last_event_id`
@@ -295,18 +379,31 @@ impl Hub {
             }
         }
 
-        let resume_from = last_event_id
-            .and_then(Cursor::parse)
-            .filter(|c| c.epoch == self.shared.epoch && c.seq <= head && c.seq >= slot.floor);
+        // The position to resume after: an event still in this user's history (whichever instance published
+        // it), or a position of this hub that the history still reaches.
+        let resume_from = last_event_id.and_then(|raw| {
+            let raw = raw.trim();
+            slot.history
+                .iter()
+                .find(|f| f.id == raw)
+                .map(|f| (f.seq, raw.to_owned()))
+                .or_else(|| {
+                    Cursor::parse(raw)
+                        .filter(|c| {
+                            c.epoch == self.shared.epoch && c.seq <= head && c.seq >= slot.floor
+                        })
+                        .map(|c| (c.seq, c.to_string()))
+                })
+        });
         let (metadata_id, backlog) = match (&resume_from, last_event_id) {
-            (Some(cursor), _) => {
+            (Some((after, id)), _) => {
                 let replay: VecDeque<_> = slot
                     .history
                     .iter()
-                    .filter(|f| f.seq > cursor.seq)
+                    .filter(|f| f.seq > *after)
                     .cloned()
                     .collect();
-                (cursor.to_string(), replay)
+                (id.clone(), replay)
             }
             (None, Some(_)) => {
                 let id = self.shared.cursor(head).to_string();
@@ -316,17 +413,21 @@ impl Hub {
                 ]
                 .into_iter()
                 .map(|name| {
-                    Arc::new(Frame {
-                        seq: head,
-                        id: id.clone(),
+                    Arc::new(Frame::new(
+                        head,
+                        id.clone(),
                         name,
-                        data: Arc::from(RESYNC_HINT_DATA),
-                    })
+                        Arc::from(RESYNC_HINT_DATA),
+                    ))
                 })
                 .collect();
                 (id, hint)
             }
-            (None, None) => (self.shared.cursor(head).to_string(), VecDeque::new()),
+            (None, None) => match slot.history.back() {
+                // with a shared fan-out, a position every instance knows: the user's last event
+                Some(last) if self.shared.remember_all => (last.id.clone(), VecDeque::new()),
+                _ => (self.shared.cursor(head).to_string(), VecDeque::new()),
+            },
         };
         let replaced = Arc::new(AtomicBool::new(false));
         slot.conns.insert(

@@ -101,12 +101,12 @@ impl EventStream {
 
     /// [`EventStream::set_metadata`] with the data already serialized (e.g. from the hub's metadata cache).
     pub fn set_metadata_data(&mut self, data: Arc<str>) {
-        self.backlog.push_front(Arc::new(Frame {
-            seq: 0,
-            id: std::mem::take(&mut self.metadata_id),
-            name: SseEventName::UserMetadata,
+        self.backlog.push_front(Arc::new(Frame::new(
+            0,
+            std::mem::take(&mut self.metadata_id),
+            SseEventName::UserMetadata,
             data,
-        }));
+        )));
     }
 }
 

@@ -10,6 +10,7 @@ mod store_handle;
 mod store_migrations;
 mod stream;
 mod stream_caps;
+mod stream_instances;
 
 mod auth;
 mod events_bad_input;
