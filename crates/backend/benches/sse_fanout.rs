@@ -22,6 +22,11 @@ use compass_core::sse::SseEventName;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
+/// With `--features dhat-heap`, every allocation goes through DHAT (only while a profile is being taken).
+#[cfg(feature = "dhat-heap")]
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
 #[path = "../tests/api/support/secantus_bin.rs"]
 #[allow(dead_code)]
 mod secantus_bin;
@@ -31,6 +36,7 @@ const RUN_DEADLINE: Duration = Duration::from_secs(20 * 60);
 
 fn usage() -> &'static str {
     "sse_fanout [--streams 1000,10000] [--tabs-per-user 10] [--rounds 20] [--soak-secs 0] \
+     [--heap-profile FILE (with --features dhat-heap)] \
      (MONGODB_URI to use a running server; otherwise SecantusDB from scripts/setup.sh is started on a free port)"
 }
 
@@ -78,9 +84,25 @@ fn server_main(args: &[String]) -> ExitCode {
             }
         });
         let mut users = Vec::new();
+        #[cfg(feature = "dhat-heap")]
+        let mut profiler: Option<dhat::Profiler> = None;
         while let Some(line) = rx.recv().await {
             let mut parts = line.split_whitespace();
             match (parts.next(), parts.next()) {
+                // `profile-start <file>`: heap-profile every allocation from now on;
+                // `profile-stop`: write the profile (what is still live then is in its `eb` fields)
+                #[cfg(feature = "dhat-heap")]
+                (Some("profile-start"), Some(file)) => {
+                    profiler = Some(dhat::Profiler::builder().file_name(file).build());
+                    println!("ok");
+                    std::io::stdout().flush().expect("flush");
+                }
+                #[cfg(feature = "dhat-heap")]
+                (Some("profile-stop"), _) => {
+                    drop(profiler.take());
+                    println!("ok");
+                    std::io::stdout().flush().expect("flush");
+                }
                 (Some("user"), Some(id)) => users.push(UserId::parse(id).expect("user id")),
                 (Some("round"), Some(n)) => {
                     let n: u64 = n.parse().expect("round number");
@@ -119,6 +141,8 @@ struct Options {
     rounds: u64,
     /// After the rounds, hold the streams this long with one publish round per second, sampling memory.
     soak_secs: u64,
+    /// Heap-profile the opening of the streams into this DHAT file (needs `--features dhat-heap`).
+    heap_profile: Option<String>,
 }
 
 impl Options {
@@ -128,6 +152,7 @@ impl Options {
             tabs_per_user: 10,
             rounds: 20,
             soak_secs: 0,
+            heap_profile: None,
         };
         let mut it = args.iter();
         while let Some(flag) = it.next() {
@@ -143,6 +168,12 @@ impl Options {
                 "--tabs-per-user" => options.tabs_per_user = value.parse().map_err(bad)?,
                 "--rounds" => options.rounds = value.parse().map_err(bad)?,
                 "--soak-secs" => options.soak_secs = value.parse().map_err(bad)?,
+                "--heap-profile" => {
+                    if !cfg!(feature = "dhat-heap") {
+                        return Err("--heap-profile needs `--features dhat-heap`".into());
+                    }
+                    options.heap_profile = Some(value.clone());
+                }
                 other => return Err(format!("unknown option {other}")),
             }
         }
@@ -200,6 +231,7 @@ fn driver_main(options: Options) -> ExitCode {
                     options.tabs_per_user,
                     options.rounds,
                     options.soak_secs,
+                    options.heap_profile.as_deref(),
                 ),
             )
             .await
@@ -334,6 +366,7 @@ async fn run_one(
     tabs_per_user: usize,
     rounds: u64,
     soak_secs: u64,
+    heap_profile: Option<&str>,
 ) -> Result<String, String> {
     let users = streams.div_ceil(tabs_per_user);
     // Sign up on a first server process: argon2 hashing leaves freed memory in the allocator's arenas, which
@@ -365,6 +398,10 @@ async fn run_one(
         probe_cookie.clone(),
         storm_over.clone(),
     ));
+    if let Some(file) = heap_profile {
+        server.send(&format!("profile-start {file}"));
+        server.expect_ok();
+    }
     let open_started = Instant::now();
 
     // open the streams
@@ -408,6 +445,10 @@ async fn run_one(
         .map_err(|e| format!("probe task: {e}"))??;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_after = server.rss_kib();
+    if heap_profile.is_some() {
+        server.send("profile-stop");
+        server.expect_ok();
+    }
 
     // publish rounds; each round waits until every stream has its event
     let mut latencies = Vec::with_capacity(streams * rounds as usize);
