@@ -12,6 +12,9 @@
 //! sent the full-refresh hint (`{"resync":true}`), since other instances' events may have been missed. When the
 //! writer could not insert (or its queue overflowed), its next successful insert is preceded by a resync
 //! marker, on which every other instance tells its tabs to resync.
+//!
+//! Sign-out travels the same way: `Hub::end_session` on one instance ends that session's streams on every
+//! instance and makes each refuse new ones for it (so a session cached on another instance is refused too).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -35,14 +38,14 @@ const RETRY_AFTER: Duration = Duration::from_millis(500);
 /// it to `Hub::with_fanout`, then [`Relay::start`] the tasks with the hub.
 #[derive(Debug)]
 pub struct MongoFanout {
-    tx: mpsc::Sender<Outbound>,
+    tx: mpsc::Sender<Message>,
     overflowed: Arc<AtomicBool>,
 }
 
 /// The receiving half of a [`MongoFanout`], until [`Relay::start`] runs it.
 #[derive(Debug)]
 pub struct PendingRelay {
-    rx: mpsc::Receiver<Outbound>,
+    rx: mpsc::Receiver<Message>,
     overflowed: Arc<AtomicBool>,
 }
 
@@ -61,13 +64,30 @@ impl MongoFanout {
     }
 }
 
-impl Fanout for MongoFanout {
-    fn forward(&self, message: Outbound) {
+/// What the writer inserts.
+#[derive(Debug)]
+enum Message {
+    Event(Outbound),
+    EndSession(String),
+}
+
+impl MongoFanout {
+    fn queue(&self, message: Message) {
         if self.tx.try_send(message).is_err() && !self.overflowed.swap(true, Ordering::AcqRel) {
             tracing::warn!(
                 "SSE fan-out queue full: events dropped, other instances will be told to resync"
             );
         }
+    }
+}
+
+impl Fanout for MongoFanout {
+    fn forward(&self, message: Outbound) {
+        self.queue(Message::Event(message));
+    }
+
+    fn end_session(&self, session: &str) {
+        self.queue(Message::EndSession(session.to_owned()));
     }
 }
 
@@ -116,13 +136,16 @@ async fn write(mut pending: PendingRelay, frames: SseFrames, origin: String) {
                 }
             }
         }
-        let doc = SseFrameDoc::event(
-            &origin,
-            &message.user,
-            message.name.as_str(),
-            message.data,
-            message.id,
-        );
+        let doc = match message {
+            Message::Event(event) => SseFrameDoc::event(
+                &origin,
+                &event.user,
+                event.name.as_str(),
+                event.data,
+                event.id,
+            ),
+            Message::EndSession(session) => SseFrameDoc::end_session(&origin, &session),
+        };
         if let Err(error) = frames.insert(&doc).await {
             tracing::warn!(%error, "SSE fan-out: event not forwarded, other instances will be told to resync");
             owe_resync = true;
@@ -171,6 +194,10 @@ fn receive(hub: &Hub, frame: &SseFrameDoc) {
     }
     match frame.kind {
         FrameKind::Resync => hub.resync_all(),
+        FrameKind::EndSession => match frame.session.as_deref() {
+            Some(session) => hub.end_session_local(session),
+            None => tracing::warn!(id = %frame.id, "SSE fan-out: malformed frame skipped"),
+        },
         FrameKind::Event => {
             let (Some(user), Some(name), Some(data), Some(id)) = (
                 frame.user_id(),

@@ -26,6 +26,10 @@ pub trait Fanout: Send + Sync + 'static {
     /// Called once per [`crate::sse::Hub::publish`], after local delivery.
     fn forward(&self, message: Outbound);
 
+    /// Called once per [`crate::sse::Hub::end_session`] (sign-out), after the local streams ended; receiving
+    /// instances call [`crate::sse::Hub::end_session_local`].
+    fn end_session(&self, _session: &str) {}
+
     /// True when messages leave this process (the hub then remembers every user's recent events, not only
     /// those of connected users, so that a tab moving here from another instance can resume).
     fn is_shared(&self) -> bool {

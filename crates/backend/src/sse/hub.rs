@@ -482,9 +482,15 @@ impl Hub {
         }
     }
 
-    /// Ends every stream of one session (sign-out, revocation) and refuses new ones for it from now on.
-    /// Streams finish what is already queued.
+    /// Ends every stream of one session (sign-out, revocation) and refuses new ones for it from now on, here
+    /// and (through the fan-out) on the other instances. Streams finish what is already queued.
     pub fn end_session(&self, session: &str) {
+        self.end_session_local(session);
+        self.shared.fanout.end_session(session);
+    }
+
+    /// [`Hub::end_session`] on this instance only (what a fan-out transport calls for other instances').
+    pub fn end_session_local(&self, session: &str) {
         let mut state = self.shared.lock();
         let now = Instant::now();
         state.ended_sessions.insert(session.to_owned(), now);

@@ -30,6 +30,8 @@ pub enum FrameKind {
     Event,
     /// The origin lost the broker for a while: every instance should tell its tabs to resync.
     Resync,
+    /// A session signed out on the origin: every instance ends its streams and refuses new ones.
+    EndSession,
 }
 
 /// One forwarded message.
@@ -54,6 +56,9 @@ pub struct SseFrameDoc {
     /// The wire `id:` the origin gave the event (the same on every instance, so `Last-Event-ID` resumes anywhere).
     #[serde(rename = "frameId", default, skip_serializing_if = "Option::is_none")]
     pub frame_id: Option<String>,
+    /// The session that ended (end-session messages only; a session id, not a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
     /// When it was inserted (TTL).
     pub at: bson::DateTime,
 }
@@ -69,7 +74,17 @@ impl SseFrameDoc {
             name: Some(name.to_owned()),
             data: Some(data),
             frame_id: Some(frame_id),
+            session: None,
             at: bson::DateTime::now(),
+        }
+    }
+
+    /// A sign-out of `session` on `origin`.
+    pub fn end_session(origin: &str, session: &str) -> Self {
+        Self {
+            session: Some(session.to_owned()),
+            kind: FrameKind::EndSession,
+            ..Self::resync(origin)
         }
     }
 
@@ -83,6 +98,7 @@ impl SseFrameDoc {
             name: None,
             data: None,
             frame_id: None,
+            session: None,
             at: bson::DateTime::now(),
         }
     }

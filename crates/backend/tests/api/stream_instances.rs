@@ -10,7 +10,9 @@ use compass_core::ids::UserId;
 use compass_core::SseEvent;
 use serde_json::json;
 
-use crate::support::app::{spawn_app, spawn_app_with, SseFrame, SseReader, TestApp};
+use crate::support::app::{
+    spawn_app, spawn_app_with, CookiePair, Read, SseFrame, SseReader, TestApp,
+};
 use crate::support::db_proxy::DbProxy;
 use crate::support::wait::eventually;
 
@@ -196,4 +198,54 @@ async fn an_instance_that_loses_the_broker_serves_its_tabs_and_tells_them_to_res
     // and events from A flow again
     publish_sequence(&a, &user);
     assert_eq!(names_of_next(&mut tab, SEQUENCE.len()).await, SEQUENCE);
+}
+
+/// A client without a cookie jar that keeps sending `cookie` (as a replayed cookie would be).
+fn client_sending(cookie: &CookiePair) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::COOKIE,
+        reqwest::header::HeaderValue::from_str(&cookie.0).expect("cookie header"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn sign_out_on_one_instance_ends_the_sessions_streams_on_the_others_and_refuses_new_ones() {
+    let (a, database) = first_instance().await;
+    let b = {
+        let database = database.clone();
+        spawn_app()
+            .with_settings(move |s| {
+                s.database = database;
+                s.sse.fanout = true;
+                s.sse.cache_ttl = Duration::from_secs(3600);
+            })
+            .await
+    };
+    following_the_broker(&[&a, &b]).await;
+    let (_, cookie) = a
+        .signup_cookie("instances@example.test", "a long password 123", "Two")
+        .await;
+    let replaying = client_sending(&cookie);
+    let mut on_b = b.open_stream_with(&replaying, None).await;
+    assert_eq!(on_b.next_frame().await.name(), Some("USER_METADATA"));
+    assert_eq!(b.app_state().sessions.len(), 1, "B has the session cached");
+
+    let signed_out = a
+        .post_with_cookie("/api/auth/signout", &json!({}), Some(&cookie))
+        .await;
+    assert!(signed_out.status().is_success());
+    loop {
+        match on_b.read(Duration::from_secs(10)).await {
+            Read::End => break,
+            Read::Frame(SseFrame::Comment(_)) => {}
+            other => panic!("expected the stream on B to end, got {other:?}"),
+        }
+    }
+    // B still has the session in its cache, but refuses it
+    assert_eq!(b.stream_response(&replaying, None).await.status(), 401);
 }
