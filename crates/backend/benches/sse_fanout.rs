@@ -22,6 +22,11 @@ use compass_core::sse::SseEventName;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
+/// With `--features dhat-heap`, every allocation goes through DHAT (only while a profile is being taken).
+#[cfg(feature = "dhat-heap")]
+#[global_allocator]
+static ALLOC: dhat::Alloc = dhat::Alloc;
+
 #[path = "../tests/api/support/secantus_bin.rs"]
 #[allow(dead_code)]
 mod secantus_bin;
@@ -30,7 +35,8 @@ mod secantus_bin;
 const RUN_DEADLINE: Duration = Duration::from_secs(20 * 60);
 
 fn usage() -> &'static str {
-    "sse_fanout [--streams 1000,10000] [--tabs-per-user 10] [--rounds 20] \
+    "sse_fanout [--streams 1000,10000] [--tabs-per-user 10] [--rounds 20] [--soak-secs 0] \
+     [--heap-profile FILE (with --features dhat-heap)] \
      (MONGODB_URI to use a running server; otherwise SecantusDB from scripts/setup.sh is started on a free port)"
 }
 
@@ -78,9 +84,25 @@ fn server_main(args: &[String]) -> ExitCode {
             }
         });
         let mut users = Vec::new();
+        #[cfg(feature = "dhat-heap")]
+        let mut profiler: Option<dhat::Profiler> = None;
         while let Some(line) = rx.recv().await {
             let mut parts = line.split_whitespace();
             match (parts.next(), parts.next()) {
+                // `profile-start <file>`: heap-profile every allocation from now on;
+                // `profile-stop`: write the profile (what is still live then is in its `eb` fields)
+                #[cfg(feature = "dhat-heap")]
+                (Some("profile-start"), Some(file)) => {
+                    profiler = Some(dhat::Profiler::builder().file_name(file).build());
+                    println!("ok");
+                    std::io::stdout().flush().expect("flush");
+                }
+                #[cfg(feature = "dhat-heap")]
+                (Some("profile-stop"), _) => {
+                    drop(profiler.take());
+                    println!("ok");
+                    std::io::stdout().flush().expect("flush");
+                }
                 (Some("user"), Some(id)) => users.push(UserId::parse(id).expect("user id")),
                 (Some("round"), Some(n)) => {
                     let n: u64 = n.parse().expect("round number");
@@ -117,6 +139,10 @@ struct Options {
     streams: Vec<usize>,
     tabs_per_user: usize,
     rounds: u64,
+    /// After the rounds, hold the streams this long with one publish round per second, sampling memory.
+    soak_secs: u64,
+    /// Heap-profile the opening of the streams into this DHAT file (needs `--features dhat-heap`).
+    heap_profile: Option<String>,
 }
 
 impl Options {
@@ -125,6 +151,8 @@ impl Options {
             streams: vec![1000, 10_000],
             tabs_per_user: 10,
             rounds: 20,
+            soak_secs: 0,
+            heap_profile: None,
         };
         let mut it = args.iter();
         while let Some(flag) = it.next() {
@@ -139,6 +167,13 @@ impl Options {
                 }
                 "--tabs-per-user" => options.tabs_per_user = value.parse().map_err(bad)?,
                 "--rounds" => options.rounds = value.parse().map_err(bad)?,
+                "--soak-secs" => options.soak_secs = value.parse().map_err(bad)?,
+                "--heap-profile" => {
+                    if !cfg!(feature = "dhat-heap") {
+                        return Err("--heap-profile needs `--features dhat-heap`".into());
+                    }
+                    options.heap_profile = Some(value.clone());
+                }
                 other => return Err(format!("unknown option {other}")),
             }
         }
@@ -174,8 +209,8 @@ fn driver_main(options: Options) -> ExitCode {
         .expect("runtime");
     let (uri, _db_guard) = database();
     println!("open-files limit: {limit}");
-    println!("| streams | users | tabs/user | rounds | samples | p50 | p99 | max | server RSS before | after | per stream |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| streams | users | tabs/user | rounds | samples | p50 | p99 | max | server RSS before | after | per stream | open all | API p50/p99/max quiet | API p50/p99/max during opening |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let started = Instant::now();
     for (i, &streams) in options.streams.iter().enumerate() {
         if (streams as u64) + 256 > limit {
@@ -189,7 +224,15 @@ fn driver_main(options: Options) -> ExitCode {
         let result = runtime.block_on(async {
             tokio::time::timeout(
                 budget,
-                run_one(&uri, &db, streams, options.tabs_per_user, options.rounds),
+                run_one(
+                    &uri,
+                    &db,
+                    streams,
+                    options.tabs_per_user,
+                    options.rounds,
+                    options.soak_secs,
+                    options.heap_profile.as_deref(),
+                ),
             )
             .await
         });
@@ -322,6 +365,8 @@ async fn run_one(
     streams: usize,
     tabs_per_user: usize,
     rounds: u64,
+    soak_secs: u64,
+    heap_profile: Option<&str>,
 ) -> Result<String, String> {
     let users = streams.div_ceil(tabs_per_user);
     // Sign up on a first server process: argon2 hashing leaves freed memory in the allocator's arenas, which
@@ -343,6 +388,21 @@ async fn run_one(
 
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_before = server.rss_kib();
+
+    // ordinary requests on a quiet server (also warms the probe's connection)
+    let probe_cookie = cookies[0].clone();
+    let quiet = probe_requests(server.port, &probe_cookie, 50, None).await?;
+    let storm_over = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let storm_probe = tokio::spawn(probe_until(
+        server.port,
+        probe_cookie.clone(),
+        storm_over.clone(),
+    ));
+    if let Some(file) = heap_profile {
+        server.send(&format!("profile-start {file}"));
+        server.expect_ok();
+    }
+    let open_started = Instant::now();
 
     // open the streams
     let ready = Arc::new(AtomicUsize::new(0));
@@ -376,10 +436,19 @@ async fn run_one(
             let _ = failed;
             return Err("a client ended early (connection refused or closed)".into());
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let open_all = open_started.elapsed();
+    storm_over.store(true, Ordering::Relaxed);
+    let during = storm_probe
+        .await
+        .map_err(|e| format!("probe task: {e}"))??;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_after = server.rss_kib();
+    if heap_profile.is_some() {
+        server.send("profile-stop");
+        server.expect_ok();
+    }
 
     // publish rounds; each round waits until every stream has its event
     let mut latencies = Vec::with_capacity(streams * rounds as usize);
@@ -401,6 +470,17 @@ async fn run_one(
     while let Ok(sample) = samples_rx.try_recv() {
         latencies.push(sample);
     }
+    if soak_secs > 0 {
+        soak(
+            &mut server,
+            &received,
+            streams,
+            rounds,
+            soak_secs,
+            rss_after,
+        )
+        .await?;
+    }
     for c in &clients {
         c.abort();
     }
@@ -410,14 +490,130 @@ async fn run_one(
     let ms = |nanos: u64| format!("{:.2} ms", nanos as f64 / 1e6);
     let per_stream = (rss_after.saturating_sub(rss_before)) as f64 / streams as f64;
     Ok(format!(
-        "| {streams} | {users} | {tabs_per_user} | {rounds} | {} | {} | {} | {} | {:.1} MiB | {:.1} MiB | {per_stream:.1} KiB |",
+        "| {streams} | {users} | {tabs_per_user} | {rounds} | {} | {} | {} | {} | {:.1} MiB | {:.1} MiB | {per_stream:.1} KiB | {:.2} s | {} | {} |",
         latencies.len(),
         ms(pick(0.50)),
         ms(pick(0.99)),
         ms(*latencies.last().unwrap_or(&0)),
         rss_before as f64 / 1024.0,
         rss_after as f64 / 1024.0,
+        open_all.as_secs_f64(),
+        summary(quiet),
+        summary(during),
     ))
+}
+
+/// `p50 / p99 / max (n)` of request latencies in nanoseconds.
+fn summary(mut samples: Vec<u64>) -> String {
+    if samples.is_empty() {
+        return "none".into();
+    }
+    samples.sort_unstable();
+    let pick = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    let ms = |nanos: u64| format!("{:.1}", nanos as f64 / 1e6);
+    format!(
+        "{} / {} / {} ms (n={})",
+        ms(pick(0.5)),
+        ms(pick(0.99)),
+        ms(*samples.last().unwrap_or(&0)),
+        samples.len()
+    )
+}
+
+/// `count` sequential `GET /api/user/metadata` requests (an ordinary authenticated read that goes to the
+/// database), or until `stop` is set; returns each one's latency.
+async fn probe_requests(
+    port: u16,
+    cookie: &str,
+    count: usize,
+    stop: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<Vec<u64>, String> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let url = format!("http://127.0.0.1:{port}/api/user/metadata");
+    let mut samples = Vec::new();
+    while samples.len() < count && !stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+        let started = Instant::now();
+        let response = http
+            .get(&url)
+            .header("cookie", cookie)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        if !response.status().is_success() {
+            return Err(format!("probe request answered {}", response.status()));
+        }
+        let _ = response.bytes().await;
+        samples.push(started.elapsed().as_nanos() as u64);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(samples)
+}
+
+async fn probe_until(
+    port: u16,
+    cookie: String,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> Result<Vec<u64>, String> {
+    probe_requests(port, &cookie, usize::MAX, Some(&stop)).await
+}
+
+/// Holds the open streams for `secs` with one publish round per second (every user gets an event), printing
+/// the server's memory every 30 s; fails when a round is not delivered to every stream.
+async fn soak(
+    server: &mut Server,
+    received: &AtomicUsize,
+    streams: usize,
+    rounds_done: u64,
+    secs: u64,
+    rss_start: u64,
+) -> Result<(), String> {
+    println!("soak: {streams} streams for {secs} s, one round (an event to every user) per second");
+    println!("| t | server RSS | delta since streams opened | rounds |");
+    println!("|---|---|---|---|");
+    let started = Instant::now();
+    let mut round = rounds_done;
+    let mut next_sample = Duration::ZERO;
+    while started.elapsed() < Duration::from_secs(secs) {
+        let tick = Instant::now();
+        server.send(&format!("round {round}"));
+        server.expect_ok();
+        round += 1;
+        let want = streams * round as usize;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while received.load(Ordering::Relaxed) < want {
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "soak round {round}: {} of {want} events arrived",
+                    received.load(Ordering::Relaxed)
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        if started.elapsed() >= next_sample {
+            let rss = server.rss_kib();
+            println!(
+                "| {:.0} s | {:.1} MiB | {:+.1} MiB | {} |",
+                started.elapsed().as_secs_f64(),
+                rss as f64 / 1024.0,
+                (rss as f64 - rss_start as f64) / 1024.0,
+                round - rounds_done
+            );
+            next_sample += Duration::from_secs(30);
+        }
+        tokio::time::sleep(Duration::from_secs(1).saturating_sub(tick.elapsed())).await;
+    }
+    let rss = server.rss_kib();
+    println!(
+        "| {:.0} s (end) | {:.1} MiB | {:+.1} MiB | {} |",
+        started.elapsed().as_secs_f64(),
+        rss as f64 / 1024.0,
+        (rss as f64 - rss_start as f64) / 1024.0,
+        round - rounds_done
+    );
+    Ok(())
 }
 
 /// Signs up `users` accounts (8 at a time); returns each session cookie and user id.

@@ -14,8 +14,10 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
 use crate::accounts::password::PasswordWork;
+use crate::accounts::session::SessionCache;
 use crate::http::body_limit::reject_oversized_bodies;
 use crate::http::error::{json_error, path_error, query_error};
+use crate::relay::{MongoFanout, Relay};
 use crate::settings::{DatabaseSettings, Settings, SettingsError};
 use crate::sse::Hub;
 pub use crate::state::AppState;
@@ -50,6 +52,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    relay: Option<Arc<Relay>>,
 }
 
 impl std::fmt::Debug for Application {
@@ -65,6 +68,7 @@ impl std::fmt::Debug for Application {
 pub struct ShutdownHandle {
     server: ServerHandle,
     hub: Hub,
+    relay: Option<Arc<Relay>>,
 }
 
 impl ShutdownHandle {
@@ -72,6 +76,9 @@ impl ShutdownHandle {
     /// The server future must be running elsewhere (e.g. a spawned `run_until_stopped`).
     pub async fn shutdown(&self) {
         self.hub.close();
+        if let Some(relay) = &self.relay {
+            relay.stop();
+        }
         self.server.stop(true).await;
     }
 }
@@ -122,7 +129,15 @@ impl Application {
         if settings.public_url.port() == Some(0) {
             let _ = settings.public_url.set_port(Some(port));
         }
-        let hub = Hub::new(settings.sse);
+        let (hub, relay) = if settings.sse.fanout {
+            let (fanout, pending) = MongoFanout::new();
+            let hub = Hub::with_fanout(settings.sse, fanout);
+            let relay = Relay::start(pending, &store, &hub);
+            (hub, Some(Arc::new(relay)))
+        } else {
+            (Hub::new(settings.sse), None)
+        };
+        let sessions = SessionCache::new(settings.sse.cache_ttl);
         let shutdown_timeout = settings.shutdown_timeout.as_secs();
         let workers = settings.workers;
         let state = AppState {
@@ -130,6 +145,7 @@ impl Application {
             store,
             hub,
             passwords: PasswordWork::for_this_machine(),
+            sessions,
         };
         let data = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {
@@ -170,6 +186,7 @@ impl Application {
             port,
             server: server.run(),
             state,
+            relay,
         })
     }
 
@@ -188,6 +205,7 @@ impl Application {
         ShutdownHandle {
             server: self.server.handle(),
             hub: self.state.hub.clone(),
+            relay: self.relay.clone(),
         }
     }
 
@@ -208,6 +226,9 @@ impl Application {
         }
         tracing::info!("shutdown requested: closing SSE streams and finishing in-flight requests");
         handle.hub.close();
+        if let Some(relay) = &handle.relay {
+            relay.stop();
+        }
         // The stop command is sent at once; the server future (polled below) carries it out.
         let stopped = handle.server.stop(true);
         let result = server.await;

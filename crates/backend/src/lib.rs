@@ -8,7 +8,7 @@
 //!
 //! - wiring: [`cli`] (the command line), [`app`] (the application builder);
 //! - [`http`]: routes, extractors, CSRF, `ApiError`; reaches the shared handles through [`state`];
-//! - flows: [`accounts`], [`events`], [`priorities`], [`sync`];
+//! - flows: [`accounts`], [`events`], [`priorities`], [`sync`]; [`relay`] (cross-instance SSE fan-out);
 //! - [`store`] (MongoDB), [`sse`] (the hub), [`google`] (Google clients);
 //! - leaves: [`domain`] (shared newtypes), [`settings`], [`telemetry`]; then compass-core.
 
@@ -20,6 +20,7 @@ pub mod events;
 pub mod google;
 pub mod http;
 pub mod priorities;
+pub mod relay;
 pub mod settings;
 pub mod sse;
 pub mod state;

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use crate::accounts::password::PasswordWork;
+use crate::accounts::session::SessionCache;
 use crate::settings::Settings;
 use crate::sse::Hub;
 use crate::store::Store;
@@ -22,4 +23,6 @@ pub struct AppState {
     pub hub: Hub,
     /// Bounded argon2 work for sign-up and sign-in.
     pub passwords: PasswordWork,
+    /// Recently resolved sessions, for opening SSE streams without a database read.
+    pub sessions: SessionCache,
 }

@@ -113,6 +113,7 @@ const BACKEND_LAYERS: &[(&str, &[&str])] = &[
             "http",
             "state",
             "accounts",
+            "relay",
             "store",
             "sse",
             "settings",
@@ -145,6 +146,8 @@ const BACKEND_LAYERS: &[(&str, &[&str])] = &[
     ("events", &["store", "sse", "domain"]),
     ("priorities", &["store", "domain"]),
     ("sync", &["store", "sse", "google", "domain", "settings"]),
+    // cross-instance SSE fan-out (a transport for the hub over a store collection; built by app)
+    ("relay", &["store", "sse"]),
     // below the flows
     ("store", &["domain"]),
     ("sse", &["settings"]),

@@ -1,7 +1,7 @@
 //! Accounts and sessions flows: email + password, Google sign-in/connect, sessions, profile and metadata.
 //!
 //! Each flow is a small struct over the handles it needs (`PasswordAccounts::new(&store, &hub, ..)`,
-//! `GoogleAccounts::new(&store, &hub, &settings)`, `Profiles::new(&store, &hub)`, `Streams::new(&store, &hub)`
+//! `GoogleAccounts::new(&store, &hub, &settings)`, `Profiles::new(&store, &hub)`, `Streams::new(&store, &hub, &sessions)`
 //! for the SSE connection) and returns its own error
 //! type; `crate::http::{auth, user}` parse requests, call one flow and map the error. Flows publish to the
 //! hub after their writes, never the handlers. Pure building blocks: `password` (argon2id work),

@@ -3,14 +3,22 @@
 //!
 //! The cookie holds a random 256-bit token; the `session` collection holds only its SHA-256, the user and
 //! the expiry (`crate::store::sessions`). A session is valid until it expires or is revoked (sign-out).
+//!
+//! [`SessionCache`] keeps recently resolved sessions in memory for the SSE stream route, where a reconnect
+//! storm would otherwise cost one database round trip per tab. It never serves an expired session; a
+//! signed-out one is refused by the hub (`Hub::end_session` marks the session ended, atomically with
+//! registration), so the cache only saves reads and never extends a session.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use compass_core::ids::UserId;
 use mongodb::bson::oid::ObjectId;
 
-use crate::domain::SecretToken;
+use crate::domain::{SecretToken, TokenDigest};
 use crate::store::sessions::{SessionDoc, Sessions};
 use crate::store::{Store, StoreError};
 
@@ -101,20 +109,89 @@ pub async fn resolve_session(
         .map(SessionUser::from_doc))
 }
 
-/// Whether `token` still names the live session `session` (the SSE stream asks after registering with the
-/// hub: a sign-out that landed between the extractor's lookup and that registration has already revoked
-/// the session, and its `Hub::end_session` found no stream to end).
-pub async fn still_active(
-    store: &Store,
-    token: Option<&SecretToken>,
-    session: &SessionUser,
-) -> Result<bool, StoreError> {
-    let Some(token) = token else {
-        return Ok(false);
-    };
-    Ok(resolve_session(store, token, Utc::now())
-        .await?
-        .is_some_and(|live| live.session_id == session.session_id))
+/// Most sessions a [`SessionCache`] holds (about 200 bytes each); beyond it, lookups go to the database.
+const SESSION_CACHE_ENTRIES: usize = 100_000;
+
+/// Recently resolved sessions by token digest, each for at most `ttl` and never past its expiry. Cheap to
+/// clone; clones share the entries.
+#[derive(Debug, Clone)]
+pub struct SessionCache {
+    ttl: Duration,
+    entries: Arc<Mutex<HashMap<String, (SessionUser, Instant)>>>,
+}
+
+impl SessionCache {
+    /// A cache keeping sessions for `ttl` (zero: a pass-through to the database).
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Arc::default(),
+        }
+    }
+
+    /// The live session of `token`: from memory when resolved less than `ttl` ago and not expired at `now`,
+    /// otherwise from the database (and then remembered).
+    pub async fn resolve(
+        &self,
+        store: &Store,
+        token: &SecretToken,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SessionUser>, StoreError> {
+        let digest = token.digest();
+        if let Some(hit) = self.lookup(&digest, now) {
+            return Ok(Some(hit));
+        }
+        let found = resolve_session(store, token, now).await?;
+        if let Some(session) = &found {
+            self.remember(digest, session.clone());
+        }
+        Ok(found)
+    }
+
+    /// Drops `token`'s entry (its session was refused elsewhere, e.g. ended by sign-out).
+    pub fn forget(&self, token: &SecretToken) {
+        self.lock().remove(token.digest().as_str());
+    }
+
+    /// How many sessions are held.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True when no session is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lookup(&self, digest: &TokenDigest, now: DateTime<Utc>) -> Option<SessionUser> {
+        let mut entries = self.lock();
+        let (session, at) = entries.get(digest.as_str())?;
+        if at.elapsed() < self.ttl && session.expires_at > now {
+            return Some(session.clone());
+        }
+        entries.remove(digest.as_str());
+        None
+    }
+
+    fn remember(&self, digest: TokenDigest, session: SessionUser) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.lock();
+        if entries.len() >= SESSION_CACHE_ENTRIES {
+            let ttl = self.ttl;
+            entries.retain(|_, (_, at)| at.elapsed() < ttl);
+            if entries.len() >= SESSION_CACHE_ENTRIES {
+                return;
+            }
+        }
+        entries.insert(digest.as_str().to_owned(), (session, Instant::now()));
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (SessionUser, Instant)>> {
+        // Every update is one map operation: a panic elsewhere cannot leave it half-updated.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// Revokes one session. Returns whether it was still there.

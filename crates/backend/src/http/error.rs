@@ -257,8 +257,12 @@ impl From<OpenStreamError> for ApiError {
     fn from(error: OpenStreamError) -> Self {
         match error {
             OpenStreamError::SignedOut => ApiError::unauthorized(),
-            OpenStreamError::ShuttingDown(_) => ApiError::Unavailable {
+            OpenStreamError::ShuttingDown => ApiError::Unavailable {
                 message: "The server is shutting down".into(),
+                code: None,
+            },
+            OpenStreamError::ServerFull => ApiError::Unavailable {
+                message: "Too many open event streams on this server, try again later".into(),
                 code: None,
             },
             OpenStreamError::Store(error) => error.into(),

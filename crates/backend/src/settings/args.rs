@@ -82,6 +82,26 @@ pub struct ServeArgs {
     #[arg(long, env = "COMPASS_SSE_HISTORY", default_value_t = 256)]
     pub sse_history: usize,
 
+    /// Open SSE streams per session; one more closes that session's oldest stream.
+    #[arg(long, env = "COMPASS_SSE_MAX_PER_SESSION", default_value_t = 10)]
+    pub sse_max_per_session: usize,
+
+    /// Open SSE streams per user; one more closes that user's oldest stream.
+    #[arg(long, env = "COMPASS_SSE_MAX_PER_USER", default_value_t = 20)]
+    pub sse_max_per_user: usize,
+
+    /// Open SSE streams per server process; more are refused with 503.
+    #[arg(long, env = "COMPASS_SSE_MAX_STREAMS", default_value_t = 25_000)]
+    pub sse_max_streams: usize,
+
+    /// Seconds a resolved session and a user's metadata are reused when a stream opens (0: never).
+    #[arg(long, env = "COMPASS_SSE_CACHE_SECS", default_value_t = 10)]
+    pub sse_cache_secs: u64,
+
+    /// Forward SSE events to the other server instances on the same database (MongoDB change streams).
+    #[arg(long, env = "COMPASS_SSE_FANOUT", default_value_t = false)]
+    pub sse_fanout: bool,
+
     /// Largest accepted request body in bytes (larger bodies get 413).
     #[arg(long, env = "COMPASS_BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,

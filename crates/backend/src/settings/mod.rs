@@ -188,6 +188,18 @@ impl Settings {
                 reason: "must be at least 1".into(),
             });
         }
+        for (value, key) in [
+            (args.sse_max_per_session, "COMPASS_SSE_MAX_PER_SESSION"),
+            (args.sse_max_per_user, "COMPASS_SSE_MAX_PER_USER"),
+            (args.sse_max_streams, "COMPASS_SSE_MAX_STREAMS"),
+        ] {
+            if value == 0 {
+                return Err(SettingsError::Invalid {
+                    key,
+                    reason: "must be at least 1".into(),
+                });
+            }
+        }
         if let Some(dir) = &args.web_dir {
             if !dir.join("index.html").is_file() {
                 return Err(SettingsError::Invalid {
@@ -225,6 +237,11 @@ impl Settings {
                 heartbeat: Duration::from_secs(args.sse_heartbeat_secs),
                 queue: args.sse_queue,
                 history: args.sse_history,
+                max_per_session: args.sse_max_per_session,
+                max_per_user: args.sse_max_per_user,
+                max_streams: args.sse_max_streams,
+                cache_ttl: Duration::from_secs(args.sse_cache_secs),
+                fanout: args.sse_fanout,
             },
             body_limit: args.body_limit,
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
@@ -362,6 +379,7 @@ mod tests {
                 "COMPASS_SSE_HEARTBEAT_SECS",
             ),
             (vec!["--body-limit", "10"], "COMPASS_BODY_LIMIT"),
+            (vec!["--sse-max-per-user", "0"], "COMPASS_SSE_MAX_PER_USER"),
         ] {
             let err = parse(&args).expect_err("must fail");
             assert!(err.to_string().contains(key), "{args:?}: {err}");

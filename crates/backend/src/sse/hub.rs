@@ -5,8 +5,17 @@
 //! dropped), so its stream ends after what is already queued and the browser reconnects with `Last-Event-ID`.
 //! Each user keeps the last `history` events; a slot whose last connection closed is forgotten after
 //! [`IDLE_RETENTION`].
+//!
+//! Bounded: a session holds at most `max_per_session` streams and a user `max_per_user`; one more replaces
+//! the oldest (which is told so with [`StreamItem::Replaced`] and ends), so a reloading tab never locks
+//! itself out. Beyond `max_streams` on the whole server a new stream is refused ([`SubscribeError::ServerFull`]).
+//! The hub also remembers which sessions were ended (sign-out) for a while, so that a stream opened with a
+//! session resolved just before the sign-out is refused atomically ([`SubscribeError::SessionEnded`]), and it
+//! keeps each connected user's serialized `USER_METADATA` for `cache_ttl`, forgotten on every event to that
+//! user ([`Hub::cached_metadata`]).
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -20,6 +29,8 @@ use tokio::time::Instant;
 use super::cursor::Cursor;
 use super::fanout::{Fanout, LocalOnly, Outbound};
 use super::frame::{Frame, RESYNC_HINT_DATA};
+#[cfg(doc)]
+use super::stream::StreamItem;
 use super::stream::{EventStream, OnDrop};
 use crate::settings::SseSettings;
 
@@ -29,10 +40,28 @@ pub const IDLE_RETENTION: Duration = Duration::from_secs(300);
 /// How often idle user slots are swept (at most).
 const SWEEP_EVERY: Duration = Duration::from_secs(10);
 
-/// The hub is shutting down and accepts no new connections.
+/// How long an ended session stays refused beyond the cache lifetime (covers a session read from the
+/// database just before its sign-out and cached just after it, even with the cache disabled).
+const ENDED_SESSION_MEMORY: Duration = Duration::from_secs(60);
+
+/// Why a stream could not be registered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("the server is shutting down")]
-pub struct HubClosed;
+pub enum SubscribeError {
+    /// The hub is shutting down and accepts no new connections.
+    #[error("the server is shutting down")]
+    Closed,
+    /// The server already holds `max_streams` streams.
+    #[error("the server has too many open streams")]
+    ServerFull,
+    /// The session was ended (signed out) on this server.
+    #[error("the session has ended")]
+    SessionEnded,
+}
+
+/// Proof of the user's state when a metadata read started ([`Hub::cached_metadata`]): a read is cached
+/// only if no event reached the user in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetadataTicket(Option<u64>);
 
 /// The SSE hub. Cheap to clone; all clones share one registry.
 #[derive(Clone)]
@@ -53,6 +82,10 @@ struct Shared {
     settings: SseSettings,
     epoch: String,
     fanout: Box<dyn Fanout>,
+    /// Remember every user's events (a shared fan-out is configured), not only connected users'.
+    remember_all: bool,
+    /// Whether the cross-instance broker is currently followed (see [`Hub::set_broker_up`]).
+    broker_up: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -61,6 +94,10 @@ struct State {
     seq: u64,
     next_conn: u64,
     users: HashMap<UserId, UserSlot>,
+    /// Open connections across all users.
+    open: usize,
+    /// Sessions ended on this server, and when.
+    ended_sessions: HashMap<String, Instant>,
     closed: bool,
     last_sweep: Instant,
 }
@@ -73,11 +110,42 @@ struct UserSlot {
     floor: u64,
     /// When the last connection closed (None while connected).
     idle_since: Option<Instant>,
+    /// Grows with every event delivered to this user (invalidates `metadata`).
+    generation: u64,
+    /// The serialized `USER_METADATA` data, and when it was read.
+    metadata: Option<(Arc<str>, Instant)>,
 }
 
 struct Conn {
     tx: mpsc::Sender<Arc<Frame>>,
-    session: String,
+    session: Box<str>,
+    /// Set before the connection is removed to make room for a newer one.
+    replaced: Arc<AtomicBool>,
+}
+
+impl UserSlot {
+    /// Removes the oldest connection (lowest id) that `pick` accepts, telling it that it was replaced.
+    fn replace_oldest(&mut self, pick: impl Fn(&Conn) -> bool) -> bool {
+        let oldest = self
+            .conns
+            .iter()
+            .filter(|(_, conn)| pick(conn))
+            .map(|(id, _)| *id)
+            .min();
+        match oldest.and_then(|id| self.conns.remove(&id)) {
+            Some(conn) => {
+                conn.replaced.store(true, Ordering::Release);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn mark_idle_if_empty(&mut self, now: Instant) {
+        if self.conns.is_empty() && self.idle_since.is_none() {
+            self.idle_since = Some(now);
+        }
+    }
 }
 
 impl Hub {
@@ -89,15 +157,20 @@ impl Hub {
     /// A hub that also forwards every publish through `fanout` (cross-instance delivery).
     pub fn with_fanout(settings: SseSettings, fanout: impl Fanout) -> Self {
         let epoch = format!("{:08x}", rand::thread_rng().gen::<u32>());
+        let remember_all = fanout.is_shared();
         Self {
             shared: Arc::new(Shared {
                 settings,
                 epoch,
                 fanout: Box::new(fanout),
+                remember_all,
+                broker_up: AtomicBool::new(false),
                 state: Mutex::new(State {
                     seq: 0,
                     next_conn: 0,
                     users: HashMap::new(),
+                    open: 0,
+                    ended_sessions: HashMap::new(),
                     closed: false,
                     last_sweep: Instant::now(),
                 }),
@@ -115,37 +188,117 @@ impl Hub {
     pub fn publish(&self, user: &UserId, event: &SseEvent) {
         let name = event.name();
         let data = event.data_string();
-        self.deliver(user, name, &data);
+        let id = self.deliver_frame(user, name, &data, None);
         self.shared.fanout.forward(Outbound {
             user: user.clone(),
             name,
             data,
+            id,
         });
     }
 
-    /// Local delivery only (what a fan-out transport calls for messages from other instances).
+    /// Local delivery only, with an id of this hub (tests and benchmarks use it for numbered data).
     pub fn deliver(&self, user: &UserId, name: SseEventName, data: &str) {
+        self.deliver_frame(user, name, data, None);
+    }
+
+    /// Local delivery of an event another instance published, keeping that instance's wire id (what a
+    /// fan-out transport calls).
+    pub fn deliver_remote(&self, user: &UserId, name: SseEventName, data: &str, id: &str) {
+        self.deliver_frame(user, name, data, Some(id));
+    }
+
+    /// Sends the full-refresh hint to every open stream (the broker was lost for a while, so events of
+    /// other instances may be missing). It is recorded like any event, so a reconnect does not lose it.
+    pub fn resync_all(&self) {
+        let users: Vec<UserId> = self
+            .shared
+            .lock()
+            .users
+            .iter()
+            .filter(|(_, slot)| !slot.conns.is_empty())
+            .map(|(user, _)| user.clone())
+            .collect();
+        for user in &users {
+            for name in [
+                SseEventName::EventChanged,
+                SseEventName::SomedayEventChanged,
+            ] {
+                self.deliver(user, name, RESYNC_HINT_DATA);
+            }
+        }
+        tracing::info!(
+            users = users.len(),
+            "told every open stream to resync (broker back)"
+        );
+    }
+
+    /// This hub's epoch (its instance id in event ids and in the fan-out log).
+    pub fn epoch(&self) -> &str {
+        &self.shared.epoch
+    }
+
+    /// Records whether the cross-instance broker is followed right now (set by the fan-out transport).
+    pub fn set_broker_up(&self, up: bool) {
+        self.shared.broker_up.store(up, Ordering::Release);
+    }
+
+    /// Whether the cross-instance broker is followed right now.
+    pub fn broker_up(&self) -> bool {
+        self.shared.broker_up.load(Ordering::Acquire)
+    }
+
+    /// Whether [`Hub::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.shared.lock().closed
+    }
+
+    /// Delivers to the user's open connections and records the frame; returns its wire id.
+    fn deliver_frame(
+        &self,
+        user: &UserId,
+        name: SseEventName,
+        data: &str,
+        remote_id: Option<&str>,
+    ) -> String {
         let mut state = self.shared.lock();
-        if state.closed {
-            return;
+        if self.shared.remember_all {
+            state.sweep_idle(self.shared.settings.cache_ttl);
         }
         state.seq += 1;
         let seq = state.seq;
+        let id = remote_id.map_or_else(|| self.shared.cursor(seq).to_string(), str::to_owned);
+        if state.closed {
+            return id;
+        }
+        let state = &mut *state;
+        if self.shared.remember_all && !state.users.contains_key(user) {
+            // Someone may resume here with an id seen on another instance: remember it for a while.
+            state.users.insert(
+                user.clone(),
+                UserSlot {
+                    conns: HashMap::new(),
+                    history: VecDeque::new(),
+                    floor: seq - 1,
+                    idle_since: Some(Instant::now()),
+                    generation: 0,
+                    metadata: None,
+                },
+            );
+        }
         let Some(slot) = state.users.get_mut(user) else {
-            return; // nobody connected or reconnecting: nothing to deliver, nothing to remember
+            return id; // nobody connected or reconnecting: nothing to deliver, nothing to remember
         };
-        let frame = Arc::new(Frame {
-            seq,
-            id: self.shared.cursor(seq).to_string(),
-            name,
-            data: Arc::from(data),
-        });
+        slot.generation += 1;
+        slot.metadata = None;
+        let frame = Arc::new(Frame::new(seq, id.clone(), name, Arc::from(data)));
         slot.history.push_back(Arc::clone(&frame));
         while slot.history.len() > self.shared.settings.history {
             if let Some(evicted) = slot.history.pop_front() {
                 slot.floor = evicted.seq;
             }
         }
+        let before = slot.conns.len();
         slot.conns
             .retain(|conn_id, conn| match conn.tx.try_send(Arc::clone(&frame)) {
                 Ok(()) => true,
@@ -158,29 +311,46 @@ impl Hub {
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => false,
             });
-        if slot.conns.is_empty() && slot.idle_since.is_none() {
-            slot.idle_since = Some(Instant::now());
-        }
+        state.open -= before - slot.conns.len();
+        slot.mark_idle_if_empty(Instant::now());
+        id
     }
 
     /// Opens a connection for `user` in `session`. The stream starts with the replay after `last_event_id`
     /// (or the full-refresh hint when that is not possible) and then carries live events; the caller should
     /// put `USER_METADATA` in front with [`EventStream::set_metadata`]. It ends after `lifetime` (the session's
-    /// remaining lifetime), on [`Hub::end_session`], when it falls too far behind, or at shutdown.
+    /// remaining lifetime), on [`Hub::end_session`], when it falls too far behind, when a newer stream of the
+    /// same session or user replaces it (caps), or at shutdown.
     pub fn subscribe(
         &self,
         user: &UserId,
         session: &str,
         last_event_id: Option<&str>,
         lifetime: Option<Duration>,
-    ) -> Result<EventStream, HubClosed> {
+    ) -> Result<EventStream, SubscribeError> {
         let settings = self.shared.settings;
-        let (tx, rx) = mpsc::channel(settings.queue);
         let mut state = self.shared.lock();
         if state.closed {
-            return Err(HubClosed);
+            return Err(SubscribeError::Closed);
         }
-        state.sweep_idle();
+        state.sweep_idle(settings.cache_ttl);
+        if state.ended_sessions.contains_key(session) {
+            return Err(SubscribeError::SessionEnded);
+        }
+        let state = &mut *state;
+        let at_cap = state.users.get(user).is_some_and(|slot| {
+            slot.conns.len() >= settings.max_per_user
+                || slot
+                    .conns
+                    .values()
+                    .filter(|c| &*c.session == session)
+                    .count()
+                    >= settings.max_per_session
+        });
+        if state.open >= settings.max_streams && !at_cap {
+            return Err(SubscribeError::ServerFull);
+        }
+        let (tx, rx) = mpsc::channel(settings.queue);
         let head = state.seq;
         let conn_id = state.next_conn;
         state.next_conn += 1;
@@ -189,21 +359,51 @@ impl Hub {
             history: VecDeque::new(),
             floor: head,
             idle_since: None,
+            generation: 0,
+            metadata: None,
         });
         slot.idle_since = None;
+        if at_cap {
+            while slot
+                .conns
+                .values()
+                .filter(|c| &*c.session == session)
+                .count()
+                >= settings.max_per_session
+                && slot.replace_oldest(|c| &*c.session == session)
+            {
+                state.open -= 1;
+            }
+            while slot.conns.len() >= settings.max_per_user && slot.replace_oldest(|_| true) {
+                state.open -= 1;
+            }
+        }
 
-        let resume_from = last_event_id
-            .and_then(Cursor::parse)
-            .filter(|c| c.epoch == self.shared.epoch && c.seq <= head && c.seq >= slot.floor);
+        // The position to resume after: an event still in this user's history (whichever instance published
+        // it), or a position of this hub that the history still reaches.
+        let resume_from = last_event_id.and_then(|raw| {
+            let raw = raw.trim();
+            slot.history
+                .iter()
+                .find(|f| f.id == raw)
+                .map(|f| (f.seq, raw.to_owned()))
+                .or_else(|| {
+                    Cursor::parse(raw)
+                        .filter(|c| {
+                            c.epoch == self.shared.epoch && c.seq <= head && c.seq >= slot.floor
+                        })
+                        .map(|c| (c.seq, c.to_string()))
+                })
+        });
         let (metadata_id, backlog) = match (&resume_from, last_event_id) {
-            (Some(cursor), _) => {
+            (Some((after, id)), _) => {
                 let replay: VecDeque<_> = slot
                     .history
                     .iter()
-                    .filter(|f| f.seq > cursor.seq)
+                    .filter(|f| f.seq > *after)
                     .cloned()
                     .collect();
-                (cursor.to_string(), replay)
+                (id.clone(), replay)
             }
             (None, Some(_)) => {
                 let id = self.shared.cursor(head).to_string();
@@ -213,26 +413,32 @@ impl Hub {
                 ]
                 .into_iter()
                 .map(|name| {
-                    Arc::new(Frame {
-                        seq: head,
-                        id: id.clone(),
+                    Arc::new(Frame::new(
+                        head,
+                        id.clone(),
                         name,
-                        data: Arc::from(RESYNC_HINT_DATA),
-                    })
+                        Arc::from(RESYNC_HINT_DATA),
+                    ))
                 })
                 .collect();
                 (id, hint)
             }
-            (None, None) => (self.shared.cursor(head).to_string(), VecDeque::new()),
+            (None, None) => match slot.history.back() {
+                // with a shared fan-out, a position every instance knows: the user's last event
+                Some(last) if self.shared.remember_all => (last.id.clone(), VecDeque::new()),
+                _ => (self.shared.cursor(head).to_string(), VecDeque::new()),
+            },
         };
+        let replaced = Arc::new(AtomicBool::new(false));
         slot.conns.insert(
             conn_id,
             Conn {
                 tx,
-                session: session.to_owned(),
+                session: session.into(),
+                replaced: Arc::clone(&replaced),
             },
         );
-        drop(state);
+        state.open += 1;
 
         let shared = Arc::clone(&self.shared);
         let owner = user.clone();
@@ -243,19 +449,57 @@ impl Hub {
             metadata_id,
             settings.heartbeat,
             lifetime,
+            replaced,
             guard,
         ))
     }
 
-    /// Ends every stream of one session (sign-out, revocation). Streams finish what is already queued.
+    /// The serialized `USER_METADATA` data of `user` read less than `cache_ttl` ago with no event to the user
+    /// since; otherwise a ticket for [`Hub::cache_metadata`] to store a fresh read with.
+    pub fn cached_metadata(&self, user: &UserId) -> Result<Arc<str>, MetadataTicket> {
+        let ttl = self.shared.settings.cache_ttl;
+        let state = self.shared.lock();
+        let Some(slot) = state.users.get(user) else {
+            return Err(MetadataTicket(None));
+        };
+        match &slot.metadata {
+            Some((data, at)) if at.elapsed() < ttl => Ok(Arc::clone(data)),
+            _ => Err(MetadataTicket(Some(slot.generation))),
+        }
+    }
+
+    /// Stores a metadata read started with `ticket`, unless an event reached the user since (its metadata
+    /// may have changed after the read) or caching is off.
+    pub fn cache_metadata(&self, user: &UserId, ticket: MetadataTicket, data: Arc<str>) {
+        if self.shared.settings.cache_ttl.is_zero() {
+            return;
+        }
+        let mut state = self.shared.lock();
+        if let (Some(slot), Some(generation)) = (state.users.get_mut(user), ticket.0) {
+            if slot.generation == generation {
+                slot.metadata = Some((data, Instant::now()));
+            }
+        }
+    }
+
+    /// Ends every stream of one session (sign-out, revocation) and refuses new ones for it from now on, here
+    /// and (through the fan-out) on the other instances. Streams finish what is already queued.
     pub fn end_session(&self, session: &str) {
+        self.end_session_local(session);
+        self.shared.fanout.end_session(session);
+    }
+
+    /// [`Hub::end_session`] on this instance only (what a fan-out transport calls for other instances').
+    pub fn end_session_local(&self, session: &str) {
         let mut state = self.shared.lock();
         let now = Instant::now();
+        state.ended_sessions.insert(session.to_owned(), now);
+        let state = &mut *state;
         for slot in state.users.values_mut() {
-            slot.conns.retain(|_, conn| conn.session != session);
-            if slot.conns.is_empty() && slot.idle_since.is_none() {
-                slot.idle_since = Some(now);
-            }
+            let before = slot.conns.len();
+            slot.conns.retain(|_, conn| &*conn.session != session);
+            state.open -= before - slot.conns.len();
+            slot.mark_idle_if_empty(now);
         }
     }
 
@@ -263,6 +507,7 @@ impl Hub {
     pub fn close(&self) {
         let mut state = self.shared.lock();
         state.closed = true;
+        state.open = 0;
         for slot in state.users.values_mut() {
             slot.conns.clear();
         }
@@ -270,12 +515,7 @@ impl Hub {
 
     /// Open connections across all users.
     pub fn connection_count(&self) -> usize {
-        self.shared
-            .lock()
-            .users
-            .values()
-            .map(|s| s.conns.len())
-            .sum()
+        self.shared.lock().open
     }
 
     /// Open connections of one user.
@@ -305,24 +545,28 @@ impl Shared {
     /// Called by a connection's drop guard.
     fn remove(&self, user: &UserId, conn_id: u64) {
         let mut state = self.lock();
+        let state = &mut *state;
         if let Some(slot) = state.users.get_mut(user) {
-            slot.conns.remove(&conn_id);
-            if slot.conns.is_empty() && slot.idle_since.is_none() {
-                slot.idle_since = Some(Instant::now());
+            if slot.conns.remove(&conn_id).is_some() {
+                state.open -= 1;
             }
+            slot.mark_idle_if_empty(Instant::now());
         }
     }
 }
 
 impl State {
-    /// Forgets users whose last connection closed more than [`IDLE_RETENTION`] ago (at most every
-    /// [`SWEEP_EVERY`]).
-    fn sweep_idle(&mut self) {
+    /// Forgets users whose last connection closed more than [`IDLE_RETENTION`] ago and ended sessions older
+    /// than the cache lifetime plus [`ENDED_SESSION_MEMORY`] (at most every [`SWEEP_EVERY`]).
+    fn sweep_idle(&mut self, cache_ttl: Duration) {
         let now = Instant::now();
         if now.duration_since(self.last_sweep) < SWEEP_EVERY {
             return;
         }
         self.last_sweep = now;
+        let keep_ended = cache_ttl + ENDED_SESSION_MEMORY;
+        self.ended_sessions
+            .retain(|_, at| now.duration_since(*at) < keep_ended);
         self.users.retain(|_, slot| {
             slot.idle_since
                 .is_none_or(|since| now.duration_since(since) < IDLE_RETENTION)
@@ -346,6 +590,7 @@ mod tests {
             heartbeat: Duration::from_secs(25),
             queue,
             history,
+            ..SseSettings::default()
         })
     }
 
@@ -526,7 +771,10 @@ mod tests {
         hub.close();
         assert_eq!(next_frame(&mut s2).await.name, SseEventName::EventChanged);
         assert_eq!(next(&mut s2).await, None);
-        assert_eq!(hub.subscribe(&a, "s", None, None).err(), Some(HubClosed));
+        assert_eq!(
+            hub.subscribe(&a, "s", None, None).err(),
+            Some(SubscribeError::Closed)
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -537,6 +785,68 @@ mod tests {
         tokio::time::advance(IDLE_RETENTION + SWEEP_EVERY).await;
         drop(hub.subscribe(&b, "s", None, None).expect("open"));
         assert!(!hub.shared.lock().users.contains_key(&a));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn caps_replace_the_oldest_of_the_session_then_of_the_user_and_the_server_cap_refuses() {
+        let hub = Hub::new(SseSettings {
+            max_per_session: 2,
+            max_per_user: 3,
+            max_streams: 4,
+            ..SseSettings::default()
+        });
+        let (a, b) = (user(1), user(2));
+        let mut s1 = hub.subscribe(&a, "x", None, None).expect("open");
+        let mut s2 = hub.subscribe(&a, "x", None, None).expect("open");
+        let _y1 = hub.subscribe(&a, "y", None, None).expect("open");
+        // session x is full: its oldest goes, y's stream stays
+        let _s3 = hub.subscribe(&a, "x", None, None).expect("open");
+        assert_eq!(next(&mut s1).await, Some(StreamItem::Replaced));
+        assert_eq!(next(&mut s1).await, None);
+        assert_eq!(hub.connections_of(&a), 3);
+        // the user is full: the user's oldest in any session (now s2) goes
+        let _y2 = hub.subscribe(&a, "y", None, None).expect("open");
+        assert_eq!(next(&mut s2).await, Some(StreamItem::Replaced));
+        assert_eq!(hub.connections_of(&a), 3);
+        let _b1 = hub.subscribe(&b, "z", None, None).expect("open");
+        assert_eq!(hub.connection_count(), 4);
+        assert_eq!(
+            hub.subscribe(&b, "z", None, None).err(),
+            Some(SubscribeError::ServerFull)
+        );
+        assert_eq!(hub.connection_count(), 4);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_ended_session_cannot_open_a_stream() {
+        let hub = hub(8, 16);
+        hub.end_session("gone");
+        assert_eq!(
+            hub.subscribe(&user(1), "gone", None, None).err(),
+            Some(SubscribeError::SessionEnded)
+        );
+        assert!(hub.subscribe(&user(1), "other", None, None).is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cached_metadata_is_dropped_by_any_event_and_a_read_older_than_an_event_is_not_kept() {
+        let hub = hub(8, 16);
+        let a = user(1);
+        let _s = hub.subscribe(&a, "s", None, None).expect("open");
+        let ticket = hub.cached_metadata(&a).expect_err("nothing cached yet");
+        hub.cache_metadata(&a, ticket, Arc::from("{\"v\":1}"));
+        assert_eq!(&*hub.cached_metadata(&a).expect("cached"), "{\"v\":1}");
+        hub.publish(&a, &SseEvent::EventChanged);
+        let stale = hub.cached_metadata(&a).expect_err("dropped by the event");
+        // a read that started before an event is not cached
+        hub.publish(&a, &SseEvent::EventChanged);
+        hub.cache_metadata(&a, stale, Arc::from("{\"v\":0}"));
+        assert!(hub.cached_metadata(&a).is_err());
+        // and entries expire
+        let fresh = hub.cached_metadata(&a).expect_err("none");
+        hub.cache_metadata(&a, fresh, Arc::from("{\"v\":2}"));
+        tokio::time::advance(SseSettings::default().cache_ttl).await;
+        assert!(hub.cached_metadata(&a).is_err());
     }
 
     #[tokio::test(start_paused = true)]

@@ -14,6 +14,6 @@ mod stream;
 
 pub use cursor::Cursor;
 pub use fanout::{Fanout, LocalOnly, Outbound};
-pub use frame::{Frame, RESYNC_HINT_DATA};
-pub use hub::{Hub, HubClosed};
+pub use frame::{render, render_comment, Frame, RESYNC_HINT_DATA};
+pub use hub::{Hub, MetadataTicket, SubscribeError};
 pub use stream::{EventStream, StreamItem};

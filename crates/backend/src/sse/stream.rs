@@ -1,9 +1,11 @@
 //! One open SSE connection as a `Stream`: backlog first, then live events, heartbeats in between, and an end
-//! at session expiry. Dropping it (the client went away) unregisters it from the hub.
+//! at session expiry. Dropping it (the client went away) unregisters it from the hub. A stream that a newer
+//! one replaced (stream caps) ends with [`StreamItem::Replaced`], so the tab can stop reconnecting.
 
 use std::collections::VecDeque;
 use std::future::Future as _;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -23,6 +25,8 @@ pub enum StreamItem {
     Event(Arc<Frame>),
     /// The `: keepalive` comment.
     Keepalive,
+    /// The last item of a stream that a newer stream of the same session or user replaced (stream caps).
+    Replaced,
 }
 
 /// Runs a cleanup once when the stream is dropped (the hub passes "remove this connection"). The stream
@@ -50,6 +54,7 @@ pub struct EventStream {
     rx: mpsc::Receiver<Arc<Frame>>,
     heartbeat: Interval,
     expiry: Option<Pin<Box<Sleep>>>,
+    replaced: Arc<AtomicBool>,
     finished: bool,
     _guard: OnDrop,
 }
@@ -70,6 +75,7 @@ impl EventStream {
         metadata_id: String,
         heartbeat: Duration,
         lifetime: Option<Duration>,
+        replaced: Arc<AtomicBool>,
         guard: OnDrop,
     ) -> Self {
         let mut heartbeat = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
@@ -80,6 +86,7 @@ impl EventStream {
             rx,
             heartbeat,
             expiry: lifetime.map(|d| Box::pin(tokio::time::sleep(d))),
+            replaced,
             finished: false,
             _guard: guard,
         }
@@ -89,12 +96,17 @@ impl EventStream {
     /// a reconnect right after it loses nothing.
     pub fn set_metadata(&mut self, metadata: UserMetadata) {
         let event = SseEvent::UserMetadata(metadata);
-        self.backlog.push_front(Arc::new(Frame {
-            seq: 0,
-            id: self.metadata_id.clone(),
-            name: SseEventName::UserMetadata,
-            data: Arc::from(event.data_string()),
-        }));
+        self.set_metadata_data(Arc::from(event.data_string()));
+    }
+
+    /// [`EventStream::set_metadata`] with the data already serialized (e.g. from the hub's metadata cache).
+    pub fn set_metadata_data(&mut self, data: Arc<str>) {
+        self.backlog.push_front(Arc::new(Frame::new(
+            0,
+            std::mem::take(&mut self.metadata_id),
+            SseEventName::UserMetadata,
+            data,
+        )));
     }
 }
 
@@ -119,7 +131,8 @@ impl Stream for EventStream {
             Poll::Ready(Some(frame)) => return Poll::Ready(Some(StreamItem::Event(frame))),
             Poll::Ready(None) => {
                 this.finished = true;
-                return Poll::Ready(None);
+                let replaced = this.replaced.load(Ordering::Acquire);
+                return Poll::Ready(replaced.then_some(StreamItem::Replaced));
             }
             Poll::Pending => {}
         }

@@ -33,6 +33,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_auth_ttl_indexes",
         include_str!("../../../../migrations/0003_auth_ttl_indexes.json"),
     ),
+    (
+        "0004_sse_frame_ttl",
+        include_str!("../../../../migrations/0004_sse_frame_ttl.json"),
+    ),
 ];
 
 /// Why migrating failed. `Display` is one line naming the migration and step.

@@ -26,6 +26,7 @@ pub mod oauth_state;
 pub mod priorities;
 mod scoped;
 pub mod sessions;
+pub mod sse_frames;
 pub mod sync_state;
 mod transaction;
 pub mod users;

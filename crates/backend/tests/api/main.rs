@@ -9,6 +9,8 @@ mod store_faults;
 mod store_handle;
 mod store_migrations;
 mod stream;
+mod stream_caps;
+mod stream_instances;
 
 mod auth;
 mod events_bad_input;
