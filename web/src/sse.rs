@@ -8,7 +8,8 @@
 //!   exponential backoff with jitter and a cap ([`Backoff`]); the status signal shows the offline state. The
 //!   last event id travels as the `lastEventID` query parameter (a reopened EventSource cannot send the
 //!   `Last-Event-ID` header); after a reconnect both lists are refetched, since events may have been missed.
-//! - A stream refused because the session ended stops retrying and reports [`StreamStatus::SignedOut`].
+//! - A stream refused because the session ended stops retrying and reports [`StreamStatus::SignedOut`];
+//!   one the server replaced with a newer tab's (`STREAM_REPLACED`) stops and reports [`StreamStatus::Replaced`].
 //! - Everything is closed when the owning component is cleaned up.
 
 use std::time::Duration;
@@ -30,6 +31,9 @@ pub enum StreamStatus {
     },
     /// The session ended: no more attempts.
     SignedOut,
+    /// The server handed this tab's stream to a newer one (`STREAM_REPLACED`, too many tabs open):
+    /// no more attempts until the page is reloaded, so that tabs do not keep pushing each other out.
+    Replaced,
 }
 
 /// What the stream tells the app, as signals.
@@ -111,7 +115,10 @@ pub fn stream_url(last_event_id: Option<&str>) -> String {
                 && id.len() <= 64
                 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
         {
-            format!("/api/events/stream?lastEventID={id}")
+            format!(
+                "/api/events/stream?{}={id}",
+                compass_core::sse::LAST_EVENT_ID_PARAM
+            )
         }
         _ => "/api/events/stream".to_owned(),
     }
@@ -204,7 +211,9 @@ async fn run(live: LiveEvents) {
         if let Ok(mut source) = EventSource::new(&url) {
             let subscriptions: Vec<_> = compass_core::SseEventName::ALL
                 .iter()
-                .filter_map(|name| source.subscribe(name.as_str()).ok())
+                .map(|name| name.as_str())
+                .chain([compass_core::sse::STREAM_REPLACED])
+                .filter_map(|name| source.subscribe(name).ok())
                 .collect();
             let mut messages = futures::stream::select_all(subscriptions);
             // The browser retries a dropped EventSource on its own (and gloo hides those errors):
@@ -230,6 +239,11 @@ async fn run(live: LiveEvents) {
                     }
                 };
                 was_open = true;
+                if name == compass_core::sse::STREAM_REPLACED {
+                    source.close();
+                    live.status.try_set(StreamStatus::Replaced);
+                    return;
+                }
                 let id = message.last_event_id();
                 if !id.is_empty() {
                     last_event_id = Some(id);

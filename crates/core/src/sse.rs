@@ -8,6 +8,16 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+/// The name of the control message that ends a stream the server replaced with a newer one of the same
+/// session or user (its per-session/per-user cap was reached). Not a data event: it has no id, and a
+/// client that receives it closes its EventSource and does not reconnect on its own, so that two tabs
+/// never keep pushing each other out.
+pub const STREAM_REPLACED: &str = "STREAM_REPLACED";
+
+/// The query parameter that carries the last event id when a client opens a new EventSource itself
+/// (which cannot send the `Last-Event-ID` header); the header wins when both are present.
+pub const LAST_EVENT_ID_PARAM: &str = "lastEventID";
+
 /// One SSE event name of the Compass stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SseEventName {

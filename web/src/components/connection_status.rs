@@ -18,6 +18,9 @@ pub fn stream_text(status: StreamStatus) -> String {
             retry_ms.div_ceil(1000).max(1)
         ),
         StreamStatus::SignedOut => "Signed out".to_owned(),
+        StreamStatus::Replaced => {
+            "Paused: a newer tab took over live updates (reload to resume)".to_owned()
+        }
     }
 }
 
@@ -70,7 +73,7 @@ pub fn ConnectionStatus(
         <div class="status">
             <span
                 class="stream"
-                class:offline=move || matches!(live.status.get(), StreamStatus::Offline { .. } | StreamStatus::SignedOut)
+                class:offline=move || matches!(live.status.get(), StreamStatus::Offline { .. } | StreamStatus::SignedOut | StreamStatus::Replaced)
                 role="status"
                 aria-live="polite"
             >

@@ -30,7 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The event name of the last message of a replaced stream (not one of the contract's data events).
-pub const REPLACED_EVENT: &str = "STREAM_REPLACED";
+pub const REPLACED_EVENT: &str = compass_core::sse::STREAM_REPLACED;
 
 /// Its data.
 pub const REPLACED_DATA: &str = r#"{"reason":"too many open streams for this session or user"}"#;
@@ -46,15 +46,32 @@ static KEEPALIVE_BYTES: LazyLock<Bytes> = LazyLock::new(|| render_comment(KEEPAL
 static REPLACED_BYTES: LazyLock<Bytes> =
     LazyLock::new(|| render(None, REPLACED_EVENT, REPLACED_DATA));
 
-async fn stream(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let last_event_id = req
+/// Where the client resumes: the `Last-Event-ID` header (sent by the browser's own reconnects), else the
+/// `lastEventID` query parameter (sent by a client that opens a new EventSource itself). An overlong value
+/// counts as unknown (`""`), which asks for the full-refresh hint.
+fn last_event_id(req: &HttpRequest) -> Option<String> {
+    let from_header = req
         .headers()
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .map(|v| if v.len() > MAX_LAST_EVENT_ID { "" } else { v });
+        .map(str::to_owned);
+    let id = from_header.or_else(|| {
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .find(|(key, _)| key == compass_core::sse::LAST_EVENT_ID_PARAM)
+            .map(|(_, value)| value.into_owned())
+    })?;
+    Some(if id.len() > MAX_LAST_EVENT_ID {
+        String::new()
+    } else {
+        id
+    })
+}
+
+async fn stream(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let last_event_id = last_event_id(&req);
     let token = cookie::session_token(&req);
     let events = Streams::new(&state.store, &state.hub, &state.sessions)
-        .open(token.as_ref(), last_event_id)
+        .open(token.as_ref(), last_event_id.as_deref())
         .await?;
 
     // Each frame was rendered once when it was published; every connection writes the same shared bytes.

@@ -13,7 +13,9 @@ use compass_core::sse::SseEventName;
 use compass_core::SseEvent;
 use serde_json::json;
 
-use crate::support::app::{client_for, spawn_app, spawn_app_with, Read, SseFrame, TestApp};
+use crate::support::app::{
+    client_for, spawn_app, spawn_app_with, Read, SseFrame, SseReader, TestApp,
+};
 use crate::support::wait::eventually;
 
 fn uid(raw: &str) -> UserId {
@@ -175,6 +177,60 @@ async fn reconnect_with_last_event_id_gets_what_it_missed() {
         (three.name(), three.json()),
         (Some("SOMEDAY_EVENT_CHANGED"), json!({"n": 3}))
     );
+    resumed.expect_no_event(Duration::from_millis(300)).await;
+}
+
+/// A client that opens a new EventSource itself cannot send `Last-Event-ID`: the `lastEventID` query
+/// parameter resumes the same way (and the header wins when both are sent).
+#[tokio::test]
+async fn last_event_id_query_parameter_resumes_like_the_header() {
+    let app = spawn_app().await;
+    let (client, _, user_id) = app.signed_in_client().await;
+    let user = uid(&user_id);
+    let hub = &app.app_state().hub;
+
+    let mut stream = app.open_stream_with(&client, None).await;
+    let start_id = stream.next_frame().await.id().expect("id").to_owned();
+    hub.deliver(
+        &user,
+        SseEventName::EventChanged,
+        &json!({"n": 1}).to_string(),
+    );
+    let first_id = stream.next_event().await.id().expect("id").to_owned();
+    hub.deliver(
+        &user,
+        SseEventName::EventChanged,
+        &json!({"n": 2}).to_string(),
+    );
+    stream.next_event().await;
+    drop(stream);
+
+    let open = |query: String, header: Option<String>| {
+        let mut request = client.get(app.url(&format!("/api/events/stream?{query}")));
+        if let Some(id) = header {
+            request = request.header("Last-Event-ID", id);
+        }
+        request.send()
+    };
+    // From the query: both events after the stream's start.
+    let response = open(format!("lastEventID={start_id}"), None)
+        .await
+        .expect("stream");
+    assert_eq!(response.status(), 200);
+    let mut resumed = SseReader::new(response);
+    assert_eq!(resumed.next_frame().await.name(), Some("USER_METADATA"));
+    assert_eq!(resumed.next_event().await.json(), json!({"n": 1}));
+    assert_eq!(resumed.next_event().await.json(), json!({"n": 2}));
+    resumed.expect_no_event(Duration::from_millis(300)).await;
+    drop(resumed);
+
+    // Header and query both present: the header's position is used.
+    let response = open(format!("lastEventID={start_id}"), Some(first_id))
+        .await
+        .expect("stream");
+    let mut resumed = SseReader::new(response);
+    assert_eq!(resumed.next_frame().await.name(), Some("USER_METADATA"));
+    assert_eq!(resumed.next_event().await.json(), json!({"n": 2}));
     resumed.expect_no_event(Duration::from_millis(300)).await;
 }
 

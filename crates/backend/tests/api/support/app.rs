@@ -619,7 +619,8 @@ pub struct SseReader {
 }
 
 impl SseReader {
-    fn new(response: reqwest::Response) -> Self {
+    /// Reads the stream of an already sent request.
+    pub fn new(response: reqwest::Response) -> Self {
         Self {
             headers: response.headers().clone(),
             body: response
