@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
 
 use crate::accounts::password::PasswordWork;
@@ -170,6 +170,9 @@ impl Application {
                     &data.settings.public_url,
                 ))
                 .wrap(from_fn(reject_oversized_bodies))
+                // Compresses what the client accepts; the SSE stream opts out with `identity`.
+                .wrap(Compress::default())
+                .wrap(crate::http::security_headers::default_headers())
                 .wrap(from_fn(telemetry::request_span))
         })
         .listen(listener)

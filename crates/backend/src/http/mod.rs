@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod priorities;
+pub mod security_headers;
 pub mod session;
 pub mod stream;
 pub mod user;

@@ -114,3 +114,61 @@ async fn without_a_web_dir_unknown_paths_are_json_404s() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body["message"].is_string(), "{body}");
 }
+
+/// The page may run only the app's own scripts and WebAssembly, cannot be framed, is not MIME-sniffed and
+/// is revalidated on every load; compressed for clients that accept it.
+#[tokio::test]
+async fn the_app_is_served_with_security_headers_revalidation_and_compression() {
+    let web = WebDir::new();
+    let dir = web.dist();
+    std::fs::write(
+        dir.join("big.js"),
+        "export const words = \"calendar \";\n".repeat(2_000),
+    )
+    .unwrap();
+    let app = spawn_app_with(move |settings| settings.web_dir = Some(dir)).await;
+
+    for path in ["/", "/compass_web.js", "/day/2025-01-06", "/api/health"] {
+        let answer = app.get(path).await;
+        let header = |name: &str| {
+            answer
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_else(|| panic!("{path}: no {name} header"))
+        };
+        let csp = header("content-security-policy");
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            !csp.split(';')
+                .any(|d| d.trim().starts_with("script-src") && d.contains("unsafe-inline")),
+            "no inline script: {csp}"
+        );
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{path}");
+        if !path.starts_with("/api/") {
+            // (API handlers may set their own, e.g. health's `no-store`.)
+            assert_eq!(header("cache-control"), "no-cache", "{path}");
+        }
+    }
+
+    let plain = app.get("/big.js").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_len = plain.bytes().await.unwrap().len();
+    let gzipped = reqwest::Client::new()
+        .get(app.url("/big.js"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let gzipped_len = gzipped.bytes().await.unwrap().len();
+    assert!(
+        gzipped_len * 10 < plain_len,
+        "compressed {gzipped_len} bytes of {plain_len}"
+    );
+}
