@@ -17,6 +17,8 @@ fn number(n: &crate::support::Notification) -> u64 {
 #[tokio::test]
 async fn events_watch_delivers_sync_then_exists_in_order_until_stopped() {
     let t = spawn().await;
+    // One message per change (coalescing would merge changes made while a message is still pending).
+    t.ctl.set_notification_coalescing(false).await.unwrap();
     let mut rx = Receiver::start().await;
     let watch = t
         .post("/calendars/primary/events/watch", &json!({"id": "chan-1", "type": "web_hook", "address": rx.url, "token": "secret-token"}))
