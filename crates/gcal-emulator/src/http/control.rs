@@ -360,6 +360,9 @@ async fn add_fault(state: State, body: web::Bytes) -> CtlResult {
             "latencyMs may be at most {MAX_LATENCY_MS}"
         )));
     }
+    if let Some(problem) = spec.problem() {
+        return Err(ControlError::bad_request(problem));
+    }
     let id = state.lock().faults.add(spec);
     Ok(HttpResponse::Created().json(json!({"id": id})))
 }

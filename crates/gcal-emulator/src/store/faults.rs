@@ -159,6 +159,39 @@ impl FaultSpec {
     }
 }
 
+impl FaultSpec {
+    /// Why the rule could never fire as written (a filter or kind that does not fit its operation), if so.
+    pub(crate) fn problem(&self) -> Option<&'static str> {
+        let on_notifications = self.operation == "notifications";
+        let notification_kind = matches!(
+            self.kind,
+            FaultKind::DropNotification
+                | FaultKind::DuplicateNotification
+                | FaultKind::DelayNotification
+                | FaultKind::ReorderNotification
+        );
+        if notification_kind && !on_notifications {
+            return Some("notification kinds need operation \"notifications\"");
+        }
+        if on_notifications && !notification_kind && self.kind != FaultKind::Latency {
+            return Some(
+                "operation \"notifications\" takes dropNotification, duplicateNotification, \
+                 delayNotification, reorderNotification or latency",
+            );
+        }
+        if self.channel_id.is_some() && !on_notifications {
+            return Some("channelId filters operation \"notifications\" only");
+        }
+        if self.method.is_some() && on_notifications {
+            return Some("method filters calls, not notifications");
+        }
+        if self.after_commit && (notification_kind || self.kind == FaultKind::Latency) {
+            return Some("afterCommit needs an error kind or connectionReset");
+        }
+        None
+    }
+}
+
 /// What the call (or notification) being checked is, for matching rules' filters.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct FaultContext<'a> {

@@ -208,3 +208,20 @@ async fn faults_narrowed_to_a_user_a_calendar_or_a_method() {
     assert_eq!(t.delete(&path).await.status, 503);
     assert_eq!(stored(&t).await, 1);
 }
+
+#[tokio::test]
+async fn fault_rules_that_could_never_fire_are_refused() {
+    let t = spawn().await;
+    let refused = [
+        FaultSpec::new("calendar.events.list", FaultKind::DropNotification),
+        FaultSpec::new("notifications", FaultKind::BackendError),
+        FaultSpec::new("calendar.events.list", FaultKind::BackendError).for_channel("c"),
+        FaultSpec::new("notifications", FaultKind::DropNotification).for_method("POST"),
+        FaultSpec::new("calendar.events.list", FaultKind::Latency).after_commit(),
+    ];
+    for spec in refused {
+        let err = t.ctl.add_fault(&spec).await.unwrap_err().to_string();
+        assert!(err.contains("400"), "{spec:?}: {err}");
+    }
+    assert!(t.ctl.faults().await.unwrap().is_empty());
+}
