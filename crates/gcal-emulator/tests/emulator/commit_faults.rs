@@ -195,6 +195,20 @@ async fn faults_narrowed_to_a_user_a_calendar_or_a_method() {
     let side_path = format!("/calendars/{}/events", side_id.replace('@', "%40"));
     assert_eq!(t.get(&side_path, &[]).await.status, 200);
     t.ctl.clear_fault(rule).await.unwrap();
+    let rule = t
+        .ctl
+        .add_fault(
+            &FaultSpec::new("calendar.events.list", FaultKind::BackendError).for_calendar(&side_id),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        t.get(&side_path, &[]).await.status,
+        500,
+        "a percent-encoded calendar id matches"
+    );
+    assert_eq!(t.get("/calendars/primary/events", &[]).await.status, 200);
+    t.ctl.clear_fault(rule).await.unwrap();
 
     t.ctl
         .add_fault(&FaultSpec::new("*", FaultKind::ServiceUnavailable).for_method("DELETE"))
