@@ -42,6 +42,8 @@ pub struct EmulatorConfig {
     /// need, or an `updatedMin` older than this, answers 410. Default `None` (kept forever); the binary defaults
     /// to 28 days. Google documents no figure.
     pub tombstone_retention: Option<Duration>,
+    /// Google's listing habits (short pages, sparse cancelled instances); Google-like by default.
+    pub listing: crate::strictness::ListingBehaviour,
 }
 
 impl Default for EmulatorConfig {
@@ -61,6 +63,7 @@ impl Default for EmulatorConfig {
             notification_delay: Duration::ZERO,
             sync_token_lifetime: None,
             tombstone_retention: None,
+            listing: crate::strictness::ListingBehaviour::default(),
         }
     }
 }

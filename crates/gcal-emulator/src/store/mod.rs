@@ -94,6 +94,10 @@ pub(crate) struct Limits {
     pub sync_token_lifetime: Option<std::time::Duration>,
     /// Cancelled events older than this are purged (`None`: kept forever).
     pub tombstone_retention: Option<std::time::Duration>,
+    /// Listing habits (short pages, sparse cancelled instances).
+    pub listing: crate::strictness::ListingBehaviour,
+    /// Seed of the short-page sizes (the configured one, or random per store).
+    pub listing_seed: u64,
 }
 
 /// Random lower-case alphanumeric string.
@@ -141,6 +145,8 @@ impl Store {
                 channel_max_ttl: config.channel_max_ttl,
                 sync_token_lifetime: config.sync_token_lifetime,
                 tombstone_retention: config.tombstone_retention,
+                listing: config.listing,
+                listing_seed: config.listing.seed.unwrap_or_else(rand::random),
             },
             token_key: tokens::TokenKey::random(),
         }

@@ -14,5 +14,6 @@ mod recurrence;
 mod request_log;
 mod retention;
 mod robustness;
+mod strictness;
 mod support;
 mod watch;
