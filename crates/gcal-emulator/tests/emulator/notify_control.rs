@@ -149,3 +149,35 @@ async fn the_coalescing_window_runs_on_the_virtual_clock() {
     assert_eq!(t.ctl.flush_notifications().await.unwrap(), 1);
     assert_eq!(rx.drain().len(), 1);
 }
+
+#[tokio::test]
+async fn a_channel_holds_at_most_1024_pending_messages_and_drops_the_oldest() {
+    let t = spawn().await;
+    let mut rx = Receiver::start().await;
+    t.watch("primary", "chan", &rx.url).await;
+    rx.next().await;
+    t.ctl.set_notification_coalescing(false).await.unwrap();
+    t.ctl.pause_notifications().await.unwrap();
+    for n in 0..1030u32 {
+        t.ctl
+            .insert_event(ALICE, "primary", &event(n % 28))
+            .await
+            .unwrap();
+    }
+    let pending = t.ctl.pending_notifications().await.unwrap();
+    assert_eq!(pending.len(), 1024);
+    let dropped: Vec<u64> = t
+        .ctl
+        .notifications()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.dropped)
+        .map(|r| r.number)
+        .collect();
+    assert_eq!(dropped.len(), 6);
+    assert!(
+        dropped.iter().all(|d| *d < pending[0].message_number),
+        "the oldest go"
+    );
+}
