@@ -14,6 +14,7 @@ mod id_token;
 mod notify;
 pub mod scopes;
 mod server;
+mod state;
 mod store;
 pub mod strictness;
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 use chrono::TimeZone;
 use tokio::sync::Notify;
 
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::channels::{Delivery, DeliveryRecord, DeliveryTarget, Next};
 use crate::store::event_time::rfc3339_millis;
 

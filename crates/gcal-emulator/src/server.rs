@@ -1,6 +1,5 @@
 //! Starting and stopping an emulator: `Emulator::spawn` (tests, port 0 on 127.0.0.1) and `Emulator::bind`
-//! (the binary), the `RunningEmulator` handle that stops the server on `stop()` or on drop, and the
-//! construction of a fresh store from the configuration's seed.
+//! (the binary), and the `RunningEmulator` handle that stops the server on `stop()` or on drop.
 
 use std::sync::Mutex;
 
@@ -9,10 +8,10 @@ use actix_web::{web, HttpServer};
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
-use crate::config::{EmulatorConfig, Seed};
+use crate::config::EmulatorConfig;
 use crate::error::EmulatorError;
 use crate::http::{app, AppState};
-use crate::store::Store;
+use crate::store::seed::fresh_store;
 
 /// Entry point: starts emulators.
 #[derive(Debug)]
@@ -31,52 +30,6 @@ impl std::fmt::Debug for RunningEmulator {
             .field("base_url", &self.base_url)
             .finish_non_exhaustive()
     }
-}
-
-/// Builds a store holding the configuration's seed, reading `clock`.
-pub(crate) fn fresh_store(config: &EmulatorConfig, clock: Clock) -> Result<Store, EmulatorError> {
-    let mut store = Store::new(config, clock);
-    if let Some(seed) = &config.seed {
-        apply_seed(&mut store, seed)?;
-    }
-    Ok(store)
-}
-
-fn apply_seed(store: &mut Store, seed: &Seed) -> Result<(), EmulatorError> {
-    let fail = |what: &str, e: crate::error::ApiError| {
-        EmulatorError::Seed(format!("{what}: {}", e.message))
-    };
-    for u in &seed.users {
-        let user = store
-            .ensure_user(&u.email, u.name.as_deref(), u.time_zone.as_deref())
-            .map_err(|e| fail(&u.email, e))?;
-        for ev in &u.events {
-            store
-                .insert_event(&user.email, "primary", ev)
-                .map_err(|e| fail("event", e))?;
-        }
-        for c in &u.calendars {
-            let zone = c
-                .time_zone
-                .clone()
-                .or_else(|| u.time_zone.clone())
-                .unwrap_or_else(|| "UTC".to_owned());
-            let entry = store
-                .create_calendar(&user.email, c.id.as_deref(), &c.summary, &zone, false)
-                .map_err(|e| fail(&c.summary, e))?;
-            let cal_id = entry
-                .get("id")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned();
-            for ev in &c.events {
-                store
-                    .insert_event(&user.email, &cal_id, ev)
-                    .map_err(|e| fail("event", e))?;
-            }
-        }
-    }
-    Ok(())
 }
 
 impl Emulator {

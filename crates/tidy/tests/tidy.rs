@@ -333,3 +333,56 @@ fn layering_problems_name_the_file_line_and_rule() {
     );
     assert!(problems[1].contains("`brand_new` is not placed"));
 }
+
+/// The emulator's top-level modules import each other one way only: following `crate::` imports from
+/// any module never leads back to it (`notify` and `http` once imported each other for `AppState`).
+#[test]
+fn emulator_modules_import_without_cycles() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let root = repo_root();
+    let prefix = "crates/gcal-emulator/src/";
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in tracked_files() {
+        if !(file.starts_with(prefix) && file.ends_with(".rs")) {
+            continue;
+        }
+        let rel = &file[prefix.len()..];
+        let Some(module) = top_module(rel) else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(root.join(&file)) else {
+            continue;
+        };
+        for (_, target) in crate_paths(&text) {
+            if target != module {
+                edges.entry(module.to_owned()).or_default().insert(target);
+            }
+        }
+    }
+    assert!(edges.len() > 5, "the emulator sources were not found");
+    fn visit(
+        module: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        problems: &mut BTreeSet<String>,
+    ) {
+        if let Some(start) = path.iter().position(|m| m == module) {
+            problems.insert(format!("{} -> {module}", path[start..].join(" -> ")));
+            return;
+        }
+        path.push(module.to_owned());
+        for next in edges.get(module).into_iter().flatten() {
+            visit(next, edges, path, problems);
+        }
+        path.pop();
+    }
+    let mut problems = BTreeSet::new();
+    for module in edges.keys() {
+        visit(module, &edges, &mut Vec::new(), &mut problems);
+    }
+    assert!(
+        problems.is_empty(),
+        "gcal-emulator modules import each other in a circle (move the shared piece below both):\n{}",
+        problems.into_iter().collect::<Vec<_>>().join("\n")
+    );
+}

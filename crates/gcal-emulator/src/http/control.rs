@@ -10,10 +10,10 @@ use serde_json::{json, Value};
 
 use super::AppState;
 use crate::error::ControlError;
-use crate::server::fresh_store;
 use crate::store::calendars::CalendarChange;
 use crate::store::event_time::rfc3339_millis;
 use crate::store::faults::FaultSpec;
+use crate::store::seed::fresh_store;
 use crate::store::User;
 
 type State = web::Data<AppState>;

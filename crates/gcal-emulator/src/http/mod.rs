@@ -1,4 +1,4 @@
-//! HTTP layer: shared application state, the route table, the middleware that records requests (headers,
+//! HTTP layer: the route table, the middleware that records requests (headers,
 //! bodies) and applies "after commit" faults, and helpers every Google-facing handler uses (fault injection,
 //! bearer-token authentication, query and body parsing).
 
@@ -9,7 +9,7 @@ pub(crate) mod oauth;
 
 use std::any::Any;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Extensions, ServiceRequest, ServiceResponse};
@@ -17,38 +17,13 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, HttpMessage, HttpRequest, ResponseError};
 use serde_json::Value;
 
-use crate::clock::Clock;
-use crate::config::EmulatorConfig;
 use crate::error::ApiError;
+pub(crate) use crate::state::AppState;
 use crate::store::auth::Principal;
 use crate::store::event_time::rfc3339_millis;
 use crate::store::faults::FaultContext;
 use crate::store::listing::Params;
 use crate::store::request_log::LoggedRequest;
-use crate::store::Store;
-
-/// State shared by all handlers.
-pub(crate) struct AppState {
-    /// Everything mutable.
-    pub store: Mutex<Store>,
-    /// The virtual clock (the store holds a handle on the same one).
-    pub clock: Clock,
-    /// The configuration the emulator started with (seed clients merged in).
-    pub config: EmulatorConfig,
-    /// `http://127.0.0.1:PORT`.
-    pub base_url: String,
-    /// Signs ID tokens.
-    pub signer: crate::id_token::IdTokenSigner,
-}
-
-impl AppState {
-    /// Locks the store (a panic elsewhere does not make the state unusable).
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Store> {
-        self.store
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
 
 /// The Google operation a request was recognised as (for the request log).
 #[derive(Debug, Clone)]

@@ -12,6 +12,7 @@ pub(crate) mod listing;
 pub(crate) mod recurrence;
 pub(crate) mod request_log;
 pub(crate) mod retention;
+pub(crate) mod seed;
 pub(crate) mod tokens;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
