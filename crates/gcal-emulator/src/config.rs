@@ -29,6 +29,8 @@ pub struct EmulatorConfig {
     pub seed: Option<Seed>,
     /// Number of actix worker threads (1 is plenty for tests).
     pub workers: usize,
+    /// Google's listing habits (short pages, sparse cancelled instances); Google-like by default.
+    pub listing: crate::strictness::ListingBehaviour,
 }
 
 impl Default for EmulatorConfig {
@@ -44,6 +46,7 @@ impl Default for EmulatorConfig {
             auto_approve: None,
             seed: None,
             workers: 1,
+            listing: crate::strictness::ListingBehaviour::default(),
         }
     }
 }

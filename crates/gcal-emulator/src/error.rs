@@ -127,6 +127,17 @@ impl ApiError {
         Self::invalid_param("syncToken", "Invalid sync token value.")
     }
 
+    /// 400 `invalid` for an update whose `sequence` is below the stored one.
+    pub fn invalid_sequence() -> Self {
+        Self::new(
+            400,
+            "global",
+            "invalid",
+            "Invalid sequence value. The specified sequence number is below the current sequence number of the \
+             resource. Re-fetch the resource and use its sequence number on the following request.",
+        )
+    }
+
     /// 412 `conditionNotMet`.
     pub fn condition_not_met() -> Self {
         Self::new(412, "global", "conditionNotMet", "Precondition Failed").at("header", "If-Match")
@@ -169,6 +180,7 @@ impl ApiError {
             412 => "FAILED_PRECONDITION",
             429 => "RESOURCE_EXHAUSTED",
             503 => "UNAVAILABLE",
+            504 => "DEADLINE_EXCEEDED",
             _ => "INTERNAL",
         }
     }
@@ -196,6 +208,12 @@ impl ResponseError for ApiError {
             builder.insert_header((
                 "WWW-Authenticate",
                 "Bearer realm=\"https://accounts.google.com/\"",
+            ));
+        }
+        if self.reason == "insufficientPermissions" {
+            builder.insert_header((
+                "WWW-Authenticate",
+                "Bearer realm=\"https://accounts.google.com/\", error=\"insufficient_scope\"",
             ));
         }
         if let Some(seconds) = self.retry_after {

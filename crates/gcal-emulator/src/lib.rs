@@ -11,8 +11,10 @@ pub mod error;
 mod http;
 mod id_token;
 mod notify;
+pub mod scopes;
 mod server;
 mod store;
+pub mod strictness;
 
 pub use config::{EmulatorConfig, OAuthClient, Seed, SeedCalendar, SeedUser};
 pub use error::EmulatorError;
@@ -20,3 +22,4 @@ pub use server::{Emulator, RunningEmulator};
 pub use store::channels::DeliveryRecord;
 pub use store::faults::{FaultKind, FaultSpec};
 pub use store::request_log::LoggedRequest;
+pub use strictness::ListingBehaviour;

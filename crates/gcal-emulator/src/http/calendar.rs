@@ -4,7 +4,8 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{authenticate, begin, if_match, json_body, query, AppState};
+use super::fields::Shape;
+use super::{authenticate_for, begin, if_match, json_body, query, AppState};
 use crate::error::ApiError;
 use crate::notify::spawn_delivery;
 use crate::store::channels::WatchRequest;
@@ -59,40 +60,51 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn ok(value: serde_json::Value) -> HttpResponse {
-    HttpResponse::Ok().json(value)
+/// 200 with `value`, shaped as the request asked (`fields`, `maxAttendees`).
+fn ok(shape: &Shape, value: serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok().json(shape.apply(value))
 }
 
 async fn calendar_list(state: State, req: HttpRequest) -> ApiResult {
     begin(&state, &req, "calendar.calendarList.list").await?;
-    let p = authenticate(&state, &req, false)?;
-    Ok(ok(state
-        .lock()
-        .list_calendar_list(&p.user, &query(&req))?))
+    let p = authenticate_for(&state, &req, "calendar.calendarList.list")?;
+    let shape = Shape::requested(&query(&req))?;
+    Ok(ok(
+        &shape,
+        state.lock().list_calendar_list(&p.user, &query(&req))?,
+    ))
 }
 
 async fn calendar_list_get(state: State, req: HttpRequest, path: web::Path<String>) -> ApiResult {
     begin(&state, &req, "calendar.calendarList.get").await?;
-    let p = authenticate(&state, &req, false)?;
+    let p = authenticate_for(&state, &req, "calendar.calendarList.get")?;
+    let shape = Shape::requested(&query(&req))?;
     let store = state.lock();
-    Ok(ok(store.owned_calendar(&p.user, &path)?.list_entry_json()))
+    Ok(ok(
+        &shape,
+        store.owned_calendar(&p.user, &path)?.list_entry_json(),
+    ))
 }
 
 async fn calendars_get(state: State, req: HttpRequest, path: web::Path<String>) -> ApiResult {
     begin(&state, &req, "calendar.calendars.get").await?;
-    let p = authenticate(&state, &req, false)?;
+    let p = authenticate_for(&state, &req, "calendar.calendars.get")?;
+    let shape = Shape::requested(&query(&req))?;
     let store = state.lock();
-    Ok(ok(store.owned_calendar(&p.user, &path)?.calendar_json()))
+    Ok(ok(
+        &shape,
+        store.owned_calendar(&p.user, &path)?.calendar_json(),
+    ))
 }
 
 async fn events_list(state: State, req: HttpRequest, path: web::Path<String>) -> ApiResult {
     begin(&state, &req, "calendar.events.list").await?;
-    let p = authenticate(&state, &req, false)?;
-    Ok(ok(state.lock().list_events(
-        &p.user,
-        &path,
-        &query(&req),
-    )?))
+    let p = authenticate_for(&state, &req, "calendar.events.list")?;
+    let shape = Shape::requested(&query(&req))?;
+    Ok(ok(
+        &shape,
+        state.lock().list_events(&p.user, &path, &query(&req))?,
+    ))
 }
 
 async fn events_instances(
@@ -101,14 +113,15 @@ async fn events_instances(
     path: web::Path<(String, String)>,
 ) -> ApiResult {
     begin(&state, &req, "calendar.events.instances").await?;
-    let p = authenticate(&state, &req, false)?;
+    let p = authenticate_for(&state, &req, "calendar.events.instances")?;
+    let shape = Shape::requested(&query(&req))?;
     let (cal, id) = path.into_inner();
-    Ok(ok(state.lock().list_instances(
-        &p.user,
-        &cal,
-        &id,
-        &query(&req),
-    )?))
+    Ok(ok(
+        &shape,
+        state
+            .lock()
+            .list_instances(&p.user, &cal, &id, &query(&req))?,
+    ))
 }
 
 async fn events_get(
@@ -117,9 +130,15 @@ async fn events_get(
     path: web::Path<(String, String)>,
 ) -> ApiResult {
     begin(&state, &req, "calendar.events.get").await?;
-    let p = authenticate(&state, &req, false)?;
+    let p = authenticate_for(&state, &req, "calendar.events.get")?;
+    let shape = Shape::requested(&query(&req))?;
     let (cal, id) = path.into_inner();
-    let event = state.lock().get_event(&p.user, &cal, &id)?;
+    let params = query(&req);
+    let zone = params
+        .iter()
+        .find(|(k, _)| k == "timeZone")
+        .map(|(_, v)| v.as_str());
+    let event = state.lock().get_event_in(&p.user, &cal, &id, zone)?;
     let etag = event
         .get("etag")
         .and_then(|v| v.as_str())
@@ -134,7 +153,9 @@ async fn events_get(
             .insert_header(("ETag", etag))
             .finish());
     }
-    Ok(HttpResponse::Ok().insert_header(("ETag", etag)).json(event))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag))
+        .json(shape.apply(event)))
 }
 
 async fn events_insert(
@@ -144,9 +165,13 @@ async fn events_insert(
     body: web::Bytes,
 ) -> ApiResult {
     begin(&state, &req, "calendar.events.insert").await?;
-    let p = authenticate(&state, &req, true)?;
+    let p = authenticate_for(&state, &req, "calendar.events.insert")?;
+    let shape = Shape::requested(&query(&req))?;
     let body = json_body(&body)?;
-    Ok(ok(state.lock().insert_event(&p.user, &path, &body)?))
+    Ok(ok(
+        &shape,
+        state.lock().insert_event(&p.user, &path, &body)?,
+    ))
 }
 
 async fn write(
@@ -156,28 +181,23 @@ async fn write(
     body: web::Bytes,
     patch: bool,
 ) -> ApiResult {
-    begin(
-        &state,
-        &req,
-        if patch {
-            "calendar.events.patch"
-        } else {
-            "calendar.events.update"
-        },
-    )
-    .await?;
-    let p = authenticate(&state, &req, true)?;
+    let operation = if patch {
+        "calendar.events.patch"
+    } else {
+        "calendar.events.update"
+    };
+    begin(&state, &req, operation).await?;
+    let p = authenticate_for(&state, &req, operation)?;
+    let shape = Shape::requested(&query(&req))?;
     let body = json_body(&body)?;
     let (cal, id) = path.into_inner();
     let tag = if_match(&req);
-    Ok(ok(state.lock().write_event(
-        &p.user,
-        &cal,
-        &id,
-        &body,
-        patch,
-        tag.as_deref(),
-    )?))
+    Ok(ok(
+        &shape,
+        state
+            .lock()
+            .write_event(&p.user, &cal, &id, &body, patch, tag.as_deref())?,
+    ))
 }
 
 async fn events_update(
@@ -204,7 +224,8 @@ async fn events_delete(
     path: web::Path<(String, String)>,
 ) -> ApiResult {
     begin(&state, &req, "calendar.events.delete").await?;
-    let p = authenticate(&state, &req, true)?;
+    let p = authenticate_for(&state, &req, "calendar.events.delete")?;
+    Shape::requested(&query(&req))?;
     let (cal, id) = path.into_inner();
     let tag = if_match(&req);
     state
@@ -220,7 +241,8 @@ async fn events_watch(
     body: web::Bytes,
 ) -> ApiResult {
     begin(&state, &req, "calendar.events.watch").await?;
-    let p = authenticate(&state, &req, false)?;
+    let p = authenticate_for(&state, &req, "calendar.events.watch")?;
+    let shape = Shape::requested(&query(&req))?;
     let request = WatchRequest::parse(&json_body(&body)?, state.config.allow_http_addresses)?;
     let (json, queue, target) = {
         let mut store = state.lock();
@@ -228,24 +250,26 @@ async fn events_watch(
         store.create_channel(&p.user, &p.client_id, Some(cal), request, &state.base_url)?
     };
     spawn_delivery(state.clone().into_inner(), queue, target);
-    Ok(ok(json))
+    Ok(ok(&shape, json))
 }
 
 async fn calendar_list_watch(state: State, req: HttpRequest, body: web::Bytes) -> ApiResult {
     begin(&state, &req, "calendar.calendarList.watch").await?;
-    let p = authenticate(&state, &req, false)?;
+    let p = authenticate_for(&state, &req, "calendar.calendarList.watch")?;
+    let shape = Shape::requested(&query(&req))?;
     let request = WatchRequest::parse(&json_body(&body)?, state.config.allow_http_addresses)?;
     let (json, queue, target) =
         state
             .lock()
             .create_channel(&p.user, &p.client_id, None, request, &state.base_url)?;
     spawn_delivery(state.clone().into_inner(), queue, target);
-    Ok(ok(json))
+    Ok(ok(&shape, json))
 }
 
 async fn channels_stop(state: State, req: HttpRequest, body: web::Bytes) -> ApiResult {
     begin(&state, &req, "calendar.channels.stop").await?;
-    let p = authenticate(&state, &req, false)?;
+    let p = authenticate_for(&state, &req, "calendar.channels.stop")?;
+    Shape::requested(&query(&req))?;
     let body = json_body(&body)?;
     let text = |k: &str| body.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     let id = text("id").ok_or_else(|| ApiError::required("id"))?;

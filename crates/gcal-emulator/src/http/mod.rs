@@ -3,6 +3,7 @@
 
 pub(crate) mod calendar;
 pub(crate) mod control;
+pub(crate) mod fields;
 pub(crate) mod oauth;
 
 use std::sync::{Mutex, MutexGuard};
@@ -84,25 +85,22 @@ pub(crate) fn bearer(req: &HttpRequest) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-const READ_SCOPES: [&str; 6] = [
-    "https://www.googleapis.com/auth/calendar",
-    "https://www.googleapis.com/auth/calendar.readonly",
-    "https://www.googleapis.com/auth/calendar.events",
-    "https://www.googleapis.com/auth/calendar.events.readonly",
-    "https://www.googleapis.com/auth/calendar.calendarlist",
-    "https://www.googleapis.com/auth/calendar.calendarlist.readonly",
-];
-const WRITE_SCOPES: [&str; 2] = [
-    "https://www.googleapis.com/auth/calendar",
-    "https://www.googleapis.com/auth/calendar.events",
-];
-
-/// Authenticates a Calendar request; `write` requires a read-write calendar scope.
-pub(crate) fn authenticate(
+/// Authenticates a request for the Calendar method `operation` (discovery id): the token must hold one of the
+/// scopes the discovery document lists for it, else 403 `insufficientPermissions`.
+pub(crate) fn authenticate_for(
     state: &AppState,
     req: &HttpRequest,
-    write: bool,
+    operation: &str,
 ) -> Result<Principal, ApiError> {
+    let principal = principal_of(state, req)?;
+    if !crate::scopes::allows(operation, &principal.scope) {
+        return Err(ApiError::insufficient_permissions());
+    }
+    Ok(principal)
+}
+
+/// The principal of a request's bearer token (401 without a valid one), recorded for the request log.
+fn principal_of(state: &AppState, req: &HttpRequest) -> Result<Principal, ApiError> {
     let token = bearer(req).ok_or_else(|| {
         ApiError::new(401, "global", "required", "Login Required.").at("header", "Authorization")
     })?;
@@ -113,11 +111,6 @@ pub(crate) fn authenticate(
         .ok_or_else(ApiError::auth_error)?;
     req.extensions_mut()
         .insert(AuthedUser(principal.user.clone()));
-    let scopes: Vec<&str> = principal.scope.split_whitespace().collect();
-    let allowed: &[&str] = if write { &WRITE_SCOPES } else { &READ_SCOPES };
-    if !scopes.iter().any(|s| allowed.contains(s)) {
-        return Err(ApiError::insufficient_permissions());
-    }
     Ok(principal)
 }
 

@@ -108,6 +108,32 @@ impl EventTime {
         }
     }
 
+    /// The instant this time stands for when all-day dates are read in `zone` (Google reads them in the
+    /// calendar's zone for time windows).
+    pub(crate) fn instant_in(&self, zone: chrono_tz::Tz) -> DateTime<Utc> {
+        match self {
+            Self::Date(d) => {
+                let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+                zone.from_local_datetime(&midnight)
+                    .earliest()
+                    .map_or_else(|| self.utc(), |t| t.with_timezone(&Utc))
+            }
+            Self::DateTime(dt, _) => dt.with_timezone(&Utc),
+        }
+    }
+
+    /// Google's JSON for this time as served: `dateTime` rendered in `zone` (the calendar's, or the request's
+    /// `timeZone` parameter), the stored `timeZone` kept; dates as they are.
+    pub(crate) fn to_json_in(&self, zone: chrono_tz::Tz) -> Value {
+        match self {
+            Self::Date(_) => self.to_json(),
+            Self::DateTime(dt, stored) => {
+                let shown = dt.with_timezone(&zone).fixed_offset();
+                Self::DateTime(shown, stored.clone()).to_json()
+            }
+        }
+    }
+
     /// The same kind of time at another instant: keeps all-day-ness, zone and (for zones) local offset rules.
     pub(crate) fn at(&self, instant: DateTime<Utc>) -> Self {
         match self {
@@ -137,6 +163,25 @@ impl EventTime {
 /// Formats an instant as Google does in `created` / `updated` (milliseconds, `Z`).
 pub(crate) fn rfc3339_millis(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parses an IANA zone name; anything else (or nothing) is UTC.
+pub(crate) fn zone_or_utc(name: &str) -> chrono_tz::Tz {
+    name.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// The zone responses are rendered in: the request's `timeZone` parameter when given (400 when not a zone),
+/// else the calendar's.
+pub(crate) fn display_zone(
+    param: Option<&str>,
+    calendar_zone: &str,
+) -> Result<chrono_tz::Tz, ApiError> {
+    match param {
+        Some(name) => name
+            .parse()
+            .map_err(|_| ApiError::invalid_param("timeZone", "Invalid time zone definition.")),
+        None => Ok(zone_or_utc(calendar_zone)),
+    }
 }
 
 /// Parses a query-parameter timestamp (`timeMin`, `timeMax`, `updatedMin`): RFC 3339 with a mandatory offset.

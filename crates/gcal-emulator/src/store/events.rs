@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::{json, Map, Value};
 
-use super::event_time::{rfc3339_millis, EventTime};
+use super::event_time::{display_zone, rfc3339_millis, zone_or_utc, EventTime};
 use super::{random_base32hex, recurrence, Calendar, Store};
 use crate::error::ApiError;
 
@@ -107,8 +107,13 @@ impl Event {
         self.status == "cancelled"
     }
 
-    /// Google's full JSON for this event.
+    /// Google's full JSON for this event, times rendered in the calendar's zone.
     pub(crate) fn full_json(&self, cal: &Calendar) -> Value {
+        self.full_json_in(cal, zone_or_utc(&cal.time_zone))
+    }
+
+    /// Google's full JSON for this event, `dateTime`s rendered in `zone`.
+    pub(crate) fn full_json_in(&self, cal: &Calendar, zone: chrono_tz::Tz) -> Value {
         let mut m = self.body.clone();
         let base = [
             ("kind", json!("calendar#event")),
@@ -129,8 +134,8 @@ impl Event {
                 "organizer",
                 json!({"email": cal.id, "displayName": cal.summary, "self": true}),
             ),
-            ("start", self.start.to_json()),
-            ("end", self.end.to_json()),
+            ("start", self.start.to_json_in(zone)),
+            ("end", self.end.to_json_in(zone)),
             ("iCalUID", json!(self.ical_uid)),
             ("sequence", json!(self.sequence)),
         ];
@@ -142,20 +147,25 @@ impl Event {
         m.entry("eventType").or_insert_with(|| json!("default"));
         if let (Some(series), Some(original)) = (&self.recurring_event_id, &self.original_start) {
             m.insert("recurringEventId".into(), json!(series));
-            m.insert("originalStartTime".into(), original.to_json());
+            m.insert("originalStartTime".into(), original.to_json_in(zone));
             m.remove("recurrence");
         }
         Value::Object(m)
     }
 
-    /// The sparse JSON of a cancelled event in listings.
-    pub(crate) fn sparse_json(&self) -> Value {
+    /// The sparse JSON of a cancelled event in listings (`originalStartTime` rendered in `zone`).
+    pub(crate) fn sparse_json(&self, zone: chrono_tz::Tz) -> Value {
         let mut v = json!({"kind": "calendar#event", "etag": self.etag(), "id": self.id, "status": "cancelled"});
         if let (Some(series), Some(original)) = (&self.recurring_event_id, &self.original_start) {
             v["recurringEventId"] = json!(series);
-            v["originalStartTime"] = original.to_json();
+            v["originalStartTime"] = original.to_json_in(zone);
         }
         v
+    }
+
+    /// The sparsest cancelled entry Google sends for a deleted instance: only `kind`, `etag`, `id`, `status`.
+    pub(crate) fn bare_json(&self) -> Value {
+        json!({"kind": "calendar#event", "etag": self.etag(), "id": self.id, "status": "cancelled"})
     }
 
     /// The generated (not stored) instance of this series starting at `at`.
@@ -180,9 +190,16 @@ impl Event {
         }
     }
 
-    /// Whether the event overlaps `[min, max)`: its end after `min` and its start before `max`.
-    pub(crate) fn overlaps(&self, min: Option<DateTime<Utc>>, max: Option<DateTime<Utc>>) -> bool {
-        min.is_none_or(|m| self.end.utc() > m) && max.is_none_or(|m| self.start.utc() < m)
+    /// Whether the event overlaps `[min, max)`: its end after `min` and its start before `max`; all-day dates
+    /// read in `zone` (the calendar's).
+    pub(crate) fn overlaps(
+        &self,
+        min: Option<DateTime<Utc>>,
+        max: Option<DateTime<Utc>>,
+        zone: chrono_tz::Tz,
+    ) -> bool {
+        min.is_none_or(|m| self.end.instant_in(zone) > m)
+            && max.is_none_or(|m| self.start.instant_in(zone) < m)
     }
 }
 
@@ -209,14 +226,24 @@ fn writable_fields(body: &Value) -> Result<Map<String, Value>, ApiError> {
         .collect())
 }
 
-/// Merges a patch: objects merge recursively, arrays and scalars replace, `null` removes.
+/// Merges a patch like Google: objects merge recursively (also `start` / `end`, so a patched `dateTime` keeps the
+/// stored `timeZone`), arrays and scalars replace, `null` removes. In an `EventDateTime`, a patched `date` drops the
+/// stored `dateTime` and the other way round.
 fn merge(target: &mut Map<String, Value>, patch: &Map<String, Value>) {
     for (k, v) in patch {
         match (target.get_mut(k), v) {
             (_, Value::Null) => {
                 target.remove(k);
             }
-            (Some(Value::Object(existing)), Value::Object(inner)) if k != "start" && k != "end" => {
+            (Some(Value::Object(existing)), Value::Object(inner)) => {
+                if k == "start" || k == "end" || k == "originalStartTime" {
+                    if inner.contains_key("date") {
+                        existing.remove("dateTime");
+                    }
+                    if inner.contains_key("dateTime") {
+                        existing.remove("date");
+                    }
+                }
                 merge(existing, inner);
             }
             _ => {
@@ -409,11 +436,23 @@ impl Store {
         Ok(json)
     }
 
-    /// events.get (cancelled events are returned too).
+    /// events.get (cancelled events are returned too), times in the calendar's zone.
     pub(crate) fn get_event(&self, user: &str, cal_id: &str, id: &str) -> Result<Value, ApiError> {
+        self.get_event_in(user, cal_id, id, None)
+    }
+
+    /// events.get; `time_zone` is the request's `timeZone` parameter.
+    pub(crate) fn get_event_in(
+        &self,
+        user: &str,
+        cal_id: &str,
+        id: &str,
+        time_zone: Option<&str>,
+    ) -> Result<Value, ApiError> {
         let cal = self.owned_calendar(user, cal_id)?;
+        let zone = display_zone(time_zone, &cal.time_zone)?;
         let event = cal.find_event(id).ok_or_else(ApiError::not_found)?;
-        Ok(event.full_json(cal))
+        Ok(event.full_json_in(cal, zone))
     }
 
     /// events.update (`patch == false`) and events.patch.
@@ -435,6 +474,13 @@ impl Store {
         let is_new_exception = !cal.events.contains_key(id);
         check_if_match(if_match, &existing)?;
         let incoming = writable_fields(body)?;
+        if incoming
+            .get("sequence")
+            .and_then(Value::as_i64)
+            .is_some_and(|s| s < existing.sequence)
+        {
+            return Err(ApiError::invalid_sequence());
+        }
         let mut fields = if patch {
             existing.body.clone()
         } else {
@@ -461,6 +507,14 @@ impl Store {
             .unwrap_or(existing.sequence)
             .max(existing.sequence.saturating_add(i64::from(times_changed)));
         fields.remove("sequence");
+        let cut_series = existing.is_series() && {
+            let lines: Vec<&str> = fields
+                .get("recurrence")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            lines != existing.recurrence()
+        };
         let event = Event {
             body: fields,
             status: checked.status,
@@ -479,6 +533,9 @@ impl Store {
         if is_new_exception {
             self.total_events += 1;
         }
+        if cut_series {
+            self.cancel_orphaned_exceptions(&cal_id, id)?;
+        }
         let cal = self
             .calendars
             .get(&cal_id)
@@ -490,6 +547,57 @@ impl Store {
             .unwrap_or(Value::Null);
         self.notify_events(&cal_id);
         Ok(json)
+    }
+
+    /// After a series' rule changed: cancels its live exceptions whose slot (original start) the series
+    /// no longer has (a cut with `UNTIL` / `COUNT`, a changed `RRULE`, or no recurrence left), like Google. Each
+    /// takes a new change sequence, so the next incremental sync reports it as cancelled.
+    fn cancel_orphaned_exceptions(
+        &mut self,
+        cal_id: &str,
+        series_id: &str,
+    ) -> Result<(), ApiError> {
+        let cal = self.calendars.get(cal_id).ok_or_else(ApiError::not_found)?;
+        let Some(master) = cal.events.get(series_id) else {
+            return Ok(());
+        };
+        let lines = master.recurrence();
+        let orphans: Vec<String> = cal
+            .events
+            .values()
+            .filter(|e| e.recurring_event_id.as_deref() == Some(series_id) && !e.is_cancelled())
+            .filter(|e| {
+                let Some(slot) = e.original_start.as_ref().map(EventTime::utc) else {
+                    return true;
+                };
+                let kept = master.is_series()
+                    && recurrence::occurrences(
+                        &master.start,
+                        &lines,
+                        Some(slot),
+                        Some(slot + chrono::Duration::seconds(1)),
+                    )
+                    .first()
+                        == Some(&slot);
+                !kept
+            })
+            .map(|e| e.id.clone())
+            .collect();
+        let now = Utc::now();
+        for target in orphans {
+            let seq = self.next_seq();
+            let cal = self
+                .calendars
+                .get_mut(cal_id)
+                .ok_or_else(ApiError::not_found)?;
+            let Some(mut event) = cal.events.get(&target).cloned() else {
+                continue;
+            };
+            event.status = "cancelled".into();
+            event.updated = now;
+            cal.put_event(event, seq);
+        }
+        Ok(())
     }
 
     /// events.delete: cancels the event (a series takes its exceptions along); deleting twice is 410 `deleted`.

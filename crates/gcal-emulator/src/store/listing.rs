@@ -1,10 +1,11 @@
 //! Listings: events.list (paging, sync tokens, deleted entries, series expansion, time windows, filters),
 //! events.instances and calendarList.list (with its own sync tokens).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
 use serde_json::{json, Value};
 
-use super::event_time::{parse_query_time, rfc3339_millis};
+use super::event_time::{display_zone, parse_query_time, rfc3339_millis, zone_or_utc};
 use super::tokens::{self, PageCursor, SyncPoint};
 use super::{recurrence, Calendar, Event, Store};
 use crate::error::ApiError;
@@ -57,6 +58,35 @@ struct EventQuery {
     private_props: Vec<(String, String)>,
     shared_props: Vec<(String, String)>,
     ical_uid: Option<String>,
+    event_types: Vec<String>,
+}
+
+/// The `eventTypes` Google knows (discovery document).
+const EVENT_TYPES: [&str; 6] = [
+    "birthday",
+    "default",
+    "focusTime",
+    "fromGmail",
+    "outOfOffice",
+    "workingLocation",
+];
+
+/// Repeated `eventTypes` values, each one Google knows.
+fn event_types(params: &Params) -> Result<Vec<String>, ApiError> {
+    params
+        .iter()
+        .filter(|(k, _)| k == "eventTypes")
+        .map(|(_, v)| {
+            if EVENT_TYPES.contains(&v.as_str()) {
+                Ok(v.clone())
+            } else {
+                Err(ApiError::invalid_param(
+                    "eventTypes",
+                    "Invalid value for: eventTypes",
+                ))
+            }
+        })
+        .collect()
 }
 
 fn props(params: &Params, name: &str) -> Result<Vec<(String, String)>, ApiError> {
@@ -90,6 +120,7 @@ impl EventQuery {
             private_props: props(params, "privateExtendedProperty")?,
             shared_props: props(params, "sharedExtendedProperty")?,
             ical_uid: param(params, "iCalUID").map(str::to_owned),
+            event_types: event_types(params)?,
         };
         if let (Some(min), Some(max)) = (q.time_min, q.time_max) {
             if min >= max {
@@ -124,14 +155,24 @@ impl EventQuery {
         names.iter().any(|n| param(params, n).is_some())
     }
 
-    /// Field filters (q, extended properties, iCalUID, updatedMin) on the stored event.
+    /// Field filters (q, extended properties, iCalUID, eventTypes, updatedMin) on the stored event.
     fn matches_filters(&self, e: &Event) -> bool {
         if let Some(q) = &self.q {
-            let hay = ["summary", "description", "location"]
+            let fields = ["summary", "description", "location"]
                 .iter()
-                .filter_map(|k| e.body.get(*k).and_then(Value::as_str))
+                .filter_map(|k| e.body.get(*k).and_then(Value::as_str));
+            let attendees = e
+                .body
+                .get("attendees")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .flat_map(|a| ["email", "displayName"].map(|k| a.get(k).and_then(Value::as_str)))
+                .flatten();
+            let found = fields
+                .chain(attendees)
                 .any(|s| s.to_lowercase().contains(q));
-            if !hay {
+            if !found {
                 return false;
             }
         }
@@ -151,6 +192,16 @@ impl EventQuery {
         if self.ical_uid.as_ref().is_some_and(|u| *u != e.ical_uid) {
             return false;
         }
+        if !self.event_types.is_empty() && !e.is_cancelled() {
+            let kind = e
+                .body
+                .get("eventType")
+                .and_then(Value::as_str)
+                .unwrap_or("default");
+            if !self.event_types.iter().any(|t| t == kind) {
+                return false;
+            }
+        }
         self.updated_min.is_none_or(|m| e.updated >= m)
     }
 }
@@ -166,11 +217,11 @@ enum Item<'a> {
 }
 
 impl Item<'_> {
-    /// Start instant (for `orderBy=startTime`).
-    fn start(&self) -> DateTime<Utc> {
+    /// Start instant (for `orderBy=startTime`), all-day dates read in `zone`.
+    fn start(&self, zone: Tz) -> DateTime<Utc> {
         match self {
-            Self::Full(e) | Self::Sparse(e) => e.start.utc(),
-            Self::Instance(e) => e.start.utc(),
+            Self::Full(e) | Self::Sparse(e) => e.start.instant_in(zone),
+            Self::Instance(e) => e.start.instant_in(zone),
         }
     }
 
@@ -190,22 +241,50 @@ impl Item<'_> {
         }
     }
 
-    /// Google's JSON for the item.
-    fn json(&self, cal: &Calendar) -> Value {
+    /// Google's JSON for the item, `dateTime`s in `zone`; `bare` sends cancelled instances as only
+    /// `{kind, etag, id, status}`.
+    fn json(&self, cal: &Calendar, zone: Tz, bare: bool) -> Value {
         match self {
-            Self::Full(e) => e.full_json(cal),
-            Self::Sparse(e) => e.sparse_json(),
-            Self::Instance(e) => e.full_json(cal),
+            Self::Full(e) => e.full_json_in(cal, zone),
+            Self::Sparse(e) if bare && e.recurring_event_id.is_some() => e.bare_json(),
+            Self::Sparse(e) => e.sparse_json(zone),
+            Self::Instance(e) => e.full_json_in(cal, zone),
         }
     }
 }
 
-/// The items one stored event contributes to a listing.
+/// The generated instances of series `e` that overlap `[min, max)` (all-day dates read in `zone`).
+fn instances_in(
+    e: &Event,
+    min: Option<DateTime<Utc>>,
+    max: Option<DateTime<Utc>>,
+    zone: Tz,
+) -> impl Iterator<Item = Event> + '_ {
+    let duration = e.end.utc() - e.start.utc();
+    // All-day slots are expanded at midnight UTC; a day either side covers any calendar zone.
+    let pad = if e.start.is_date() {
+        Duration::days(1)
+    } else {
+        Duration::zero()
+    };
+    recurrence::occurrences(
+        &e.start,
+        &e.recurrence(),
+        min.map(|t| t - duration - pad),
+        max.map(|t| t + pad),
+    )
+    .into_iter()
+    .map(|s| e.instance(s))
+    .filter(move |i| i.overlaps(min, max, zone))
+}
+
+/// The items one stored event contributes to a listing; `zone` is the calendar's (for all-day dates).
 fn event_items<'a>(
     cal: &Calendar,
     e: &'a Event,
     q: &EventQuery,
     include_deleted: bool,
+    zone: Tz,
 ) -> Vec<Item<'a>> {
     if !q.matches_filters(e) {
         return Vec::new();
@@ -217,31 +296,30 @@ fn event_items<'a>(
             .and_then(|s| cal.events.get(s))
             .is_some_and(|m| !m.is_cancelled());
         let show = include_deleted || (series_alive && !q.single_events);
-        if show && e.overlaps(q.time_min, q.time_max) {
+        if show && e.overlaps(q.time_min, q.time_max, zone) {
             return vec![Item::Sparse(e)];
         }
         return Vec::new();
     }
     if e.is_series() {
-        let duration = e.end.utc() - e.start.utc();
-        let from = q.time_min.map(|t| t - duration);
-        let slots = recurrence::occurrences(&e.start, &e.recurrence(), from, q.time_max);
+        let unbounded = q.time_min.is_none() && q.time_max.is_none();
+        if !q.single_events && unbounded {
+            return vec![Item::Full(e)];
+        }
+        let mut instances = instances_in(e, q.time_min, q.time_max, zone);
         if !q.single_events {
-            let in_window = (q.time_min.is_none() && q.time_max.is_none()) || !slots.is_empty();
-            return if in_window {
+            return if instances.next().is_some() {
                 vec![Item::Full(e)]
             } else {
                 Vec::new()
             };
         }
-        return slots
-            .into_iter()
-            .map(|s| e.instance(s))
-            .filter(|i| !cal.events.contains_key(&i.id) && i.overlaps(q.time_min, q.time_max))
+        return instances
+            .filter(|i| !cal.events.contains_key(&i.id))
             .map(|i| Item::Instance(Box::new(i)))
             .collect();
     }
-    if e.overlaps(q.time_min, q.time_max) {
+    if e.overlaps(q.time_min, q.time_max, zone) {
         vec![Item::Full(e)]
     } else {
         Vec::new()
@@ -280,6 +358,13 @@ fn bad_page_token() -> ApiError {
 }
 
 impl Store {
+    /// Most items of the listing page at `position` (short pages when configured).
+    fn page_capacity(&self, max: usize, position: u64) -> usize {
+        self.config
+            .listing
+            .page_capacity(self.config.listing_seed, max, position)
+    }
+
     /// events.list.
     pub(crate) fn list_events(
         &self,
@@ -289,6 +374,8 @@ impl Store {
     ) -> Result<Value, ApiError> {
         let cal = self.owned_calendar(user, cal_id)?;
         let q = EventQuery::parse(params)?;
+        let zone = zone_or_utc(&cal.time_zone);
+        let shown = display_zone(param(params, "timeZone"), &cal.time_zone)?;
         let hash = tokens::params_hash(params);
         let cursor = if let Some(page) = param(params, "pageToken") {
             let c = tokens::decode_page(&self.token_key, page).ok_or_else(bad_page_token)?;
@@ -338,6 +425,8 @@ impl Store {
             }
         };
         let include_deleted = cursor.i || q.updated_min.is_some() || q.show_deleted == Some(true);
+        // Google's incremental sync often reports a cancelled instance without its series and slot.
+        let bare = cursor.i && self.config.listing.sparse_cancelled_instances;
         // Open-ended ranges cut with take_while: a BTreeMap range must never start after its end.
         let snapshot = cursor.s;
         let range = cal
@@ -354,14 +443,18 @@ impl Store {
                 .take_while(|(k, _)| **k <= snapshot)
             {
                 if let Some(e) = cal.events.get(id) {
-                    all.extend(event_items(cal, e, &q, include_deleted));
+                    all.extend(event_items(cal, e, &q, include_deleted, zone));
                 }
             }
             // Keyset paging on (sort key, id): an item that changes between pages leaves the snapshot without
             // shifting the others, so none is skipped or served twice.
             let by_updated = order == "updated";
             let key = |i: &Item| {
-                let t = if by_updated { i.updated() } else { i.start() };
+                let t = if by_updated {
+                    i.updated()
+                } else {
+                    i.start(zone)
+                };
                 (t.timestamp_micros(), i.id().to_owned())
             };
             let mut keyed: Vec<((i64, String), Item)> =
@@ -372,24 +465,33 @@ impl Store {
                 None => 0,
             };
             let page = keyed.get(from..).unwrap_or_default();
-            items = page.iter().take(q.max).map(|(_, i)| i.json(cal)).collect();
-            if page.len() > q.max {
+            let cap = self.page_capacity(q.max, cursor.s ^ u64::try_from(from).unwrap_or(0));
+            items = page
+                .iter()
+                .take(cap)
+                .map(|(_, i)| i.json(cal, shown, bare))
+                .collect();
+            if page.len() > cap {
                 next = Some(PageCursor {
-                    a: page.get(q.max.saturating_sub(1)).map(|(k, _)| k.clone()),
+                    a: page.get(cap.saturating_sub(1)).map(|(k, _)| k.clone()),
                     k: 0,
                     ..cursor.clone()
                 });
             }
         } else {
+            let cap = self.page_capacity(
+                q.max,
+                cursor.s ^ (cursor.n << 16) ^ u64::try_from(cursor.k).unwrap_or(0),
+            );
             let mut iter = range.peekable();
             'events: while let Some((seq, id)) = iter.next() {
                 let Some(e) = cal.events.get(id) else {
                     continue;
                 };
-                let produced = event_items(cal, e, &q, include_deleted);
+                let produced = event_items(cal, e, &q, include_deleted, zone);
                 let skip = if *seq == cursor.n { cursor.k } else { 0 };
                 for (idx, item) in produced.into_iter().enumerate().skip(skip) {
-                    if items.len() == q.max {
+                    if items.len() == cap {
                         next = Some(PageCursor {
                             n: *seq,
                             k: idx,
@@ -397,9 +499,9 @@ impl Store {
                         });
                         break 'events;
                     }
-                    items.push(item.json(cal));
+                    items.push(item.json(cal, shown, bare));
                 }
-                if items.len() == q.max {
+                if items.len() == cap {
                     if let Some((after, _)) = iter.peek() {
                         next = Some(PageCursor {
                             n: **after,
@@ -458,35 +560,47 @@ impl Store {
         };
         let (time_min, time_max) = (time("timeMin")?, time("timeMax")?);
         let original = time("originalStart")?;
+        let zone = zone_or_utc(&cal.time_zone);
+        let shown = display_zone(param(params, "timeZone"), &cal.time_zone)?;
         // Items keyed by their slot in the series (original start), for keyset paging.
         let mut items: Vec<(i64, Value)> = Vec::new();
         if master.is_series() {
             let duration = master.end.utc() - master.start.utc();
+            let pad = if master.start.is_date() {
+                Duration::days(1)
+            } else {
+                Duration::zero()
+            };
             for slot in recurrence::occurrences(
                 &master.start,
                 &master.recurrence(),
-                time_min.map(|t| t - duration),
-                time_max,
+                time_min.map(|t| t - duration - pad),
+                time_max.map(|t| t + pad),
             ) {
                 if original.is_some_and(|o| o != slot) {
                     continue;
                 }
                 let key = slot.timestamp_micros();
                 let generated = master.instance(slot);
+                if !generated.overlaps(time_min, time_max, zone)
+                    && !cal.events.contains_key(&generated.id)
+                {
+                    continue;
+                }
                 match cal.events.get(&generated.id) {
                     Some(ex) if ex.is_cancelled() && show_deleted => {
-                        items.push((key, ex.sparse_json()))
+                        items.push((key, ex.sparse_json(shown)))
                     }
                     Some(ex) if ex.is_cancelled() => {}
-                    Some(ex) => items.push((key, ex.full_json(cal))),
-                    None if generated.overlaps(time_min, time_max) => {
-                        items.push((key, generated.full_json(cal)))
-                    }
-                    None => {}
+                    Some(ex) => items.push((key, ex.full_json_in(cal, shown))),
+                    None => items.push((key, generated.full_json_in(cal, shown))),
                 }
             }
         } else {
-            items.push((master.start.utc().timestamp_micros(), master.full_json(cal)));
+            items.push((
+                master.start.utc().timestamp_micros(),
+                master.full_json_in(cal, shown),
+            ));
         }
         // Pages continue after the slot of the last item served (not at an offset): an instance cancelled or
         // restored between two pages does not shift the others.

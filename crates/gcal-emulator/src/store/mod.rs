@@ -80,6 +80,10 @@ pub(crate) struct Limits {
     pub max_events: usize,
     /// Longest channel lifetime.
     pub channel_max_ttl: std::time::Duration,
+    /// Listing habits (short pages, sparse cancelled instances).
+    pub listing: crate::strictness::ListingBehaviour,
+    /// Seed of the short-page sizes (the configured one, or random per store).
+    pub listing_seed: u64,
 }
 
 /// Random lower-case alphanumeric string.
@@ -118,6 +122,8 @@ impl Store {
             config: Limits {
                 max_events: config.max_events,
                 channel_max_ttl: config.channel_max_ttl,
+                listing: config.listing,
+                listing_seed: config.listing.seed.unwrap_or_else(rand::random),
             },
             token_key: tokens::TokenKey::random(),
         }

@@ -2,7 +2,7 @@
 //! with the `rrule` crate. Expansion is bounded: at most `MAX_INSTANCES` per call and, for an open-ended series
 //! without an explicit upper bound, no later than `HORIZON_DAYS` after today (or after the series start).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use super::event_time::EventTime;
 use crate::error::ApiError;
@@ -33,9 +33,56 @@ fn ical_text(start: &EventTime, lines: &[String]) -> String {
     text
 }
 
-/// Rewrites `EXDATE;VALUE=DATE:20250101,...` (and RDATE) into date-times the parser accepts for all-day series.
+/// Rewrites a date-only `UNTIL=YYYYMMDD` of an RRULE / EXRULE (the form Google writes for all-day series) into
+/// the last second of that day, and a floating `UNTIL=YYYYMMDDTHHMMSS` into that time, in the series' zone, as
+/// UTC: the parser wants `UNTIL` in UTC, which Google does not insist on.
+fn normalize_until(line: &str, start: &EventTime) -> String {
+    let Some((name, rule)) = line.split_once(':') else {
+        return line.to_owned();
+    };
+    let parts: Vec<String> = rule
+        .split(';')
+        .map(|part| {
+            let Some((key, value)) = part.split_once('=') else {
+                return part.to_owned();
+            };
+            if !key.trim().eq_ignore_ascii_case("UNTIL") {
+                return part.to_owned();
+            }
+            let value = value.trim();
+            // A date (the whole day counts) or a floating local time; UTC (`...Z`) is left alone.
+            let last = match value.len() {
+                8 => chrono::NaiveDate::parse_from_str(value, "%Y%m%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(23, 59, 59)),
+                15 => chrono::NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S").ok(),
+                _ => None,
+            };
+            let Some(last) = last else {
+                return part.to_owned();
+            };
+            let zone = start
+                .zone()
+                .and_then(|z| z.parse::<chrono_tz::Tz>().ok())
+                .filter(|_| !start.is_date())
+                .unwrap_or(chrono_tz::UTC);
+            let until = zone
+                .from_local_datetime(&last)
+                .latest()
+                .map_or_else(|| Utc.from_utc_datetime(&last), |t| t.with_timezone(&Utc));
+            format!("{key}={}", until.format("%Y%m%dT%H%M%SZ"))
+        })
+        .collect();
+    format!("{name}:{}", parts.join(";"))
+}
+
+/// Rewrites `EXDATE;VALUE=DATE:20250101,...` (and RDATE) into date-times the parser accepts for all-day series,
+/// and date-only `UNTIL`s of rules into date-times.
 fn normalize_line(line: &str, start: &EventTime) -> String {
     let upper = line.to_ascii_uppercase();
+    if upper.starts_with("RRULE:") || upper.starts_with("EXRULE:") {
+        return normalize_until(line.trim(), start);
+    }
     let is_date_list = (upper.starts_with("EXDATE") || upper.starts_with("RDATE"))
         && upper.contains("VALUE=DATE:");
     if !is_date_list {

@@ -8,5 +8,6 @@ mod oauth;
 mod paging_sync;
 mod recurrence;
 mod robustness;
+mod strictness;
 mod support;
 mod watch;

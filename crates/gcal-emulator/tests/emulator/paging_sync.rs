@@ -366,6 +366,7 @@ async fn many_events_page_and_sync() {
     };
     let t = crate::support::spawn_with(gcal_emulator::EmulatorConfig {
         seed: Some(seed),
+        listing: gcal_emulator::ListingBehaviour::exact(),
         ..Default::default()
     })
     .await;
@@ -669,6 +670,7 @@ async fn page_size_defaults_to_250_and_is_capped_at_2500() {
     };
     let t = crate::support::spawn_with(gcal_emulator::EmulatorConfig {
         seed: Some(seed),
+        listing: gcal_emulator::ListingBehaviour::exact(),
         ..Default::default()
     })
     .await;

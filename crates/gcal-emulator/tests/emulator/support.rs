@@ -45,9 +45,14 @@ pub struct TestEmu {
     pub client_id: String,
 }
 
-/// Starts an emulator with the default configuration.
+/// Starts an emulator with the default configuration, but exact listings (full pages, detailed cancelled
+/// instances) so page counts are predictable; `strictness.rs` covers Google's short pages and sparse entries.
 pub async fn spawn() -> TestEmu {
-    spawn_with(EmulatorConfig::default()).await
+    spawn_with(EmulatorConfig {
+        listing: gcal_emulator::ListingBehaviour::exact(),
+        ..EmulatorConfig::default()
+    })
+    .await
 }
 
 /// Starts an emulator with `config`, creates Alice and mints her tokens.
