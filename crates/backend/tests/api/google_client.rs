@@ -399,7 +399,7 @@ async fn insufficient_permissions_is_forbidden_and_not_retried() {
         .await
         .unwrap();
     let error = reader
-        .insert_event(EMAIL, &timed(Some("readonly01"), "No", 3))
+        .insert_event(EMAIL, &timed(Some("reader0001"), "No", 3))
         .await
         .unwrap_err();
     assert_eq!(error.class(), ErrorClass::Forbidden, "{error:?}");
@@ -486,7 +486,7 @@ async fn a_call_never_outlives_its_deadline() {
         .await;
     let started = Instant::now();
     let error = client
-        .get_event(EMAIL, &gid("whatever1"))
+        .get_event(EMAIL, &gid("missing01"))
         .await
         .unwrap_err();
     let took = started.elapsed();
@@ -927,6 +927,48 @@ async fn calendar_list_watches_and_channel_stop() {
         .unwrap_err();
     assert_eq!(error.class(), ErrorClass::Server);
     assert_eq!(google.count("calendar.events.watch").await, 2);
+}
+
+#[tokio::test]
+async fn windows_expansion_and_quota_user_reach_google() {
+    let google = Google::start().await;
+    let mut series = timed(Some("range00001"), "Daily", 1);
+    series.recurrence = Some(vec!["RRULE:FREQ=DAILY;COUNT=10".into()]);
+    let client = google.client().await.with_quota_user("user-42");
+    client.insert_event(EMAIL, &series).await.unwrap();
+    let query = EventsQuery {
+        single_events: Some(true),
+        time_min: Some("2030-01-03T00:00:00Z".parse().unwrap()),
+        time_max: Some("2030-01-06T00:00:00Z".parse().unwrap()),
+        ..EventsQuery::default()
+    };
+    let page = client.list_all_events(EMAIL, &query).await.unwrap();
+    let starts: Vec<String> = page
+        .items
+        .iter()
+        .filter_map(|e| e.start.as_ref()?.date_time.map(|t| t.to_rfc3339()))
+        .collect();
+    assert_eq!(
+        starts,
+        vec![
+            "2030-01-03T09:00:00+00:00",
+            "2030-01-04T09:00:00+00:00",
+            "2030-01-05T09:00:00+00:00"
+        ]
+    );
+    let requests = google
+        .control
+        .requests(Some("calendar.events.list"))
+        .await
+        .unwrap();
+    let query = &requests.last().unwrap().query;
+    for part in [
+        "quotaUser=user-42",
+        "singleEvents=true",
+        "timeMin=2030-01-03T00%3A00%3A00Z",
+    ] {
+        assert!(query.contains(part), "{part} in {query}");
+    }
 }
 
 #[tokio::test]

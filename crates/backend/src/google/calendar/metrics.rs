@@ -93,7 +93,7 @@ pub struct MetricsSnapshot {
 }
 
 impl MetricsSnapshot {
-    /// Failed attempts of one class (retried or not).
+    /// Failed attempts of one class (retried or not), failed token refreshes included.
     pub fn attempt_errors(&self, class: ErrorClass) -> u64 {
         self.attempt_errors[class.index()]
     }
