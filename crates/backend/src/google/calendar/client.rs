@@ -545,7 +545,7 @@ impl CalendarClient {
     async fn execute(&self, call: &Call<'_>) -> Result<Vec<u8>, Failure> {
         let shared = &self.api.shared;
         shared.metrics.call();
-        let deadline = Instant::now() + shared.policy.deadline;
+        let deadline = later(shared.policy.deadline);
         let result = match tokio::time::timeout_at(deadline, self.attempts(call, deadline)).await {
             Ok(result) => result,
             Err(_) => Err(Failure {
@@ -642,7 +642,7 @@ impl CalendarClient {
                 return fail(error);
             }
             let wait = policy.backoff(attempt, retry_after);
-            if Instant::now() + wait >= deadline {
+            if later(wait) >= deadline {
                 return fail(error);
             }
             maybe_applied_before |= maybe_applied;
@@ -678,8 +678,6 @@ impl CalendarClient {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
-        } else if call.method == Method::POST {
-            request = request.header(reqwest::header::CONTENT_LENGTH, 0);
         }
         let transport = |e: reqwest::Error| AttemptError {
             // A refused connection sent nothing; anything later may have reached Google.
@@ -703,6 +701,14 @@ impl CalendarClient {
             error: GoogleError::from_api(details, call.op.is_listing()),
         })
     }
+}
+
+/// Now plus `wait`, saturating far in the future (a huge configured or announced duration never panics).
+pub(crate) fn later(wait: std::time::Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(wait)
+        .or_else(|| now.checked_add(std::time::Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Result<Vec<u8>, GoogleError> {

@@ -98,7 +98,8 @@ impl MetricsSnapshot {
         self.attempt_errors[class.index()]
     }
 
-    /// Calls that ended with an error of one class.
+    /// Calls that ended with an error of one class, as Google answered: a 410 that `delete_event` reports
+    /// as `AlreadyDeleted` and the 409 of a recovered insert are counted here too.
     pub fn call_errors(&self, class: ErrorClass) -> u64 {
         self.call_errors[class.index()]
     }

@@ -16,6 +16,7 @@ use oauth2::{
 };
 use tokio::time::Instant;
 
+use super::client::later;
 use super::error::{ApiErrorDetails, ErrorReason, GoogleError};
 use super::metrics::Metrics;
 use super::retry::parse_retry_after;
@@ -198,7 +199,7 @@ impl Grant {
                 metrics.token_refresh();
                 *state = TokenState::Valid {
                     token: token.clone(),
-                    refresh_after: Instant::now() + lifetime.saturating_sub(margin),
+                    refresh_after: later(lifetime.saturating_sub(margin)),
                 };
                 Ok(token)
             }
