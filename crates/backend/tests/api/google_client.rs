@@ -18,7 +18,7 @@ use compass_backend::settings::{GoogleSettings, Secret};
 use compass_core::GoogleEventId;
 use gcal_emulator::control::ControlClient;
 use gcal_emulator::{Emulator, EmulatorConfig, FaultKind, FaultSpec, RunningEmulator};
-use oauth2::RefreshToken;
+use oauth2::{AccessToken, RefreshToken};
 use serde_json::{json, Value};
 
 const EMAIL: &str = "ann@example.com";
@@ -643,6 +643,28 @@ async fn the_access_token_is_cached_and_refreshed_shortly_before_it_expires() {
         statuses.iter().all(|s| *s == 200),
         "never sent an expired token: {statuses:?}"
     );
+}
+
+#[tokio::test]
+async fn a_known_access_token_is_used_until_google_refuses_it() {
+    let google = Google::start().await;
+    let tokens = google.control.mint_tokens(EMAIL).await.unwrap();
+    let client = google.api.client_with_access_token(
+        RefreshToken::new(tokens.refresh_token.unwrap()),
+        AccessToken::new(tokens.access_token),
+        Duration::from_secs(tokens.expires_in),
+    );
+    client
+        .list_events(EMAIL, &EventsQuery::full())
+        .await
+        .unwrap();
+    assert_eq!(google.count("oauth.token").await, 0, "no refresh needed");
+    google.control.expire_access_tokens(EMAIL).await.unwrap();
+    client
+        .list_events(EMAIL, &EventsQuery::full())
+        .await
+        .unwrap();
+    assert_eq!(google.count("oauth.token").await, 1);
 }
 
 #[tokio::test]

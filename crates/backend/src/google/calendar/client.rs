@@ -189,6 +189,26 @@ impl CalendarApi {
         }
     }
 
+    /// Like [`CalendarApi::client`], starting with an access token the caller already holds (e.g. from
+    /// the sign-in code exchange) that Google said expires in `expires_in`.
+    pub fn client_with_access_token(
+        &self,
+        refresh_token: RefreshToken,
+        access_token: AccessToken,
+        expires_in: std::time::Duration,
+    ) -> CalendarClient {
+        CalendarClient {
+            api: self.clone(),
+            grant: Arc::new(Grant::with_access_token(
+                refresh_token,
+                access_token,
+                expires_in,
+                self.shared.policy.token_refresh_margin,
+            )),
+            quota_user: None,
+        }
+    }
+
     /// The counters so far (all clients of this API).
     pub fn metrics(&self) -> MetricsSnapshot {
         self.shared.metrics.snapshot()

@@ -172,6 +172,23 @@ impl Grant {
         }
     }
 
+    /// A grant whose access token is already known (just received from a code exchange), valid for
+    /// `expires_in` from now.
+    pub(crate) fn with_access_token(
+        refresh_token: RefreshToken,
+        access_token: AccessToken,
+        expires_in: Duration,
+        margin: Duration,
+    ) -> Self {
+        Self {
+            refresh_token,
+            state: tokio::sync::Mutex::new(TokenState::Valid {
+                token: access_token,
+                refresh_after: later(expires_in.saturating_sub(margin)),
+            }),
+        }
+    }
+
     /// A usable access token: the cached one unless it is about to expire or is `refused` (the token
     /// Google just answered 401 to), else a fresh one from the token endpoint.
     pub(crate) async fn access_token(
