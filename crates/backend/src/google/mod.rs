@@ -2,7 +2,8 @@
 //! (`crate::settings::GoogleSettings`).
 //!
 //! - [`oauth`]: the OAuth 2 client (authorization URL with PKCE, code exchange, userinfo, revocation).
-//! - [`calendar`]: the Calendar v3 client (skeleton; the sync engine's next issue fills it).
+//! - [`calendar`]: the Calendar v3 client (typed resources, classified errors, retries with backoff and
+//!   deadlines, access tokens refreshed from the grant's refresh token, counters).
 //!
 //! May import: `settings`, `domain` and compass-core only; callers (`accounts`, `sync`) map its errors.
 
