@@ -9,14 +9,13 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
-use actix_web::http::header::CONTENT_LENGTH;
-use actix_web::middleware::{from_fn, Next};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
 use crate::accounts::password::PasswordWork;
-use crate::http::error::{json_error, path_error, query_error, ApiError};
+use crate::http::body_limit::reject_oversized_bodies;
+use crate::http::error::{json_error, path_error, query_error};
 use crate::settings::{DatabaseSettings, Settings, SettingsError};
 use crate::sse::Hub;
 pub use crate::state::AppState;
@@ -239,28 +238,4 @@ async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
-}
-
-/// Answers 413 before reading a body whose declared `Content-Length` exceeds the limit (bodies without a
-/// length are cut off by the extractors' limits instead).
-async fn reject_oversized_bodies(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let limit = req
-        .app_data::<web::Data<AppState>>()
-        .map_or(usize::MAX, |state| state.settings.body_limit);
-    let declared = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
-        let response =
-            actix_web::ResponseError::error_response(&ApiError::PayloadTooLarge { limit });
-        return Ok(req.into_response(response).map_into_boxed_body());
-    }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_boxed_body)
 }

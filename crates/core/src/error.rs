@@ -62,7 +62,10 @@ mod tests {
         assert_eq!(serde_json::to_value(&coded).unwrap()["code"], "NOT_FOUND");
         assert_eq!(coded.error_code(), None);
         let typed = ErrorBody::new("Conflict", "taken").with_error_code(ErrorCode::EventIdTaken);
-        assert_eq!(serde_json::to_value(&typed).unwrap()["code"], "EVENT_ID_TAKEN");
+        assert_eq!(
+            serde_json::to_value(&typed).unwrap()["code"],
+            "EVENT_ID_TAKEN"
+        );
         assert_eq!(typed.error_code(), Some(ErrorCode::EventIdTaken));
     }
 }

@@ -109,13 +109,29 @@ const BACKEND_LAYERS: &[(&str, &[&str])] = &[
     ("cli", &["app", "settings", "telemetry"]),
     (
         "app",
-        &["http", "state", "accounts", "store", "sse", "settings", "telemetry"],
+        &[
+            "http",
+            "state",
+            "accounts",
+            "store",
+            "sse",
+            "settings",
+            "telemetry",
+        ],
     ),
     // HTTP: routes, extractors, CSRF, ApiError with every From impl
     (
         "http",
         &[
-            "state", "accounts", "events", "priorities", "sync", "store", "sse", "google", "domain",
+            "state",
+            "accounts",
+            "events",
+            "priorities",
+            "sync",
+            "store",
+            "sse",
+            "google",
+            "domain",
             "settings",
         ],
     ),
@@ -244,6 +260,29 @@ fn only_the_store_opens_collections() {
     );
 }
 
+/// Handlers never publish to the hub: a flow publishes after its commit (one flow shape per resource).
+#[test]
+fn http_handlers_never_publish() {
+    let root = repo_root();
+    let offenders: Vec<String> = tracked_files()
+        .into_iter()
+        .filter(|f| f.starts_with("crates/backend/src/http/") && f.ends_with(".rs"))
+        .filter(|f| {
+            std::fs::read_to_string(root.join(f)).is_ok_and(|text| {
+                text.lines().any(|line| {
+                    let code = line.split("//").next().unwrap_or_default();
+                    code.contains(".publish(") || code.contains(".deliver(")
+                })
+            })
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "HTTP handlers publish to the SSE hub; move the publish into the flow, after its commit:\n{}",
+        offenders.join("\n")
+    );
+}
+
 #[test]
 fn crate_paths_reads_single_grouped_and_multiline_imports() {
     let text = "use crate::http::error::ApiError;\n\
@@ -274,12 +313,20 @@ fn crate_paths_reads_single_grouped_and_multiline_imports() {
 #[test]
 fn layering_problems_name_the_file_line_and_rule() {
     let files = vec![
-        ("store/users.rs".to_owned(), "use crate::accounts::Email;\n".to_owned()),
+        (
+            "store/users.rs".to_owned(),
+            "use crate::accounts::Email;\n".to_owned(),
+        ),
         ("brand_new.rs".to_owned(), "//! New.\n".to_owned()),
-        ("events/plan.rs".to_owned(), "use crate::domain::Provenance;\n".to_owned()),
+        (
+            "events/plan.rs".to_owned(),
+            "use crate::domain::Provenance;\n".to_owned(),
+        ),
     ];
     let problems = layering_problems(&files);
     assert_eq!(problems.len(), 2, "{problems:#?}");
-    assert!(problems[0].starts_with("src/store/users.rs:1: `store` may not import `crate::accounts`"));
+    assert!(
+        problems[0].starts_with("src/store/users.rs:1: `store` may not import `crate::accounts`")
+    );
     assert!(problems[1].contains("`brand_new` is not placed"));
 }

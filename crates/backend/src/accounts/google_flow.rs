@@ -226,7 +226,7 @@ impl<'a> GoogleAccounts<'a> {
         })
     }
 
-    /// Completes an authorization started by [`start`] in the browser holding `nonce`.
+    /// Completes an authorization started by [`Self::start`] in the browser holding `nonce`.
     pub async fn finish(
         &self,
         callback: Callback,

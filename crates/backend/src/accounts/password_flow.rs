@@ -158,9 +158,7 @@ impl<'a> PasswordAccounts<'a> {
             session_ttl,
         }
     }
-}
 
-impl PasswordAccounts<'_> {
     /// Creates a password account and signs it in.
     pub async fn sign_up(
         &self,

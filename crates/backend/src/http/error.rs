@@ -15,7 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use compass_core::{ErrorBody, ErrorCode};
 
 use crate::accounts::password_flow::INVALID_CREDENTIALS;
-use crate::accounts::{AuthError, GoogleAuthError};
+use crate::accounts::{AuthError, GoogleAuthError, OpenStreamError};
 use crate::events::plan::PlanError;
 use crate::events::service::EventsError;
 use crate::priorities::PrioritiesError;
@@ -249,6 +249,19 @@ impl From<GoogleAuthError> for ApiError {
             GoogleAuthError::UserMissing => ApiError::NotFound,
             GoogleAuthError::Crypto => ApiError::internal(GoogleAuthError::Crypto),
             GoogleAuthError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<OpenStreamError> for ApiError {
+    fn from(error: OpenStreamError) -> Self {
+        match error {
+            OpenStreamError::SignedOut => ApiError::unauthorized(),
+            OpenStreamError::ShuttingDown(_) => ApiError::Unavailable {
+                message: "The server is shutting down".into(),
+                code: None,
+            },
+            OpenStreamError::Store(error) => error.into(),
         }
     }
 }

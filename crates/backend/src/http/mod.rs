@@ -7,6 +7,7 @@
 //! function and gets one `.configure(..)` line in [`routes`] below.
 
 pub mod auth;
+pub mod body_limit;
 pub mod config;
 pub mod cookie;
 pub mod csrf;

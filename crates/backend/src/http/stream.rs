@@ -1,4 +1,5 @@
-//! `GET /api/events/stream`: the signed-in user's Server-Sent Events stream.
+//! `GET /api/events/stream`: the signed-in user's Server-Sent Events stream. The handler parses
+//! `Last-Event-ID`, calls the flow (`crate::accounts::stream`) and writes the frames.
 //!
 //! Authenticated by the session cookie ([`SessionUser`]; none → 401 JSON, so `EventSource` stops). The
 //! connection is registered with the hub *before* the metadata is read, so nothing published in between is
@@ -9,15 +10,12 @@
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse, Responder as _};
 use actix_web_lab::sse;
-use chrono::Utc;
 use futures::StreamExt as _;
 
 use super::cookie;
 use super::error::ApiError;
-use crate::accounts::profile::metadata_for_client;
-use crate::accounts::session::still_active;
-use crate::accounts::SessionUser;
-use crate::sse::{HubClosed, StreamItem};
+use crate::accounts::{SessionUser, Streams};
+use crate::sse::StreamItem;
 use crate::state::AppState;
 
 /// Registers the stream route.
@@ -41,29 +39,10 @@ async fn stream(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .map(|v| if v.len() > MAX_LAST_EVENT_ID { "" } else { v });
-    let lifetime = (session.expires_at - Utc::now())
-        .to_std()
-        .map_err(|_| ApiError::unauthorized())?;
-    let mut events = state
-        .hub
-        .subscribe(
-            &session.user_id,
-            session.session_id.as_str(),
-            last_event_id,
-            Some(lifetime),
-        )
-        .map_err(|HubClosed| ApiError::Unavailable {
-            message: "The server is shutting down".into(),
-            code: None,
-        })?;
-    // Registered now, so a later sign-out reaches this stream; one that came earlier shows here.
     let token = cookie::session_token(&req);
-    if !still_active(&state.store, token.as_ref(), &session).await? {
-        return Err(ApiError::unauthorized());
-    }
-    let metadata = metadata_for_client(&state.store, &session.user_id).await?;
-    events.set_metadata(metadata);
-    tracing::debug!(user = %session.user_id, resumed = last_event_id.is_some(), "SSE stream opened");
+    let events = Streams::new(&state.store, &state.hub)
+        .open(&session, token.as_ref(), last_event_id)
+        .await?;
 
     let body = sse::Sse::from_infallible_stream(events.map(|item| {
         match item {

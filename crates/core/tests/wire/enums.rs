@@ -1,8 +1,8 @@
 //! `fixtures/enums.json`: every Compass wire enum lists exactly these strings, in this order.
 
 use compass_core::{
-    ErrorCode, GoogleConnectionState, ImportGCalOperation, ImportGCalStatus, Origin, Priority, SseEventName,
-    SyncStatus, UpdateScope,
+    ErrorCode, GoogleConnectionState, ImportGCalOperation, ImportGCalStatus, Origin, Priority,
+    SseEventName, SyncStatus, UpdateScope,
 };
 use serde::Serialize;
 use serde_json::Value;

@@ -65,12 +65,15 @@ pub struct TestApp {
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
+/// A settings adjustment a test asks for.
+type Customize<'a> = Box<dyn FnOnce(&mut Settings) + 'a>;
+
 /// How [`spawn_app`] builds the app; `.await` it to spawn.
 #[must_use = "await it to spawn the app"]
 pub struct TestAppBuilder<'a> {
     google: bool,
     public_url: Option<String>,
-    customize: Vec<Box<dyn FnOnce(&mut Settings) + 'a>>,
+    customize: Vec<Customize<'a>>,
 }
 
 /// The app with default test settings; add options before awaiting it (see the module docs).
@@ -105,7 +108,7 @@ impl<'a> TestAppBuilder<'a> {
     where
         'a: 'b,
     {
-        let mut customizers: Vec<Box<dyn FnOnce(&mut Settings) + 'b>> = Vec::new();
+        let mut customizers: Vec<Customize<'b>> = Vec::new();
         for earlier in self.customize {
             customizers.push(earlier);
         }

@@ -3,6 +3,7 @@
 //! value is an `EnvFilter` directive, e.g. `TEST_LOG=debug` or `TEST_LOG=compass_backend=trace`. Unset, tests
 //! log nothing.
 
+use std::io::IsTerminal as _;
 use std::sync::Once;
 
 use tracing_subscriber::EnvFilter;
@@ -24,6 +25,7 @@ pub fn init() {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_test_writer()
+            .with_ansi(std::io::stderr().is_terminal())
             .try_init();
     });
 }
