@@ -21,6 +21,7 @@ use crate::sse::Hub;
 pub use crate::state::AppState;
 use crate::store::migrate::{MigrationError, MigrationReport};
 use crate::store::{Store, StoreConfig, StoreError};
+use crate::sync::SyncEngine;
 use crate::telemetry;
 
 /// Why the server could not start. `Display` is the one line printed before exiting non-zero.
@@ -125,11 +126,15 @@ impl Application {
         let hub = Hub::new(settings.sse);
         let shutdown_timeout = settings.shutdown_timeout.as_secs();
         let workers = settings.workers;
+        let settings = Arc::new(settings);
+        let sync = SyncEngine::new(store.clone(), hub.clone(), settings.clone());
+        sync.start();
         let state = AppState {
-            settings: Arc::new(settings),
+            settings,
             store,
             hub,
             passwords: PasswordWork::for_this_machine(),
+            sync,
         };
         let data = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {

@@ -10,6 +10,7 @@ use crate::accounts::password::PasswordWork;
 use crate::settings::Settings;
 use crate::sse::Hub;
 use crate::store::Store;
+use crate::sync::SyncEngine;
 
 /// What every handler can reach, as `web::Data<AppState>`.
 #[derive(Debug, Clone)]
@@ -22,4 +23,6 @@ pub struct AppState {
     pub hub: Hub,
     /// Bounded argon2 work for sign-up and sign-in.
     pub passwords: PasswordWork,
+    /// The Google sync engine (imports, notifications, the background worker).
+    pub sync: SyncEngine,
 }

@@ -113,6 +113,7 @@ const BACKEND_LAYERS: &[(&str, &[&str])] = &[
             "http",
             "state",
             "accounts",
+            "sync",
             "store",
             "sse",
             "settings",
@@ -136,7 +137,7 @@ const BACKEND_LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     // the handles handlers reach (used by http; built by app)
-    ("state", &["accounts", "store", "sse", "settings"]),
+    ("state", &["accounts", "sync", "store", "sse", "settings"]),
     // flows
     (
         "accounts",

@@ -17,6 +17,7 @@ pub mod health;
 pub mod priorities;
 pub mod session;
 pub mod stream;
+pub mod sync;
 pub mod user;
 pub mod web_app;
 
@@ -34,7 +35,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(user::routes)
             .configure(events::routes)
-            .configure(priorities::routes),
+            .configure(priorities::routes)
+            .configure(sync::routes),
     );
 }
 

@@ -294,6 +294,45 @@ impl Users {
         Ok(())
     }
 
+    /// Claims the full import of the user: sets `sync.importGCal` to `IMPORTING` unless it already is
+    /// (or, without `force`, unless the import already `COMPLETED`). Atomic, so two requests (or two
+    /// server instances) never both import; `false` when the claim was refused.
+    pub async fn claim_import(&self, id: &UserId, force: bool) -> Result<bool, StoreError> {
+        let mut refused = vec![status_bson(SyncStatus::Importing)];
+        if !force {
+            refused.push(status_bson(SyncStatus::Completed));
+        }
+        let result = self
+            .collection
+            .update_one(
+                doc! { "_id": object_id(id), "metadata.sync.importGCal": { "$nin": refused } },
+                doc! { "$set": { "metadata.sync.importGCal": status_bson(SyncStatus::Importing) } },
+            )
+            .await?;
+        Ok(result.modified_count == 1)
+    }
+
+    /// Users with a live Google grant whose import is wanted (`sync.importGCal == RESTART`), at most
+    /// `limit`: the sync worker starts their import.
+    pub async fn pending_imports(&self, limit: i64) -> Result<Vec<UserId>, StoreError> {
+        let cursor = self
+            .collection
+            .clone_with_type::<Document>()
+            .find(doc! {
+                "metadata.sync.importGCal": status_bson(SyncStatus::Restart),
+                "google.gRefreshToken": { "$nin": ["", null] },
+            })
+            .projection(doc! { "_id": 1 })
+            .limit(limit)
+            .await?;
+        let documents: Vec<Document> = futures::TryStreamExt::try_collect(cursor).await?;
+        Ok(documents
+            .iter()
+            .filter_map(|d| d.get_object_id("_id").ok())
+            .map(|oid| UserId::from_bytes(oid.bytes()))
+            .collect())
+    }
+
     /// Applies a validated client patch and returns the user afterwards.
     pub async fn apply_client_patch(
         &self,
