@@ -294,22 +294,26 @@ impl Users {
         Ok(())
     }
 
-    /// Claims the full import of the user: sets `sync.importGCal` to `IMPORTING` unless it already is
-    /// (or, without `force`, unless the import already `COMPLETED`). Atomic, so two requests (or two
-    /// server instances) never both import; `false` when the claim was refused.
+    /// Marks the user's full import as running (`sync.importGCal = IMPORTING`); without `force`, only
+    /// if the import had not `COMPLETED`. The caller holds the user's import lease, which is what keeps
+    /// two imports apart (a crashed import's `IMPORTING` does not block the next one once its lease
+    /// lapsed). `false` when the mark was refused.
     pub async fn claim_import(&self, id: &UserId, force: bool) -> Result<bool, StoreError> {
-        let mut refused = vec![status_bson(SyncStatus::Importing)];
+        let mut filter = doc! { "_id": object_id(id) };
         if !force {
-            refused.push(status_bson(SyncStatus::Completed));
+            filter.insert(
+                "metadata.sync.importGCal",
+                doc! { "$ne": status_bson(SyncStatus::Completed) },
+            );
         }
         let result = self
             .collection
             .update_one(
-                doc! { "_id": object_id(id), "metadata.sync.importGCal": { "$nin": refused } },
+                filter,
                 doc! { "$set": { "metadata.sync.importGCal": status_bson(SyncStatus::Importing) } },
             )
             .await?;
-        Ok(result.modified_count == 1)
+        Ok(result.matched_count == 1)
     }
 
     /// Users with a live Google grant whose import is wanted (`sync.importGCal == RESTART`), at most

@@ -2,9 +2,9 @@
 //! is `RESTART`) and the repair (`POST /api/sync/import-gcal {"force": true}`), announced with
 //! `IMPORT_GCAL_START` / `IMPORT_GCAL_END` and tracked in `sync.importGCal`.
 //!
-//! The claim is atomic in the store (`IMPORTING` is set only if it was not already, and without `force`
-//! only if the import had not `COMPLETED`), so a second import while one runs ends `IGNORED`, across
-//! server instances too. The import never wipes first: for each synced calendar it lists **every
+//! An import holds the user's import lease (`crate::store::leases`, `import:<user>`), so a second import
+//! while one runs ends `IGNORED`, across server instances too; without `force` it also ends `IGNORED`
+//! when the import already `COMPLETED`. A crashed import's lease lapses, so it never blocks for good. The import never wipes first: for each synced calendar it lists **every
 //! page**, fetches each series' instances, and only then, in one transaction, upserts what Google has,
 //! deletes the calendar's Google events Google no longer lists, and stores the calendar's sync token.
 //! A failed import or repair therefore leaves the user's Google events as they were (backend spec §15
@@ -15,6 +15,7 @@
 use std::time::Duration;
 
 use compass_core::{ImportGCalEndPayload, ImportGCalOperation, SseEvent, SyncStatus, UserId};
+use mongodb::bson::oid::ObjectId;
 use mongodb::bson::Document;
 
 use super::engine::{SyncEngine, SyncError};
@@ -22,10 +23,13 @@ use super::worker::sync_calendar;
 use crate::google::calendar::{CalendarClient, CalendarListEntry, CalendarListQuery, GoogleError};
 use crate::store::calendars::{CalendarEntry, Calendars};
 use crate::store::events::Events;
+use crate::store::leases::Leases;
 use crate::store::sync_state::SyncStates;
 use crate::store::users::Users;
 use crate::store::watches::CALENDAR_LIST;
 
+/// How long an import holds the user's import lease (a crashed import blocks the next one this long).
+const IMPORT_LEASE: Duration = Duration::from_secs(30 * 60);
 /// How long an import waits for a calendar that the worker is syncing.
 const LEASE_PATIENCE: Duration = Duration::from_secs(60);
 
@@ -54,25 +58,48 @@ impl SyncEngine {
             ImportGCalOperation::Incremental
         };
         let users = Users::new(&self.store);
-        match users.claim_import(user, force).await {
-            Ok(true) => {}
-            Ok(false) => {
-                self.publish(
-                    user,
-                    &SseEvent::ImportGCalEnd(ImportGCalEndPayload::Ignored {
-                        operation,
-                        message: format!(
-                            "User {user} gcal import is in progress or completed, ignoring this request"
-                        ),
-                    }),
-                );
-                return;
-            }
+        let leases = Leases::new(&self.store);
+        let lease = format!("import:{user}");
+        let holder = format!("{}:{}", self.instance, ObjectId::new().to_hex());
+        let claimed = match leases.acquire(&lease, &holder, IMPORT_LEASE).await {
+            Ok(Some(_)) => match users.claim_import(user, force).await {
+                Ok(true) => true,
+                Ok(false) => false,
+                Err(error) => {
+                    tracing::warn!(%error, user = %user, "import not started");
+                    let _ = leases.release(&lease, &holder).await;
+                    return;
+                }
+            },
+            Ok(None) => false,
             Err(error) => {
                 tracing::warn!(%error, user = %user, "import not started");
                 return;
             }
+        };
+        if !claimed {
+            let _ = leases.release(&lease, &holder).await;
+            self.publish(
+                user,
+                &SseEvent::ImportGCalEnd(ImportGCalEndPayload::Ignored {
+                    operation,
+                    message: format!(
+                        "User {user} gcal import is in progress or completed, ignoring this request"
+                    ),
+                }),
+            );
+            return;
         }
+        self.run_import(user, operation).await;
+        if let Err(error) = leases.release(&lease, &holder).await {
+            tracing::warn!(%error, "import lease not released (it will lapse)");
+        }
+    }
+
+    /// The claimed import: announce, import, report.
+    async fn run_import(&self, user: &UserId, operation: ImportGCalOperation) {
+        let users = Users::new(&self.store);
+        let force = operation == ImportGCalOperation::Repair;
         self.publish(user, &SseEvent::ImportGCalStart);
         tracing::info!(user = %user, force, "Google import started");
         match self.import_all(user).await {

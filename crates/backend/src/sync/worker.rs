@@ -52,7 +52,15 @@ impl SyncEngine {
     /// One pass of the worker (see the module docs).
     pub async fn tick(&self) -> Result<(), SyncError> {
         for user in Users::new(&self.store).pending_imports(BATCH).await? {
-            self.request_import(&user, false);
+            let key = format!("import:{user}");
+            if !self.begin(&key) {
+                continue;
+            }
+            let engine = self.clone();
+            tokio::spawn(async move {
+                engine.import(&user, false).await;
+                engine.end(&key);
+            });
         }
         let states = SyncStates::new(&self.store);
         let backstop = chrono::Duration::from_std(self.settings.sync.backstop)

@@ -671,3 +671,63 @@ async fn the_same_google_id_in_two_accounts_never_crosses_users() {
     assert_eq!(bob_user.titles(&app).await, ["Shared for bob@example.com"]);
     let _ = (&ann_user.email, &ann_user.cookie);
 }
+
+#[tokio::test]
+async fn duplicated_notifications_publish_once_and_a_revoked_grant_prunes_google_data_only() {
+    let app = google_app().await;
+    let email = "dee@example.com";
+    app.control().create_user(email, None).await.unwrap();
+    let user = sign_in(&app, email).await;
+    user.wait_imported(&app).await;
+    eventually("a watch is open", WAIT, || async {
+        !app.control().channels().await.unwrap().is_empty()
+    })
+    .await;
+    let mut stream = user.stream(&app).await;
+    expect_event(&mut stream, "USER_METADATA").await;
+
+    // Every notification is delivered twice: one batch, one EVENT_CHANGED.
+    app.control()
+        .add_fault(&FaultSpec::new(
+            "notifications",
+            FaultKind::DuplicateNotification,
+        ))
+        .await
+        .unwrap();
+    insert(
+        &app,
+        email,
+        email,
+        &timed("Twice", "2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z"),
+    )
+    .await;
+    expect_event(&mut stream, "EVENT_CHANGED").await;
+    stream.expect_no_event(Duration::from_millis(800)).await;
+    assert_eq!(user.titles(&app).await, ["Twice"]);
+
+    // A Compass-made event survives the revocation; the Google ones go.
+    let created = user
+        .client
+        .post(app.url("/api/event"))
+        .json(&crate::events_support::timed(
+            "Mine",
+            "2026-12-02T09:00:00+00:00",
+            "2026-12-02T10:00:00+00:00",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::NO_CONTENT);
+    expect_event(&mut stream, "EVENT_CHANGED").await;
+    app.control().expire_refresh_tokens(email).await.unwrap();
+    insert(
+        &app,
+        email,
+        email,
+        &timed("Too late", "2026-12-03T09:00:00Z", "2026-12-03T10:00:00Z"),
+    )
+    .await;
+    expect_event(&mut stream, "GOOGLE_REVOKED").await;
+    assert_eq!(user.titles(&app).await, ["Mine"]);
+    assert_eq!(user.import_status(&app).await, "RESTART");
+}
