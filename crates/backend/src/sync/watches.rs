@@ -1,7 +1,8 @@
 //! Watches: one push channel (`events.watch`) per synced calendar, opened after the import committed
 //! when the notification address is usable (https, or loopback for the emulator; see
 //! `crate::settings::SyncSettings`), renewed by the worker before it expires — the new channel first,
-//! then the stored record swapped, then the old channel stopped, so no change goes unnoticed — and
+//! then the stored record swapped in one transaction (a notification from either channel is accepted
+//! up to the swap, and from the new one after it), then the old channel stopped — and
 //! stopped on revocation.
 //!
 //! The channel token Google echoes in `X-Goog-Channel-Token` is an HMAC-SHA256 of the channel id under
@@ -92,10 +93,22 @@ impl SyncEngine {
         if let Some(expires) = channel.expires_at() {
             doc.expiration = mongodb::bson::DateTime::from_millis(expires.timestamp_millis());
         }
-        if let Some(old) = &old {
-            watches.delete(user, &old.id).await?;
-        }
-        if let Err(error) = watches.insert(&doc).await {
+        let stored = match &old {
+            Some(old) => {
+                let old_id = old.id;
+                self.store
+                    .transaction(|mut session| {
+                        let (watches, doc) = (watches.clone(), doc.clone());
+                        async move {
+                            let result = watches.swap(&mut session, &old_id, &doc).await;
+                            (session, result)
+                        }
+                    })
+                    .await
+            }
+            None => watches.insert(&doc).await,
+        };
+        if let Err(error) = stored {
             // Someone else stored a channel meanwhile: ours is not needed.
             let _ = client.stop_channel(&channel_id, &doc.resource_id).await;
             return Err(error.into());

@@ -26,6 +26,8 @@ use crate::store::sync_state::SyncStates;
 use crate::store::users::Users;
 use crate::store::watches::Watches;
 
+/// Page size of event listings (Google's maximum).
+const PAGE: u32 = 2500;
 /// How many dirty calendars, imports or watches one tick takes on.
 const BATCH: i64 = 100;
 
@@ -164,7 +166,7 @@ pub async fn sync_calendar(
     let (page, complete) = match token {
         Some(token) => {
             match client
-                .list_all_events(calendar, &EventsQuery::incremental(token))
+                .list_all_events(calendar, &EventsQuery::incremental(token).max_results(PAGE))
                 .await
             {
                 Ok(page) => (page, false),
@@ -173,7 +175,7 @@ pub async fn sync_calendar(
                     states.reset_tokens(user, calendar).await?;
                     (
                         client
-                            .list_all_events(calendar, &EventsQuery::full())
+                            .list_all_events(calendar, &EventsQuery::full().max_results(PAGE))
                             .await?,
                         true,
                     )
@@ -183,7 +185,7 @@ pub async fn sync_calendar(
         }
         None => (
             client
-                .list_all_events(calendar, &EventsQuery::full())
+                .list_all_events(calendar, &EventsQuery::full().max_results(PAGE))
                 .await?,
             true,
         ),

@@ -731,3 +731,63 @@ async fn duplicated_notifications_publish_once_and_a_revoked_grant_prunes_google
     assert_eq!(user.titles(&app).await, ["Mine"]);
     assert_eq!(user.import_status(&app).await, "RESTART");
 }
+
+#[tokio::test]
+async fn watches_are_renewed_before_they_expire_and_notifications_keep_flowing() {
+    // Channels live 4 s and are renewed when they have less than 3 s left.
+    let app = spawn_app()
+        .with_google()
+        .with_settings(|s| {
+            s.sync.watch_ttl = Duration::from_secs(4);
+            s.sync.watch_renew_margin = Duration::from_secs(3);
+            s.sync.tick = Duration::from_millis(200);
+        })
+        .await;
+    let email = "wes@example.com";
+    app.control().create_user(email, None).await.unwrap();
+    let user = sign_in(&app, email).await;
+    user.wait_imported(&app).await;
+    let watch_id = || async {
+        app.store()
+            .collection::<Document>("watch")
+            .find_one(doc! {})
+            .await
+            .unwrap()
+            .and_then(|w| w.get_object_id("_id").ok())
+    };
+    eventually("a watch is stored", WAIT, || async {
+        watch_id().await.is_some()
+    })
+    .await;
+    let first = watch_id().await.unwrap().to_hex();
+    eventually(
+        "the watch is renewed and the old channel stopped",
+        WAIT,
+        || async {
+            let renewed = watch_id().await.is_some_and(|id| id.to_hex() != first);
+            let channels = app.control().channels().await.unwrap();
+            let old_live = channels
+                .iter()
+                .any(|c| c["id"].as_str() == Some(first.as_str()));
+            renewed && !old_live
+        },
+    )
+    .await;
+    insert(
+        &app,
+        email,
+        email,
+        &timed(
+            "Still heard",
+            "2026-12-01T09:00:00Z",
+            "2026-12-01T10:00:00Z",
+        ),
+    )
+    .await;
+    eventually(
+        "the change arrives through the renewed channel",
+        WAIT,
+        || async { user.titles(&app).await == ["Still heard"] },
+    )
+    .await;
+}
