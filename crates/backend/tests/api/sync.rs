@@ -791,3 +791,65 @@ async fn watches_are_renewed_before_they_expire_and_notifications_keep_flowing()
     )
     .await;
 }
+
+/// Moving an event to someday clears its Google ids (someday events are never in Google; removing the Google
+/// copy is the Compass → Google direction's job): a later deletion in Google then touches nothing in Compass.
+#[tokio::test]
+async fn an_event_moved_to_someday_is_not_touched_by_a_deletion_in_google() {
+    let app = google_app().await;
+    let email = "sam@example.com";
+    app.control().create_user(email, None).await.unwrap();
+    let gid = insert(
+        &app,
+        email,
+        email,
+        &timed("Later", "2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z"),
+    )
+    .await;
+    let user = sign_in(&app, email).await;
+    user.wait_imported(&app).await;
+    eventually("a watch is open", WAIT, || async {
+        !app.control().channels().await.unwrap().is_empty()
+    })
+    .await;
+    let mut event = user.grid(&app).await.remove(0);
+    let id = event["_id"].as_str().unwrap().to_owned();
+    event["isSomeday"] = json!(true);
+    let moved = user
+        .client
+        .put(app.url(&format!("/api/event/{id}")))
+        .json(&event)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), StatusCode::NO_CONTENT);
+    let mut stream = user.stream(&app).await;
+    expect_event(&mut stream, "USER_METADATA").await;
+
+    app.control()
+        .delete_event(email, email, &gid)
+        .await
+        .unwrap();
+    // The notification is processed (the calendar is synced) without any change reaching Compass.
+    eventually("the deletion is synced", WAIT, || async {
+        let dirty = app
+            .store()
+            .collection::<Document>("sync")
+            .count_documents(doc! { "dirty": true })
+            .await
+            .unwrap();
+        let delivered = app
+            .control()
+            .notifications()
+            .await
+            .unwrap()
+            .iter()
+            .any(|n| n.state == "exists");
+        delivered && dirty == 0
+    })
+    .await;
+    stream.expect_no_event(Duration::from_millis(300)).await;
+    let (_, someday) = user.get_json(&app, "/api/event?someday=true").await;
+    assert_eq!(someday.as_array().unwrap().len(), 1);
+    assert_eq!(someday[0]["title"], "Later");
+}
