@@ -12,6 +12,7 @@ use crate::accounts::SessionUser;
 use crate::state::AppState;
 use crate::sync::calendars::Selection;
 use crate::sync::notifications::{Notification, NotificationError};
+use crate::sync::SyncError;
 
 /// Registers the routes (relative to `/api`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -41,10 +42,19 @@ async fn import_gcal(
             message: "must be a boolean".into(),
         })?
     };
-    state
+    match state
         .sync
-        .request_import(&session.user_id, request.force == Some(true));
-    Ok(HttpResponse::NoContent().finish())
+        .start_import(&session.user_id, request.force == Some(true))
+        .await
+    {
+        Ok(()) => Ok(HttpResponse::NoContent().finish()),
+        Err(SyncError::NotConnected) => Err(ApiError::BadRequest {
+            field: None,
+            message: "User is missing a Google refresh token".into(),
+        }),
+        Err(SyncError::Store(error)) => Err(error.into()),
+        Err(other) => Err(ApiError::internal(other)),
+    }
 }
 
 fn header(req: &HttpRequest, name: &str) -> String {

@@ -43,6 +43,20 @@ pub struct Imported {
 }
 
 impl SyncEngine {
+    /// `POST /api/sync/import-gcal`: checks that `user` has a Google grant ([`SyncError::NotConnected`]
+    /// otherwise), then starts the import in the background and returns.
+    pub async fn start_import(&self, user: &UserId, force: bool) -> Result<(), SyncError> {
+        let connected = Users::new(&self.store)
+            .find(user)
+            .await?
+            .is_some_and(|u| u.has_refresh_token());
+        if !connected {
+            return Err(SyncError::NotConnected);
+        }
+        self.request_import(user, force);
+        Ok(())
+    }
+
     /// Starts a full import of `user` in the background (`force`: a repair). Returns at once.
     pub fn request_import(&self, user: &UserId, force: bool) {
         let engine = self.clone();

@@ -853,3 +853,31 @@ async fn an_event_moved_to_someday_is_not_touched_by_a_deletion_in_google() {
     assert_eq!(someday.as_array().unwrap().len(), 1);
     assert_eq!(someday[0]["title"], "Later");
 }
+
+#[tokio::test]
+async fn an_import_needs_a_google_grant() {
+    let app = google_app().await;
+    let (_, session) = app
+        .signup_cookie("pat@example.com", "correct horse battery", "Pat")
+        .await;
+    let response = app
+        .post_with_cookie(
+            "/api/sync/import-gcal",
+            &json!({"force": true}),
+            Some(&session),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = app
+        .post_with_cookie(
+            "/api/sync/import-gcal",
+            &json!({"force": "yes"}),
+            Some(&session),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = app
+        .post_with_cookie("/api/sync/import-gcal", &json!({}), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
