@@ -14,7 +14,7 @@ use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
-use crate::domain::metadata::ClientPatch;
+use crate::domain::metadata::{connection_state, ClientPatch, GoogleLink};
 use crate::domain::Email;
 
 /// Collection name.
@@ -114,6 +114,20 @@ impl UserDoc {
         self.google
             .as_ref()
             .is_some_and(|g| !g.refresh_token_encrypted.is_empty())
+    }
+
+    /// The metadata as clients see it (`GET /api/user/metadata`, SSE `USER_METADATA`): the stored keys
+    /// and `google.connectionState` computed from the Google link and the sync state (§11.2). Sync health
+    /// uses an interim rule until the engine reports real health (tokens and watches, §11.1): the last
+    /// full import completed.
+    pub fn client_metadata(&self) -> UserMetadata {
+        let link = GoogleLink {
+            linked: self.has_google(),
+            has_refresh_token: self.has_refresh_token(),
+            sync_healthy: self.metadata.import_gcal() == Some(SyncStatus::Completed),
+        };
+        let state = connection_state(link, &self.metadata);
+        self.metadata.clone().with_connection_state(state)
     }
 }
 

@@ -125,6 +125,16 @@ impl SyncEngine {
         self.hub.publish(user, event);
     }
 
+    /// Tells the user's tabs their metadata changed (after the write): `USER_METADATA` with the computed
+    /// connection state.
+    pub(crate) async fn publish_metadata(&self, user: &UserId) {
+        match Users::new(&self.store).find(user).await {
+            Ok(Some(doc)) => self.publish(user, &SseEvent::UserMetadata(doc.client_metadata())),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "metadata not published"),
+        }
+    }
+
     /// Marks `key` as running in this process; `false` when it already is.
     pub(crate) fn begin(&self, key: &str) -> bool {
         self.running

@@ -115,6 +115,7 @@ impl SyncEngine {
         let users = Users::new(&self.store);
         let force = operation == ImportGCalOperation::Repair;
         self.publish(user, &SseEvent::ImportGCalStart);
+        self.publish_metadata(user).await;
         tracing::info!(user = %user, force, "Google import started");
         match self.import_all(user).await {
             Ok(imported) => {
@@ -124,6 +125,7 @@ impl SyncEngine {
                 {
                     tracing::warn!(%error, "import status not stored");
                 }
+                self.publish_metadata(user).await;
                 tracing::info!(user = %user, events = imported.events, calendars = imported.calendars, "Google import completed");
                 self.publish(
                     user,
@@ -144,6 +146,7 @@ impl SyncEngine {
                 {
                     tracing::warn!(%error, "import status not stored");
                 }
+                self.publish_metadata(user).await;
                 self.publish(
                     user,
                     &SseEvent::ImportGCalEnd(ImportGCalEndPayload::Errored {

@@ -19,6 +19,7 @@ impl SyncEngine {
             Ok(()) => {
                 tracing::info!(user = %user, "Google grant revoked: Google data pruned");
                 self.publish(user, &SseEvent::GoogleRevoked);
+                self.publish_metadata(user).await;
             }
             Err(error) => tracing::warn!(%error, user = %user, "pruning after revocation failed"),
         }

@@ -563,6 +563,7 @@ async fn repair_reports_repair_keeps_events_when_it_fails_and_a_concurrent_impor
     let user = sign_in(&app, email).await;
     user.wait_imported(&app).await;
     let mut stream = user.stream(&app).await;
+    expect_event(&mut stream, "USER_METADATA").await;
 
     // A non-forced import after a completed one is ignored.
     assert_eq!(user.import(&app, &json!({})).await, StatusCode::NO_CONTENT);
@@ -576,6 +577,10 @@ async fn repair_reports_repair_keeps_events_when_it_fails_and_a_concurrent_impor
         StatusCode::NO_CONTENT
     );
     expect_event(&mut stream, "IMPORT_GCAL_START").await;
+    let importing = expect_event(&mut stream, "USER_METADATA").await;
+    assert_eq!(importing["google"]["connectionState"], "IMPORTING");
+    let healthy = expect_event(&mut stream, "USER_METADATA").await;
+    assert_eq!(healthy["google"]["connectionState"], "HEALTHY");
     let end = expect_event(&mut stream, "IMPORT_GCAL_END").await;
     assert_eq!(
         end,
