@@ -99,11 +99,17 @@ impl SyncEngine {
     /// Syncs one dirty calendar and clears its dirty flag (if nothing new arrived meanwhile).
     async fn drain(&self, user: &UserId, calendar: &str, generation: i64) -> Result<(), SyncError> {
         let client = self.client_for(user).await?;
-        let applied = self
+        let synced = self
             .with_calendar_lease(user, calendar, Duration::ZERO, || {
                 sync_calendar(self, &client, user, calendar)
             })
-            .await?;
+            .await;
+        let applied = match synced {
+            Err(SyncError::Google(GoogleError::NotFound(_))) => {
+                return self.forget_calendar(user, calendar).await;
+            }
+            other => other?,
+        };
         if applied.grid {
             self.publish(user, &SseEvent::EventChanged);
         }
@@ -113,6 +119,24 @@ impl SyncEngine {
         SyncStates::new(&self.store)
             .clear_dirty(user, calendar, generation)
             .await?;
+        Ok(())
+    }
+
+    /// The calendar is gone at Google (deleted, or no longer shared): its Google events, sync state and
+    /// watch record go (the calendar list is refreshed by the next import).
+    async fn forget_calendar(&self, user: &UserId, calendar: &str) -> Result<(), SyncError> {
+        tracing::info!(user = %user, "calendar gone at Google: its events are removed");
+        let gone = Events::new(&self.store)
+            .delete_google_calendar_except(user, calendar, &[], None)
+            .await?;
+        SyncStates::new(&self.store).delete(user, calendar).await?;
+        let watches = Watches::new(&self.store);
+        if let Some(watch) = watches.for_calendar(user, calendar).await? {
+            watches.delete(user, &watch.id).await?;
+        }
+        if gone > 0 {
+            self.publish(user, &SseEvent::EventChanged);
+        }
         Ok(())
     }
 

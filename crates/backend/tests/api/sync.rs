@@ -528,6 +528,37 @@ async fn a_lost_notification_is_caught_by_the_polling_backstop_and_410_resyncs_w
     })
     .await;
 
+    // A calendar created at Google after the import is unknown to Compass (selecting it answers false)
+    // until the next import syncs it; deleted at Google, its events go.
+    let team = app.control().create_calendar(email, "Team").await.unwrap();
+    let team = team["id"].as_str().unwrap().to_owned();
+    insert(
+        &app,
+        email,
+        &team,
+        &timed("Team", "2026-12-04T09:00:00Z", "2026-12-04T10:00:00Z"),
+    )
+    .await;
+    let response = user
+        .client
+        .put(app.url("/api/calendars/select"))
+        .json(&json!([{"id": team, "selected": true}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.json::<Value>().await.unwrap(), json!(false));
+    user.import(&app, &json!({"force": true})).await;
+    eventually("the selected calendar is synced", WAIT, || async {
+        user.titles(&app).await.contains(&"Team".to_owned())
+    })
+    .await;
+    app.control().delete_calendar(email, &team).await.unwrap();
+    eventually("the deleted calendar's events go", WAIT, || async {
+        user.titles(&app).await == ["Before", "Lost"]
+    })
+    .await;
+
     // The sync token expires (410): one full resync of the calendar, no duplicates.
     app.control()
         .expire_sync_tokens(Some(email), None)
