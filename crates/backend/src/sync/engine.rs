@@ -1,7 +1,7 @@
 //! [`SyncEngine`]: the sync handle the server holds (store, hub, settings, the shared Calendar API
 //! client, the worker's wake-up), and [`SyncError`], what a sync step can fail with.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -57,6 +57,8 @@ pub struct SyncEngine {
     pub(crate) wake: Arc<Notify>,
     /// Background jobs this process runs now (`sync:<user>:<calendar>`, `import:<user>`).
     pub(crate) running: Arc<Mutex<HashSet<String>>>,
+    /// Jobs that failed: how often in a row, and when they may run again (exponential backoff).
+    pub(crate) failures: Arc<Mutex<HashMap<String, (u32, tokio::time::Instant)>>>,
     /// This instance, for lease holders.
     pub(crate) instance: String,
 }
@@ -90,6 +92,7 @@ impl SyncEngine {
             api,
             wake: Arc::new(Notify::new()),
             running: Arc::new(Mutex::new(HashSet::new())),
+            failures: Arc::new(Mutex::new(HashMap::new())),
             instance: mongodb::bson::oid::ObjectId::new().to_hex(),
         }
     }
@@ -141,6 +144,28 @@ impl SyncEngine {
             .lock()
             .map(|mut r| r.insert(key.to_owned()))
             .unwrap_or(false)
+    }
+
+    /// True when `key` failed recently and its backoff has not elapsed.
+    pub(crate) fn backing_off(&self, key: &str) -> bool {
+        self.failures.lock().is_ok_and(|f| {
+            f.get(key)
+                .is_some_and(|(_, until)| *until > tokio::time::Instant::now())
+        })
+    }
+
+    /// Records the outcome of job `key`: a failure doubles its backoff (1 s up to 5 min), a success clears it.
+    pub(crate) fn record(&self, key: &str, failed: bool) {
+        let Ok(mut failures) = self.failures.lock() else {
+            return;
+        };
+        if !failed {
+            failures.remove(key);
+            return;
+        }
+        let count = failures.get(key).map_or(0, |(n, _)| *n).saturating_add(1);
+        let wait = Duration::from_secs(1u64 << count.min(9)).min(Duration::from_secs(300));
+        failures.insert(key.to_owned(), (count, tokio::time::Instant::now() + wait));
     }
 
     /// Clears a [`Self::begin`] mark.

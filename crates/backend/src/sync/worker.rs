@@ -10,7 +10,8 @@
 //!   ([`sync_calendar`]); a 410 drops the token and lists the calendar in full under the same lease;
 //! - renews watches that expire soon ([`super::watches`]).
 //!
-//! The dirty flag is cleared only with the generation read before draining, so a notification that
+//! A calendar whose sync fails is retried after an exponential backoff (1 s doubling up to 5 min, per
+//! process). The dirty flag is cleared only with the generation read before draining, so a notification that
 //! arrives meanwhile makes the calendar dirty again (at least once, never lost).
 
 use std::time::Duration;
@@ -78,18 +79,23 @@ impl SyncEngine {
             let user = state.user_id();
             let calendar = state.g_calendar_id.clone();
             let key = format!("sync:{user}:{calendar}");
-            if !self.begin(&key) {
+            if self.backing_off(&key) || !self.begin(&key) {
                 continue;
             }
             let engine = self.clone();
             tokio::spawn(async move {
-                match engine.drain(&user, &calendar, state.dirty_generation).await {
-                    Ok(()) | Err(SyncError::Busy) => {}
-                    Err(error) if error.is_revoked() => engine.revoke(&user).await,
-                    Err(error) => {
-                        tracing::warn!(%error, user = %user, "calendar sync failed; retried next tick")
+                let failed = match engine.drain(&user, &calendar, state.dirty_generation).await {
+                    Ok(()) | Err(SyncError::Busy) => false,
+                    Err(error) if error.is_revoked() => {
+                        engine.revoke(&user).await;
+                        false
                     }
-                }
+                    Err(error) => {
+                        tracing::warn!(%error, user = %user, "calendar sync failed; retried after a backoff");
+                        true
+                    }
+                };
+                engine.record(&key, failed);
                 engine.end(&key);
             });
         }
