@@ -346,7 +346,11 @@ async fn changes_in_google_reach_an_open_tab_through_notifications() {
     .await;
     let mut stream = user.stream(&app).await;
 
-    // A new event.
+    // A new event, its listing throttled once by Google (429): retried, then applied.
+    app.control()
+        .add_fault(&FaultSpec::new("calendar.events.list", FaultKind::RateLimit429).times(1))
+        .await
+        .unwrap();
     insert(
         &app,
         email,
@@ -357,6 +361,26 @@ async fn changes_in_google_reach_an_open_tab_through_notifications() {
     expect_event(&mut stream, "EVENT_CHANGED").await;
     eventually("the new event is listed", WAIT, || async {
         user.titles(&app).await.contains(&"Dentist".to_owned())
+    })
+    .await;
+
+    // One instance moved in Google: an exception, still linked to its series.
+    app.control()
+        .patch_event(
+            email,
+            email,
+            &format!("{series}_20261207T080000Z"),
+            &json!({"start": {"dateTime": "2026-12-07T12:00:00Z", "timeZone": "UTC"},
+                    "end": {"dateTime": "2026-12-07T12:30:00Z", "timeZone": "UTC"}}),
+        )
+        .await
+        .unwrap();
+    eventually("the moved instance is mirrored", WAIT, || async {
+        user.grid(&app).await.iter().any(|e| {
+            e["title"] == "Daily"
+                && utc(e, "startDate").to_rfc3339() == "2026-12-07T12:00:00+00:00"
+                && e["recurrence"]["eventId"].is_string()
+        })
     })
     .await;
 
