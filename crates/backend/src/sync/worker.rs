@@ -27,6 +27,9 @@ use crate::store::sync_state::SyncStates;
 use crate::store::users::Users;
 use crate::store::watches::Watches;
 
+/// How often the worker looks for users whose import is pending when nothing woke it (the user
+/// collection has no index for it; a Google sign-in wakes the worker at once).
+const PENDING_SCAN: Duration = Duration::from_secs(30);
 /// Page size of event listings (Google's maximum).
 const PAGE: u32 = 2500;
 /// How many dirty calendars, imports or watches one tick takes on.
@@ -40,21 +43,33 @@ impl SyncEngine {
         }
         let engine = self.clone();
         tokio::spawn(async move {
+            let mut woken = true;
+            let mut last_scan = tokio::time::Instant::now();
             loop {
-                if let Err(error) = engine.tick().await {
+                let scan = woken || last_scan.elapsed() >= PENDING_SCAN;
+                if scan {
+                    last_scan = tokio::time::Instant::now();
+                }
+                if let Err(error) = engine.tick(scan).await {
                     tracing::warn!(%error, "sync worker tick failed");
                 }
-                tokio::select! {
-                    () = engine.wake.notified() => {}
-                    () = tokio::time::sleep(engine.settings.sync.tick) => {}
-                }
+                woken = tokio::select! {
+                    () = engine.wake.notified() => true,
+                    () = tokio::time::sleep(engine.settings.sync.tick) => false,
+                };
             }
         });
     }
 
-    /// One pass of the worker (see the module docs).
-    pub async fn tick(&self) -> Result<(), SyncError> {
-        for user in Users::new(&self.store).pending_imports(BATCH).await? {
+    /// One pass of the worker (see the module docs); `pending_imports`: also look for imports to start
+    /// (on a wake-up, e.g. after a Google sign-in, and every [`PENDING_SCAN`]).
+    pub async fn tick(&self, pending_imports: bool) -> Result<(), SyncError> {
+        let pending = if pending_imports {
+            Users::new(&self.store).pending_imports(BATCH).await?
+        } else {
+            Vec::new()
+        };
+        for user in pending {
             let key = format!("import:{user}");
             if !self.begin(&key) {
                 continue;
