@@ -319,6 +319,20 @@ async fn google_sign_in_imports_every_shape_of_every_synced_calendar() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(!user.titles(&app).await.contains(&"Team lunch".to_owned()));
+    // Selecting it again brings them back (the worker lists it in full).
+    let response = user
+        .client
+        .put(app.url("/api/calendars/select"))
+        .json(&json!([{"id": secondary, "selected": true}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.json::<Value>().await.unwrap(), json!(true));
+    eventually("the reselected calendar is synced", WAIT, || async {
+        user.titles(&app).await.contains(&"Team lunch".to_owned())
+    })
+    .await;
+    assert_eq!(user.grid(&app).await.len(), 7);
 }
 
 #[tokio::test]
