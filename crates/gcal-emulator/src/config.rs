@@ -29,6 +29,19 @@ pub struct EmulatorConfig {
     pub seed: Option<Seed>,
     /// Number of actix worker threads (1 is plenty for tests).
     pub workers: usize,
+    /// Coalesce changes into one `exists` message per channel while one is still pending (as Google does).
+    /// On by default; off sends one message per change. Also switchable through the control API.
+    pub coalesce_notifications: bool,
+    /// How long an `exists` message waits before it is sent (virtual clock); changes in that window coalesce
+    /// into it. Default 0 (sent at once); the binary defaults to 1 s, closer to Google.
+    pub notification_delay: Duration,
+    /// Sync tokens older than this answer 410 `fullSyncRequired` on their own. Default `None` (never); the
+    /// binary defaults to 7 days. Google documents no figure.
+    pub sync_token_lifetime: Option<Duration>,
+    /// Cancelled events last changed longer ago than this are purged; a sync token made before a purge it would
+    /// need, or an `updatedMin` older than this, answers 410. Default `None` (kept forever); the binary defaults
+    /// to 28 days. Google documents no figure.
+    pub tombstone_retention: Option<Duration>,
     /// Google's listing habits (short pages, sparse cancelled instances); Google-like by default.
     pub listing: crate::strictness::ListingBehaviour,
 }
@@ -46,6 +59,10 @@ impl Default for EmulatorConfig {
             auto_approve: None,
             seed: None,
             workers: 1,
+            coalesce_notifications: true,
+            notification_delay: Duration::ZERO,
+            sync_token_lifetime: None,
+            tombstone_retention: None,
             listing: crate::strictness::ListingBehaviour::default(),
         }
     }

@@ -36,6 +36,42 @@ pub struct MintedTokens {
     pub client_id: String,
 }
 
+/// A push notification waiting to be delivered (`GET /_emulator/notifications/pending`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingNotification {
+    /// Watch channel id.
+    pub channel_id: String,
+    /// The channel's resource id.
+    pub resource_id: String,
+    /// Owner of the channel.
+    pub user: String,
+    /// Watched calendar (events channels); `None` for calendar-list channels.
+    pub calendar_id: Option<String>,
+    /// `sync` or `exists`.
+    pub state: String,
+    /// `X-Goog-Message-Number` it will carry.
+    pub message_number: u64,
+    /// How many changes were coalesced into it.
+    pub changes: u32,
+    /// Not sent before this time (RFC 3339, virtual clock).
+    pub due_at: Option<String>,
+    /// Held by a delay fault.
+    pub delayed: bool,
+    /// Held by a reorder fault until a later message of its channel has gone.
+    pub reordered: bool,
+}
+
+/// The virtual clock (`GET /_emulator/clock`, `POST /_emulator/clock/advance`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClockState {
+    /// The emulator's now (RFC 3339).
+    pub now: String,
+    /// How far it is ahead of real time, in seconds.
+    pub offset_seconds: f64,
+}
+
 /// Typed access to one emulator's control API.
 #[derive(Debug, Clone)]
 pub struct ControlClient {
@@ -280,6 +316,88 @@ impl ControlClient {
         self.send(self.http.delete(self.url("/requests")))
             .await
             .map(|_| ())
+    }
+
+    /// The virtual clock's now.
+    pub async fn clock(&self) -> Result<ClockState> {
+        let v = self.send(self.http.get(self.url("/clock"))).await?;
+        Self::parse(v)
+    }
+
+    /// Moves the virtual clock forward by `seconds` (token, channel, sync-token and fault lifetimes all read it);
+    /// returns the new now.
+    pub async fn advance_clock(&self, seconds: u64) -> Result<ClockState> {
+        let v = self
+            .send(
+                self.http
+                    .post(self.url("/clock/advance"))
+                    .json(&json!({ "seconds": seconds })),
+            )
+            .await?;
+        Self::parse(v)
+    }
+
+    /// Holds every push notification until [`ControlClient::resume_notifications`] (or a flush).
+    pub async fn pause_notifications(&self) -> Result<()> {
+        self.send(self.http.post(self.url("/notifications/pause")))
+            .await
+            .map(|_| ())
+    }
+
+    /// Lets held notifications go again.
+    pub async fn resume_notifications(&self) -> Result<()> {
+        self.send(self.http.post(self.url("/notifications/resume")))
+            .await
+            .map(|_| ())
+    }
+
+    /// Delivers every pending notification (even while paused) and returns once they were sent; returns how
+    /// many. Messages held by a delay fault stay until the clock reaches them.
+    pub async fn flush_notifications(&self) -> Result<u64> {
+        let v = self
+            .send(self.http.post(self.url("/notifications/flush")))
+            .await?;
+        Ok(v.get("flushed").and_then(Value::as_u64).unwrap_or_default())
+    }
+
+    /// The notifications waiting to be delivered, channel by channel in delivery order.
+    pub async fn pending_notifications(&self) -> Result<Vec<PendingNotification>> {
+        let v = self
+            .send(self.http.get(self.url("/notifications/pending")))
+            .await?;
+        Self::parse(v.get("items").cloned().unwrap_or(Value::Null))
+    }
+
+    /// Coalescing of changes into one pending `exists` message per channel (on by default); off sends one
+    /// message per change.
+    pub async fn set_notification_coalescing(&self, enabled: bool) -> Result<()> {
+        self.send(
+            self.http
+                .put(self.url("/notifications/coalescing"))
+                .json(&json!({ "enabled": enabled })),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The fault rules in force (`{id, spec, remaining, hits}` each).
+    pub async fn faults(&self) -> Result<Vec<Value>> {
+        let v = self.send(self.http.get(self.url("/faults"))).await?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+
+    /// Removes one fault rule.
+    pub async fn clear_fault(&self, id: u64) -> Result<()> {
+        self.send(self.http.delete(self.url(&format!("/faults/{id}"))))
+            .await
+            .map(|_| ())
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(v: Value) -> Result<T> {
+        serde_json::from_value(v).map_err(|e| ControlClientError::Status {
+            status: 200,
+            body: e.to_string(),
+        })
     }
 
     /// Live watch channels.

@@ -5,6 +5,7 @@
 //! `/token`, `/revoke`, `/v1/userinfo`, and the control API under `/_emulator/` (see `docs/gcal-emulator.md`
 //! and [`control::ControlClient`]).
 
+mod clock;
 pub mod config;
 pub mod control;
 pub mod error;
@@ -17,6 +18,7 @@ mod store;
 pub mod strictness;
 
 pub use config::{EmulatorConfig, OAuthClient, Seed, SeedCalendar, SeedUser};
+pub use control::{ClockState, PendingNotification};
 pub use error::EmulatorError;
 pub use server::{Emulator, RunningEmulator};
 pub use store::channels::DeliveryRecord;

@@ -39,6 +39,24 @@ struct Args {
     /// Worker threads.
     #[arg(long, default_value_t = 2)]
     workers: usize,
+    /// Send one notification per change instead of coalescing changes into one pending `exists` message.
+    #[arg(long)]
+    no_coalescing: bool,
+    /// Milliseconds an `exists` notification waits before it is sent (changes meanwhile coalesce into it).
+    #[arg(long, default_value_t = 1000)]
+    notification_delay_ms: u64,
+    /// Sync-token lifetime in seconds (0: never expire on their own). Default 7 days.
+    #[arg(long, default_value_t = 7 * 24 * 3600)]
+    sync_token_lifetime: u64,
+    /// Seconds cancelled events are kept before they are purged (0: forever); also the oldest `updatedMin`
+    /// accepted. Default 28 days.
+    #[arg(long, default_value_t = 28 * 24 * 3600)]
+    tombstone_retention: u64,
+}
+
+/// `Some(seconds)`, or `None` for 0 ("off").
+fn optional_secs(seconds: u64) -> Option<Duration> {
+    (seconds > 0).then(|| Duration::from_secs(seconds))
 }
 
 fn load_seed(path: &PathBuf) -> Result<Seed, String> {
@@ -67,6 +85,10 @@ async fn main() {
         auto_approve: args.auto_approve,
         seed,
         workers: args.workers,
+        coalesce_notifications: !args.no_coalescing,
+        notification_delay: Duration::from_millis(args.notification_delay_ms),
+        sync_token_lifetime: optional_secs(args.sync_token_lifetime),
+        tombstone_retention: optional_secs(args.tombstone_retention),
         ..EmulatorConfig::default()
     };
     let running = match Emulator::bind(config, &format!("{}:{}", args.host, args.port)).await {

@@ -1,26 +1,24 @@
-//! Push-notification delivery: one task per watch channel reads that channel's queue and POSTs each
-//! notification (no body, `X-Goog-*` headers) to the channel's address, in order, retrying 5xx answers a
-//! few times. It never holds the state lock while a request is in flight.
+//! Push-notification delivery: one task per watch channel takes that channel's next ready message from the
+//! store (`Store::next_delivery`: unpaused and due, or covered by a flush) and POSTs it (no body, `X-Goog-*`
+//! headers) to the channel's address, retrying 5xx answers a few times. It never holds the state lock while a
+//! request is in flight, and sleeps until woken (new message, pause / resume / flush, clock advance) or until
+//! its next message is due.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{TimeZone, Utc};
-use tokio::sync::mpsc;
+use chrono::TimeZone;
+use tokio::sync::Notify;
 
 use crate::http::AppState;
-use crate::store::channels::{Delivery, DeliveryRecord, DeliveryTarget};
+use crate::store::channels::{Delivery, DeliveryRecord, DeliveryTarget, Next};
+use crate::store::event_time::rfc3339_millis;
 
 /// Attempts per notification (first try + retries on 5xx / transport errors).
 const ATTEMPTS: u32 = 3;
 
 /// Starts the delivery task of a channel on the current Tokio runtime.
-pub(crate) fn spawn_delivery(
-    state: Arc<AppState>,
-    mut queue: mpsc::Receiver<Delivery>,
-    target: DeliveryTarget,
-) {
+pub(crate) fn spawn_delivery(state: Arc<AppState>, wake: Arc<Notify>, target: DeliveryTarget) {
     tokio::spawn(async move {
         let client = match reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
@@ -32,26 +30,37 @@ pub(crate) fn spawn_delivery(
                 return;
             }
         };
-        while let Some(delivery) = queue.recv().await {
-            if !delivery.delay.is_zero() {
-                tokio::time::sleep(delivery.delay).await;
-            }
-            if target.stopped.load(Ordering::SeqCst) {
-                break;
-            }
-            if Utc::now().timestamp_millis() >= target.expiration_ms {
-                break;
-            }
+        let id = target.channel_id.clone();
+        loop {
+            let next = state.lock().next_delivery(&id, &wake);
+            let delivery = match next {
+                Next::Stop => break,
+                Next::Wait(at_most) => {
+                    let _ = tokio::time::timeout(at_most, wake.notified()).await;
+                    continue;
+                }
+                Next::Send(delivery) => delivery,
+            };
             let (status, error) = send(&client, &target, &delivery).await;
-            state.lock().record(DeliveryRecord {
-                channel_id: target.channel_id.clone(),
+            let mut store = state.lock();
+            let (user, calendar_id) = store
+                .channels
+                .get(&id)
+                .map(|c| (Some(c.owner.clone()), c.calendar_id.clone()))
+                .unwrap_or_default();
+            let at = rfc3339_millis(store.clock.now());
+            store.record(DeliveryRecord {
+                channel_id: id.clone(),
                 number: delivery.number,
                 state: delivery.state.to_owned(),
                 status,
                 error,
                 dropped: false,
-                at: Utc::now().to_rfc3339(),
+                at,
+                user,
+                calendar_id,
             });
+            store.delivery_done(&id, &wake);
         }
     });
 }
@@ -61,7 +70,7 @@ async fn send(
     target: &DeliveryTarget,
     delivery: &Delivery,
 ) -> (Option<u16>, Option<String>) {
-    let expiration = Utc
+    let expiration = chrono::Utc
         .timestamp_millis_opt(target.expiration_ms)
         .single()
         .map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string())

@@ -8,6 +8,7 @@ use actix_web::dev::ServerHandle;
 use actix_web::{web, HttpServer};
 use tokio::task::JoinHandle;
 
+use crate::clock::Clock;
 use crate::config::{EmulatorConfig, Seed};
 use crate::error::EmulatorError;
 use crate::http::{app, AppState};
@@ -32,9 +33,9 @@ impl std::fmt::Debug for RunningEmulator {
     }
 }
 
-/// Builds a store holding the configuration's seed.
-pub(crate) fn fresh_store(config: &EmulatorConfig) -> Result<Store, EmulatorError> {
-    let mut store = Store::new(config);
+/// Builds a store holding the configuration's seed, reading `clock`.
+pub(crate) fn fresh_store(config: &EmulatorConfig, clock: Clock) -> Result<Store, EmulatorError> {
+    let mut store = Store::new(config, clock);
     if let Some(seed) = &config.seed {
         apply_seed(&mut store, seed)?;
     }
@@ -100,16 +101,19 @@ impl Emulator {
             local.ip().to_string()
         };
         let base_url = format!("http://{host}:{}", local.port());
-        let store = fresh_store(&config)?;
+        let clock = Clock::new();
+        let store = fresh_store(&config, clock.clone())?;
         let workers = config.workers.max(1);
         let signer = crate::id_token::IdTokenSigner::new()?;
         let state = web::Data::new(AppState {
             store: Mutex::new(store),
+            clock,
             config,
             base_url: base_url.clone(),
             signer,
         });
         let server = HttpServer::new(move || app(state.clone()))
+            .on_connect(crate::http::remember_connection)
             .workers(workers)
             .disable_signals()
             .shutdown_timeout(1)

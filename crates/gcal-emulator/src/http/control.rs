@@ -1,6 +1,7 @@
 //! The control API under `/_emulator`: users and calendars, events changed "as the user in Google's UI"
 //! (these fire notifications like any change), direct token minting, grant revocation and token expiry,
-//! sync-token expiry, fault rules, the request log, channels, delivery records and reset.
+//! sync-token expiry, fault rules, the request log, channels, delivery records, notification control (pause,
+//! resume, flush, pending, coalescing), the virtual clock and reset.
 //! Documented in `docs/gcal-emulator.md`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -11,6 +12,7 @@ use super::AppState;
 use crate::error::ControlError;
 use crate::server::fresh_store;
 use crate::store::calendars::CalendarChange;
+use crate::store::event_time::rfc3339_millis;
 use crate::store::faults::FaultSpec;
 use crate::store::User;
 
@@ -79,6 +81,19 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route("/channels", web::get().to(channels))
             .route("/channels/{id}", web::delete().to(drop_channel))
             .route("/notifications", web::get().to(notifications))
+            .route("/notifications/pause", web::post().to(pause_notifications))
+            .route(
+                "/notifications/resume",
+                web::post().to(resume_notifications),
+            )
+            .route("/notifications/flush", web::post().to(flush_notifications))
+            .route(
+                "/notifications/pending",
+                web::get().to(pending_notifications),
+            )
+            .route("/notifications/coalescing", web::put().to(set_coalescing))
+            .route("/clock", web::get().to(clock))
+            .route("/clock/advance", web::post().to(advance_clock))
             .route("/avatar/{sub}", web::get().to(avatar)),
     );
 }
@@ -110,7 +125,7 @@ async fn health() -> HttpResponse {
 }
 
 async fn reset(state: State) -> CtlResult {
-    let fresh = fresh_store(&state.config).map_err(|e| ControlError {
+    let fresh = fresh_store(&state.config, state.clock.clone()).map_err(|e| ControlError {
         status: 500,
         message: e.to_string(),
     })?;
@@ -345,6 +360,9 @@ async fn add_fault(state: State, body: web::Bytes) -> CtlResult {
             "latencyMs may be at most {MAX_LATENCY_MS}"
         )));
     }
+    if let Some(problem) = spec.problem() {
+        return Err(ControlError::bad_request(problem));
+    }
     let id = state.lock().faults.add(spec);
     Ok(HttpResponse::Created().json(json!({"id": id})))
 }
@@ -402,6 +420,91 @@ async fn drop_channel(state: State, path: web::Path<String>) -> CtlResult {
 async fn notifications(state: State) -> HttpResponse {
     let records: Vec<_> = state.lock().deliveries.iter().cloned().collect();
     HttpResponse::Ok().json(records)
+}
+
+async fn pause_notifications(state: State) -> HttpResponse {
+    state.lock().notifier.paused = true;
+    HttpResponse::Ok().json(json!({"paused": true}))
+}
+
+async fn resume_notifications(state: State) -> HttpResponse {
+    let mut store = state.lock();
+    store.notifier.paused = false;
+    store.wake_deliveries();
+    HttpResponse::Ok().json(json!({"paused": false}))
+}
+
+/// Longest a flush waits for deliveries (each POST times out after 5 s and is tried 3 times).
+const FLUSH_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+async fn flush_notifications(state: State) -> CtlResult {
+    let (mark, count) = {
+        let mut store = state.lock();
+        let mark = store.start_flush();
+        (mark, store.flush_left(mark))
+    };
+    let deadline = tokio::time::Instant::now() + FLUSH_DEADLINE;
+    loop {
+        let left = state.lock().flush_left(mark);
+        if left == 0 {
+            return Ok(HttpResponse::Ok().json(json!({"flushed": count})));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ControlError {
+                status: 504,
+                message: format!("{left} notifications still undelivered after the flush deadline"),
+            });
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+async fn pending_notifications(state: State) -> HttpResponse {
+    HttpResponse::Ok().json(state.lock().pending_json())
+}
+
+#[derive(Deserialize)]
+struct Coalescing {
+    enabled: bool,
+}
+
+async fn set_coalescing(state: State, body: web::Bytes) -> CtlResult {
+    let req: Coalescing = body_json(&body)?;
+    state.lock().notifier.coalesce = req.enabled;
+    Ok(HttpResponse::Ok().json(json!({"coalescing": req.enabled})))
+}
+
+fn clock_json(state: &AppState) -> Value {
+    json!({"now": rfc3339_millis(state.clock.now()), "offsetSeconds": state.clock.offset().as_secs_f64()})
+}
+
+async fn clock(state: State) -> HttpResponse {
+    HttpResponse::Ok().json(clock_json(&state))
+}
+
+#[derive(Deserialize)]
+struct Advance {
+    seconds: f64,
+}
+
+async fn advance_clock(state: State, body: web::Bytes) -> CtlResult {
+    let req: Advance = body_json(&body)?;
+    let max = crate::clock::MAX_ADVANCE_SECS as f64;
+    if !(req.seconds.is_finite() && (0.0..=max).contains(&req.seconds)) {
+        return Err(ControlError::bad_request(format!(
+            "seconds must be between 0 and {max} (the clock only moves forward)"
+        )));
+    }
+    state
+        .clock
+        .advance(std::time::Duration::from_secs_f64(req.seconds));
+    {
+        let mut store = state.lock();
+        store.expire_channels();
+        store.purge_tombstones();
+        store.wake_deliveries();
+    }
+    Ok(HttpResponse::Ok().json(clock_json(&state)))
 }
 
 async fn avatar() -> HttpResponse {

@@ -205,7 +205,7 @@ fn approve_for(state: &AppState, p: &Params, email: &str) -> HttpResponse {
         prompt_consent: get(p, "prompt")
             .is_some_and(|v| v.split_whitespace().any(|x| x == "consent")),
         nonce: get(p, "nonce").map(str::to_owned),
-        expires: std::time::Instant::now(),
+        expires: state.clock.instant(),
     });
     drop(store);
     let mut pairs = vec![

@@ -9,6 +9,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use super::random_token;
+use crate::clock::Clock;
 use crate::error::OAuthError;
 
 /// Codes live this long (Google: a few minutes).
@@ -107,9 +108,10 @@ pub(crate) struct IssuedTokens {
     pub nonce: Option<String>,
 }
 
-/// All OAuth state.
+/// All OAuth state. Every lifetime (codes, access and refresh tokens) reads the virtual [`Clock`].
 #[derive(Debug, Default)]
 pub(crate) struct AuthStore {
+    clock: Clock,
     codes: HashMap<String, PendingCode>,
     grants: HashMap<String, Grant>,
     refresh: HashMap<String, String>,
@@ -126,9 +128,17 @@ fn pkce_ok(method: &str, challenge: &str, verifier: &str) -> bool {
 }
 
 impl AuthStore {
+    /// Empty OAuth state reading `clock`.
+    pub(crate) fn new(clock: Clock) -> Self {
+        Self {
+            clock,
+            ..Self::default()
+        }
+    }
+
     /// Stores a new authorization code.
     pub(crate) fn issue_code(&mut self, mut pending: PendingCode) -> String {
-        let now = Instant::now();
+        let now = self.clock.instant();
         self.codes.retain(|_, c| c.expires > now);
         pending.expires = now + CODE_LIFETIME;
         let code = format!("4/0{}", random_token(60));
@@ -137,7 +147,7 @@ impl AuthStore {
     }
 
     fn mint_access(&mut self, grant_id: &str, lifetime: Duration) -> String {
-        let now = Instant::now();
+        let now = self.clock.instant();
         if self.access.len() >= MAX_ACCESS_TOKENS {
             self.access.retain(|_, t| t.expires > now);
         }
@@ -183,7 +193,7 @@ impl AuthStore {
                 client_id: client_id.to_owned(),
                 scope: scope.to_owned(),
                 refresh_token: refresh_token.clone(),
-                refresh_expires: refresh_lifetime.map(|d| later(Instant::now(), d)),
+                refresh_expires: refresh_lifetime.map(|d| later(self.clock.instant(), d)),
                 revoked: false,
             },
         );
@@ -213,7 +223,7 @@ impl AuthStore {
             .codes
             .remove(code)
             .ok_or_else(|| OAuthError::invalid_grant("Malformed auth code."))?;
-        if pending.expires <= Instant::now() {
+        if pending.expires <= self.clock.instant() {
             return Err(OAuthError::invalid_grant("Bad Request"));
         }
         if pending.client_id != client_id {
@@ -263,7 +273,11 @@ impl AuthStore {
         let dead = || OAuthError::invalid_grant("Token has been expired or revoked.");
         let grant_id = self.refresh.get(refresh_token).cloned().ok_or_else(dead)?;
         let grant = self.grants.get(&grant_id).cloned().ok_or_else(dead)?;
-        if grant.revoked || grant.refresh_expires.is_some_and(|e| e <= Instant::now()) {
+        if grant.revoked
+            || grant
+                .refresh_expires
+                .is_some_and(|e| e <= self.clock.instant())
+        {
             return Err(dead());
         }
         if grant.client_id != client_id {
@@ -283,7 +297,7 @@ impl AuthStore {
 
     /// Validates an access token.
     pub(crate) fn principal(&self, token: &str) -> Option<Principal> {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let access = self.access.get(token).filter(|t| t.expires > now)?;
         let grant = self.grants.get(&access.grant).filter(|g| !g.revoked)?;
         Some(Principal {
@@ -325,7 +339,7 @@ impl AuthStore {
 
     /// Makes every access token of a user expire now (refresh still works).
     pub(crate) fn expire_access_tokens(&mut self, user: &str) -> usize {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let grants: Vec<String> = self
             .grants
             .iter()
@@ -346,7 +360,7 @@ impl AuthStore {
 
     /// Makes every refresh token of a user expire now (as Google's 7-day "Testing" limit does).
     pub(crate) fn expire_refresh_tokens(&mut self, user: &str) -> usize {
-        let now = Instant::now();
+        let now = self.clock.instant();
         let mut n = 0;
         for g in self
             .grants

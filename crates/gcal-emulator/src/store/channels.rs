@@ -1,19 +1,23 @@
 //! Watch channels (events.watch, calendarList.watch, channels.stop) and the queueing of push notifications.
-//! Each channel owns a bounded queue read by its own delivery task (`crate::notify`), so notifications of a
-//! channel go out in order and the state lock is never held while a POST is in flight.
+//! Each channel keeps a bounded list of pending messages that its own delivery task (`crate::notify`) takes one
+//! at a time, so the state lock is never held while a POST is in flight. Pending messages are what the control
+//! API pauses, lists and flushes; a change coalesces into a pending `exists` message of its channel (Google-like,
+//! switchable); notification faults (drop, duplicate, delay, reorder) apply when a message is made.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use rand::Rng;
 use serde::Serialize;
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
+use super::faults::FaultContext;
 use super::Store;
 use crate::error::ApiError;
+use crate::store::event_time::rfc3339_millis;
 
 /// Queue length per channel; notifications beyond it are dropped (as Google may drop them).
 const QUEUE: usize = 1024;
@@ -22,16 +26,75 @@ const MAX_RECORDS: usize = 2000;
 /// Live channels one user may hold (each has a queue and a delivery task); more answer 403 `quotaExceeded`.
 pub(crate) const MAX_CHANNELS_PER_USER: usize = 1000;
 
-/// One notification to send.
+/// One notification handed to a delivery task.
 #[derive(Debug, Clone)]
 pub(crate) struct Delivery {
     /// `X-Goog-Message-Number`.
     pub number: u64,
     /// `X-Goog-Resource-State` (`sync` or `exists`).
     pub state: &'static str,
-    /// Wait before sending (latency fault).
-    pub delay: Duration,
 }
+
+/// A message waiting in its channel.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    /// Store-wide increasing id (flush delivers every id up to its mark).
+    pub id: u64,
+    /// `X-Goog-Message-Number`.
+    pub number: u64,
+    /// `sync` or `exists`.
+    pub state: &'static str,
+    /// Changes coalesced into it.
+    pub changes: u32,
+    /// Not sent before this virtual time (unix ms): the coalescing window or a delay fault.
+    pub due_ms: i64,
+    /// Held by a delay fault: a flush does not force it before `due_ms`.
+    pub held: bool,
+    /// Held by a reorder fault until a later message of the channel has been sent (or a flush).
+    pub reorder: bool,
+}
+
+/// What a delivery task does next.
+#[derive(Debug)]
+pub(crate) enum Next {
+    /// Send this message.
+    Send(Delivery),
+    /// Nothing is ready: wait to be woken, or at most this long.
+    Wait(Duration),
+    /// The channel is gone: end the task.
+    Stop,
+}
+
+/// Store-wide notification control.
+#[derive(Debug, Clone)]
+pub(crate) struct Notifier {
+    /// Deliver nothing (but flushes) while set.
+    pub paused: bool,
+    /// Coalesce changes into a pending `exists` message.
+    pub coalesce: bool,
+    /// Messages with an id up to this are delivered even while paused or inside their window.
+    pub flush_upto: u64,
+    /// Last pending id given out.
+    pub last_id: u64,
+    /// Coalescing window of `exists` messages.
+    pub window: Duration,
+}
+
+impl Notifier {
+    /// Delivery running, with the configured coalescing.
+    pub(crate) fn new(coalesce: bool, window: Duration) -> Self {
+        Self {
+            paused: false,
+            coalesce,
+            flush_upto: 0,
+            last_id: 0,
+            window,
+        }
+    }
+}
+
+/// Longest a delivery task sleeps without re-checking its channel (expiry by real time passing).
+const RECHECK: Duration = Duration::from_secs(1);
 
 /// What the delivery task needs to know about its channel.
 #[derive(Debug, Clone)]
@@ -65,8 +128,12 @@ pub(crate) struct Channel {
     pub calendar_id: Option<String>,
     /// Last message number used.
     pub last_number: u64,
-    /// Queue to the delivery task.
-    pub sender: mpsc::Sender<Delivery>,
+    /// Messages not yet taken by the delivery task.
+    pub pending: VecDeque<Pending>,
+    /// Id of the message being sent, if any.
+    pub in_flight: Option<u64>,
+    /// Wakes the delivery task (also identifies it: a channel re-created with the same id has a new one).
+    pub wake: Arc<Notify>,
 }
 
 /// A delivery attempt, visible through the control API.
@@ -85,8 +152,14 @@ pub struct DeliveryRecord {
     pub error: Option<String>,
     /// Whether a fault dropped it (never sent).
     pub dropped: bool,
-    /// Time (RFC 3339).
+    /// Time (RFC 3339, virtual clock).
     pub at: String,
+    /// Owner of the channel.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Watched calendar (events channels).
+    #[serde(default)]
+    pub calendar_id: Option<String>,
 }
 
 /// A watch request, parsed.
@@ -195,8 +268,8 @@ impl WatchRequest {
     }
 }
 
-/// Result of creating a channel: the response JSON, the queue to hand to a delivery task, and its target.
-pub(crate) type CreatedChannel = (Value, mpsc::Receiver<Delivery>, DeliveryTarget);
+/// Result of creating a channel: the response JSON, the delivery task's wake-up handle, and its target.
+pub(crate) type CreatedChannel = (Value, Arc<Notify>, DeliveryTarget);
 
 impl Store {
     /// Creates a channel on a calendar's events (`calendar_id` set) or on the user's calendar list.
@@ -238,7 +311,7 @@ impl Store {
                 )
             }
         };
-        let now_ms = Utc::now().timestamp_millis();
+        let now_ms = self.clock.now_ms();
         let max_ms = i64::try_from(self.config.channel_max_ttl.as_millis()).unwrap_or(i64::MAX);
         let mut expiration = now_ms.saturating_add(max_ms);
         if let Some(ttl) = request.ttl_secs {
@@ -247,7 +320,7 @@ impl Store {
         if let Some(req) = request.expiration_ms {
             expiration = expiration.min(req.max(now_ms + 1000));
         }
-        let (sender, receiver) = mpsc::channel(QUEUE);
+        let wake = Arc::new(Notify::new());
         let target = DeliveryTarget {
             channel_id: request.id.clone(),
             address: request.address.clone(),
@@ -263,7 +336,9 @@ impl Store {
             client_id: client_id.to_owned(),
             calendar_id,
             last_number: 0,
-            sender,
+            pending: VecDeque::new(),
+            in_flight: None,
+            wake: wake.clone(),
         };
         self.enqueue(&mut channel, "sync");
         self.channels.insert(request.id.clone(), channel);
@@ -274,7 +349,7 @@ impl Store {
         if let Some(t) = &request.token {
             body["token"] = json!(t);
         }
-        Ok((body, receiver, target))
+        Ok((body, wake, target))
     }
 
     /// channels.stop: only the creating user and client may stop a channel.
@@ -292,6 +367,7 @@ impl Store {
                     && ch.client_id == client_id =>
             {
                 ch.target.stopped.store(true, Ordering::SeqCst);
+                ch.wake.notify_one();
                 self.channels.remove(id);
                 Ok(())
             }
@@ -304,6 +380,7 @@ impl Store {
         match self.channels.remove(id) {
             Some(ch) => {
                 ch.target.stopped.store(true, Ordering::SeqCst);
+                ch.wake.notify_one();
                 true
             }
             None => false,
@@ -312,46 +389,191 @@ impl Store {
 
     /// Removes expired channels.
     pub(crate) fn expire_channels(&mut self) {
-        let now = Utc::now().timestamp_millis();
+        let now = self.clock.now_ms();
         self.channels.retain(|_, ch| {
             let alive = ch.target.expiration_ms > now;
             if !alive {
                 ch.target.stopped.store(true, Ordering::SeqCst);
+                ch.wake.notify_one();
             }
             alive
         });
     }
 
-    /// Puts the next notification of `channel` in its queue, applying notification faults.
+    /// Adds the next message of `channel` (or coalesces into its pending `exists` message), applying
+    /// notification faults, and wakes its delivery task.
     fn enqueue(&mut self, channel: &mut Channel, state: &'static str) {
+        let now = self.clock.now_ms();
+        if state == "exists" && self.notifier.coalesce {
+            if let Some(p) = channel
+                .pending
+                .iter_mut()
+                .rev()
+                .find(|p| p.state == "exists" && !p.held && !p.reorder)
+            {
+                p.changes = p.changes.saturating_add(1);
+                return;
+            }
+        }
         channel.last_number = if state == "sync" {
             1
         } else {
             channel.last_number + rand::thread_rng().gen_range(1..=3)
         };
-        let effect = self.faults.take("notifications");
+        let effect = self.faults.take(&FaultContext {
+            operation: "notifications",
+            user: Some(&channel.owner),
+            calendar: channel.calendar_id.as_deref(),
+            channel: Some(&channel.target.channel_id),
+            method: None,
+        });
         if effect.drop {
-            self.record(DeliveryRecord {
-                channel_id: channel.target.channel_id.clone(),
-                number: channel.last_number,
-                state: state.to_owned(),
-                status: None,
-                error: None,
-                dropped: true,
-                at: Utc::now().to_rfc3339(),
-            });
+            self.record(dropped_record(channel, channel.last_number, state, now));
             return;
         }
-        let delivery = Delivery {
-            number: channel.last_number,
-            state,
-            delay: effect.delay,
+        let hold = effect.delay.saturating_add(effect.hold);
+        let window = if state == "exists" {
+            self.notifier.window
+        } else {
+            Duration::ZERO
         };
-        let copies = if effect.duplicate { 2 } else { 1 };
-        for _ in 0..copies {
-            // A full queue means the receiver is far behind; Google drops notifications too.
-            let _ = channel.sender.try_send(delivery.clone());
+        let wait = i64::try_from(hold.saturating_add(window).as_millis()).unwrap_or(i64::MAX);
+        for _ in 0..if effect.duplicate { 2 } else { 1 } {
+            self.notifier.last_id += 1;
+            channel.pending.push_back(Pending {
+                id: self.notifier.last_id,
+                number: channel.last_number,
+                state,
+                changes: 1,
+                due_ms: now.saturating_add(wait),
+                held: !hold.is_zero(),
+                reorder: effect.reorder,
+            });
         }
+        while channel.pending.len() > QUEUE {
+            // The receiver is far behind; Google drops notifications too.
+            if let Some(old) = channel.pending.pop_front() {
+                self.record(dropped_record(channel, old.number, old.state, now));
+            }
+        }
+        channel.wake.notify_one();
+    }
+
+    /// The next step of the delivery task of channel `id` (identified by its `wake` handle): the first pending
+    /// message that may go now — unpaused and due, or covered by a flush — which becomes in flight.
+    pub(crate) fn next_delivery(&mut self, id: &str, wake: &Arc<Notify>) -> Next {
+        self.expire_channels();
+        let now = self.clock.now_ms();
+        let notifier = self.notifier.clone();
+        let Some(ch) = self.channels.get_mut(id) else {
+            return Next::Stop;
+        };
+        if !Arc::ptr_eq(&ch.wake, wake) || ch.target.stopped.load(Ordering::SeqCst) {
+            return Next::Stop;
+        }
+        let mut wait = RECHECK;
+        let mut ready = None;
+        for (i, p) in ch.pending.iter().enumerate() {
+            let forced = p.id <= notifier.flush_upto;
+            let due = p.due_ms <= now;
+            let go = if p.reorder {
+                false
+            } else if p.held {
+                due && (forced || !notifier.paused)
+            } else {
+                forced || (due && !notifier.paused)
+            };
+            if go {
+                ready = Some(i);
+                break;
+            }
+            if !due && !p.reorder {
+                let ms = u64::try_from(p.due_ms.saturating_sub(now)).unwrap_or(0);
+                wait = wait.min(Duration::from_millis(ms));
+            }
+        }
+        // A message held back by a reorder fault goes by itself only when a flush covers it and nothing else
+        // of its channel is ready first.
+        let ready = ready.or_else(|| {
+            ch.pending
+                .iter()
+                .position(|p| p.reorder && p.id <= notifier.flush_upto)
+        });
+        let Some(message) = ready.and_then(|i| ch.pending.remove(i)) else {
+            return Next::Wait(wait);
+        };
+        // A message held back by a reorder fault goes once a later one of its channel has gone.
+        for p in ch.pending.iter_mut().filter(|p| p.id < message.id) {
+            p.reorder = false;
+        }
+        ch.in_flight = Some(message.id);
+        Next::Send(Delivery {
+            number: message.number,
+            state: message.state,
+        })
+    }
+
+    /// Marks the in-flight message of channel `id` as done.
+    pub(crate) fn delivery_done(&mut self, id: &str, wake: &Arc<Notify>) {
+        if let Some(ch) = self.channels.get_mut(id) {
+            if Arc::ptr_eq(&ch.wake, wake) {
+                ch.in_flight = None;
+            }
+        }
+    }
+
+    /// Wakes every delivery task (after a pause, resume, flush or clock change).
+    pub(crate) fn wake_deliveries(&self) {
+        for ch in self.channels.values() {
+            ch.wake.notify_one();
+        }
+    }
+
+    /// Starts a flush: every message pending now will be delivered even while paused or inside its window
+    /// (delay faults still hold theirs until due). Returns the mark to wait for with [`Store::flush_left`].
+    pub(crate) fn start_flush(&mut self) -> u64 {
+        self.notifier.flush_upto = self.notifier.last_id;
+        self.wake_deliveries();
+        self.notifier.flush_upto
+    }
+
+    /// Messages up to `mark` that a flush still has to deliver (pending and forcible, or in flight).
+    pub(crate) fn flush_left(&mut self, mark: u64) -> usize {
+        self.expire_channels();
+        let now = self.clock.now_ms();
+        self.channels
+            .values()
+            .map(|ch| {
+                let pending = ch
+                    .pending
+                    .iter()
+                    .filter(|p| p.id <= mark && (!p.held || p.due_ms <= now))
+                    .count();
+                pending + usize::from(ch.in_flight.is_some_and(|id| id <= mark))
+            })
+            .sum()
+    }
+
+    /// The pending messages as JSON (control API), channel by channel in delivery order.
+    pub(crate) fn pending_json(&mut self) -> Value {
+        self.expire_channels();
+        let mut channels: Vec<&Channel> = self.channels.values().collect();
+        channels.sort_by(|a, b| a.target.channel_id.cmp(&b.target.channel_id));
+        let items: Vec<Value> = channels
+            .into_iter()
+            .flat_map(|ch| {
+                ch.pending.iter().map(move |p| {
+                    json!({
+                        "channelId": ch.target.channel_id, "resourceId": ch.target.resource_id,
+                        "user": ch.owner, "calendarId": ch.calendar_id, "state": p.state,
+                        "messageNumber": p.number, "changes": p.changes,
+                        "dueAt": chrono::DateTime::from_timestamp_millis(p.due_ms).map(rfc3339_millis),
+                        "delayed": p.held, "reordered": p.reorder,
+                    })
+                })
+            })
+            .collect();
+        json!({"items": items, "paused": self.notifier.paused, "coalescing": self.notifier.coalesce})
     }
 
     /// Notifies the events channels of a calendar that something changed.
@@ -401,5 +623,22 @@ impl Store {
             })
             .collect();
         json!(list)
+    }
+}
+
+/// The record of a message a fault (or a full queue) dropped.
+fn dropped_record(channel: &Channel, number: u64, state: &str, now_ms: i64) -> DeliveryRecord {
+    DeliveryRecord {
+        channel_id: channel.target.channel_id.clone(),
+        number,
+        state: state.to_owned(),
+        status: None,
+        error: None,
+        dropped: true,
+        at: chrono::DateTime::from_timestamp_millis(now_ms)
+            .map(rfc3339_millis)
+            .unwrap_or_default(),
+        user: Some(channel.owner.clone()),
+        calendar_id: channel.calendar_id.clone(),
     }
 }

@@ -399,7 +399,7 @@ impl Store {
         if cal.events.contains_key(&id) {
             return Err(ApiError::duplicate());
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let ical_uid = body
             .get("iCalUID")
             .and_then(Value::as_str)
@@ -518,7 +518,7 @@ impl Store {
         let event = Event {
             body: fields,
             status: checked.status,
-            updated: Utc::now(),
+            updated: self.clock.now(),
             sequence,
             start: checked.start,
             end: checked.end,
@@ -583,7 +583,7 @@ impl Store {
             })
             .map(|e| e.id.clone())
             .collect();
-        let now = Utc::now();
+        let now = self.clock.now();
         for target in orphans {
             let seq = self.next_seq();
             let cal = self
@@ -628,7 +628,7 @@ impl Store {
         } else {
             Vec::new()
         };
-        let now = Utc::now();
+        let now = self.clock.now();
         for target in std::iter::once(id.to_owned()).chain(exceptions) {
             let seq = self.next_seq();
             let cal = self

@@ -326,33 +326,6 @@ fn event_items<'a>(
     }
 }
 
-/// The answer to a sync token that is not accepted.
-/// Opens a sync token of `kind` and checks it belongs to `collection` in its current `epoch`: another
-/// collection's token is invalid, an older epoch's (before a reset or expiry) needs a full sync.
-fn sync_point(
-    key: &tokens::TokenKey,
-    kind: char,
-    token: &str,
-    collection: u64,
-    epoch: u64,
-) -> Result<tokens::SyncPoint, ApiError> {
-    let point = tokens::decode_sync(key, kind, token).map_err(sync_token_error)?;
-    if point.collection != collection {
-        return Err(ApiError::invalid_sync_token());
-    }
-    if point.epoch != epoch {
-        return Err(ApiError::full_sync_required());
-    }
-    Ok(point)
-}
-
-fn sync_token_error(problem: tokens::SyncTokenProblem) -> ApiError {
-    match problem {
-        tokens::SyncTokenProblem::Invalid => ApiError::invalid_sync_token(),
-        tokens::SyncTokenProblem::Stale => ApiError::full_sync_required(),
-    }
-}
-
 fn bad_page_token() -> ApiError {
     ApiError::invalid_param("pageToken", "Invalid page token value.")
 }
@@ -374,6 +347,7 @@ impl Store {
     ) -> Result<Value, ApiError> {
         let cal = self.owned_calendar(user, cal_id)?;
         let q = EventQuery::parse(params)?;
+        self.check_updated_min(q.updated_min)?;
         let zone = zone_or_utc(&cal.time_zone);
         let shown = display_zone(param(params, "timeZone"), &cal.time_zone)?;
         let hash = tokens::params_hash(params);
@@ -399,7 +373,7 @@ impl Store {
                     "Sync token cannot be used with showDeleted=false.",
                 ));
             }
-            let point = sync_point(&self.token_key, 'E', sync, cal.num, cal.token_epoch)?;
+            let point = self.open_sync_token('E', sync, cal.num, cal.token_epoch, Some(&cal.id))?;
             PageCursor {
                 c: cal.num,
                 s: self.seq,
@@ -518,7 +492,7 @@ impl Store {
             "etag": format!("\"p{}\"", cursor.s),
             "summary": cal.summary,
             "description": cal.description.clone().unwrap_or_default(),
-            "updated": rfc3339_millis(Utc::now()),
+            "updated": rfc3339_millis(self.clock.now()),
             "timeZone": cal.time_zone,
             "accessRole": "owner",
             "defaultReminders": if cal.primary { json!([{"method": "popup", "minutes": 30}]) } else { json!([]) },
@@ -532,7 +506,7 @@ impl Store {
                     epoch: cal.token_epoch,
                     seq: cursor.s,
                 };
-                body["nextSyncToken"] = json!(tokens::encode_sync(&self.token_key, 'E', point));
+                body["nextSyncToken"] = json!(self.sync_token('E', point));
             }
         }
         Ok(body)
@@ -675,7 +649,7 @@ impl Store {
                     "Sync token cannot be used with other request restrictions.",
                 ));
             }
-            let point = sync_point(&self.token_key, 'L', sync, u.num, u.list_epoch)?;
+            let point = self.open_sync_token('L', sync, u.num, u.list_epoch, None)?;
             PageCursor {
                 c: u.num,
                 s: self.seq,
@@ -732,7 +706,7 @@ impl Store {
                 epoch: u.list_epoch,
                 seq: cursor.s,
             };
-            body["nextSyncToken"] = json!(tokens::encode_sync(&self.token_key, 'L', point));
+            body["nextSyncToken"] = json!(self.sync_token('L', point));
         }
         Ok(body)
     }

@@ -11,6 +11,7 @@ pub(crate) mod faults;
 pub(crate) mod listing;
 pub(crate) mod recurrence;
 pub(crate) mod request_log;
+pub(crate) mod retention;
 pub(crate) mod tokens;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -18,6 +19,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use rand::distributions::Alphanumeric;
 use rand::Rng;
 
+use crate::clock::Clock;
 use crate::config::EmulatorConfig;
 use crate::error::ApiError;
 
@@ -65,6 +67,14 @@ pub(crate) struct Store {
     pub log: request_log::RequestLog,
     /// Recent notification delivery attempts.
     pub deliveries: VecDeque<channels::DeliveryRecord>,
+    /// Notification delivery control (pause, flush, coalescing).
+    pub notifier: channels::Notifier,
+    /// The virtual clock (shared with the application state; survives resets).
+    pub clock: Clock,
+    /// Per calendar id: the newest change sequence of a purged tombstone (older sync tokens answer 410).
+    pub purged: HashMap<String, u64>,
+    /// Virtual time (unix ms) of the last tombstone purge.
+    pub last_purge_ms: i64,
     /// User the authorization endpoint approves at once for, if any.
     pub auto_approve: Option<String>,
     /// Limits taken from the configuration.
@@ -80,6 +90,10 @@ pub(crate) struct Limits {
     pub max_events: usize,
     /// Longest channel lifetime.
     pub channel_max_ttl: std::time::Duration,
+    /// Sync tokens older than this answer 410 (`None`: never on their own).
+    pub sync_token_lifetime: Option<std::time::Duration>,
+    /// Cancelled events older than this are purged (`None`: kept forever).
+    pub tombstone_retention: Option<std::time::Duration>,
     /// Listing habits (short pages, sparse cancelled instances).
     pub listing: crate::strictness::ListingBehaviour,
     /// Seed of the short-page sizes (the configured one, or random per store).
@@ -105,23 +119,32 @@ pub(crate) fn random_base32hex(len: usize) -> String {
 }
 
 impl Store {
-    /// An empty store.
-    pub(crate) fn new(config: &EmulatorConfig) -> Self {
+    /// An empty store reading `clock`.
+    pub(crate) fn new(config: &EmulatorConfig, clock: Clock) -> Self {
         Self {
             seq: 0,
             next_num: 1,
             users: BTreeMap::new(),
             calendars: HashMap::new(),
             total_events: 0,
-            auth: auth::AuthStore::default(),
+            auth: auth::AuthStore::new(clock.clone()),
             channels: HashMap::new(),
-            faults: faults::Faults::default(),
+            faults: faults::Faults::new(clock.clone()),
             log: request_log::RequestLog::new(config.request_log_capacity),
             deliveries: VecDeque::new(),
+            notifier: channels::Notifier::new(
+                config.coalesce_notifications,
+                config.notification_delay,
+            ),
+            clock,
+            purged: HashMap::new(),
+            last_purge_ms: 0,
             auto_approve: config.auto_approve.clone(),
             config: Limits {
                 max_events: config.max_events,
                 channel_max_ttl: config.channel_max_ttl,
+                sync_token_lifetime: config.sync_token_lifetime,
+                tombstone_retention: config.tombstone_retention,
                 listing: config.listing,
                 listing_seed: config.listing.seed.unwrap_or_else(rand::random),
             },

@@ -1,7 +1,8 @@
-//! The request log: a bounded record of every Google-facing request (not control-API calls), so tests can
-//! assert what a client called.
+//! The request log: a bounded record of every Google-facing request (not control-API calls) with its headers
+//! (`Authorization` and `Cookie` redacted) and body (`client_secret` redacted), so tests can assert what a
+//! client called and sent.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
@@ -25,6 +26,12 @@ pub struct LoggedRequest {
     pub user: Option<String>,
     /// Response status.
     pub status: u16,
+    /// Request headers, lower-case names; `authorization` and `cookie` values are `[redacted]`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Request body as text (first 64 KiB), when there was one; a form's `client_secret` is `[redacted]`.
+    #[serde(default)]
+    pub body: Option<String>,
 }
 
 /// Bounded ring of requests.

@@ -1,5 +1,6 @@
-//! Opaque sync and page tokens. Sync tokens carry (collection, epoch, change sequence); expiring tokens bumps
-//! the collection's epoch, so older tokens answer 410. Page tokens carry the paging cursor and a hash of the
+//! Opaque sync and page tokens. Sync tokens carry (collection, epoch, change sequence, issue time); expiring
+//! tokens bumps the collection's epoch, so older tokens answer 410, and a token older than the configured
+//! sync-token lifetime (virtual clock) answers 410 as well. Page tokens carry the paging cursor and a hash of the
 //! request's parameters so a page token cannot be reused with a different query.
 //!
 //! Every token is sealed with a keyed hash under the store's [`TokenKey`], made fresh for each store (start-up
@@ -66,22 +67,26 @@ pub(crate) struct SyncPoint {
     pub seq: u64,
 }
 
-/// Encodes a sync token; `kind` is `E` (events) or `L` (calendar list).
-pub(crate) fn encode_sync(key: &TokenKey, kind: char, point: SyncPoint) -> String {
+/// Encodes a sync token issued at `issued_ms` (virtual unix ms); `kind` is `E` (events) or `L` (calendar list).
+pub(crate) fn encode_sync(key: &TokenKey, kind: char, point: SyncPoint, issued_ms: i64) -> String {
     let raw = format!(
-        "C{kind}{}.{}.{}.{}",
-        point.collection, point.epoch, point.seq, key.generation
+        "C{kind}{}.{}.{}.{}.{}",
+        point.collection,
+        point.epoch,
+        point.seq,
+        key.generation,
+        issued_ms.max(0)
     );
     let seal = key.seal(&raw);
     URL_SAFE_NO_PAD.encode(format!("{raw}.{seal}"))
 }
 
-/// Decodes a sync token of the given kind made under `key`.
+/// Decodes a sync token of the given kind made under `key`: its point and issue time (virtual unix ms).
 pub(crate) fn decode_sync(
     key: &TokenKey,
     kind: char,
     token: &str,
-) -> Result<SyncPoint, SyncTokenProblem> {
+) -> Result<(SyncPoint, i64), SyncTokenProblem> {
     use SyncTokenProblem::Invalid;
     let bytes = URL_SAFE_NO_PAD
         .decode(token.trim_end_matches('='))
@@ -97,7 +102,7 @@ pub(crate) fn decode_sync(
         .map(str::parse::<u64>)
         .collect::<Result<_, _>>()
         .map_err(|_| Invalid)?;
-    let [collection, epoch, seq, generation] = numbers[..] else {
+    let [collection, epoch, seq, generation, issued] = numbers[..] else {
         return Err(Invalid);
     };
     if generation != key.generation {
@@ -106,11 +111,14 @@ pub(crate) fn decode_sync(
     if key.seal(raw) != seal {
         return Err(Invalid);
     }
-    Ok(SyncPoint {
-        collection,
-        epoch,
-        seq,
-    })
+    Ok((
+        SyncPoint {
+            collection,
+            epoch,
+            seq,
+        },
+        i64::try_from(issued).unwrap_or(i64::MAX),
+    ))
 }
 
 /// The state a page token carries.
@@ -201,8 +209,8 @@ mod tests {
             epoch: 2,
             seq: 99,
         };
-        let t = encode_sync(&key, 'E', p);
-        assert_eq!(decode_sync(&key, 'E', &t), Ok(p));
+        let t = encode_sync(&key, 'E', p, 1_700_000_000_000);
+        assert_eq!(decode_sync(&key, 'E', &t), Ok((p, 1_700_000_000_000)));
         assert_eq!(decode_sync(&key, 'L', &t), Err(SyncTokenProblem::Invalid));
         assert_eq!(
             decode_sync(&key, 'E', "not-a-token"),

@@ -1,5 +1,5 @@
 //! Control API and start-up: seeding from the configuration, reset, calendars changed in the "UI", events
-//! listed by the control API, and the `gcal-emulator` binary with `--port` and `--seed`.
+//! listed by the control API, and the `gcal-emulator` binary with `--port`, `--seed` and its Google-like defaults.
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader};
@@ -190,6 +190,16 @@ async fn binary_serves_on_a_port_with_a_seed_file() {
         .await
         .unwrap();
     assert_eq!(r["items"][0]["id"], "seeded001");
+    // The binary's Google-like defaults are on: 28 days of tombstones, so an older updatedMin is 410.
+    let month_ago = (chrono::Utc::now() - chrono::Duration::days(30)).to_rfc3339();
+    let old = reqwest::Client::new()
+        .get(format!("{base}/calendar/v3/calendars/primary/events"))
+        .query(&[("updatedMin", month_ago.as_str())])
+        .bearer_auth(&tokens.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 410);
     drop(guard);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -10,13 +10,10 @@ use serde_json::json;
 use crate::support::{spawn, timed, Receiver, ALICE};
 
 fn spec(operation: &str, kind: FaultKind, count: Option<u32>) -> FaultSpec {
-    FaultSpec {
-        operation: operation.into(),
-        kind,
-        count,
-        duration_ms: None,
-        latency_ms: None,
-        retry_after: None,
+    let spec = FaultSpec::new(operation, kind);
+    match count {
+        Some(n) => spec.times(n),
+        None => spec,
     }
 }
 

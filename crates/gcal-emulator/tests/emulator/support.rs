@@ -184,6 +184,31 @@ impl TestEmu {
         .await
     }
 
+    /// Watches a calendar's events as Alice (`calendar` as in the path, e.g. `primary`); panics unless 200.
+    pub async fn watch(&self, calendar: &str, id: &str, address: &str) -> Value {
+        let r = self
+            .post(
+                &format!("/calendars/{}/events/watch", enc(calendar)),
+                &json!({"id": id, "type": "web_hook", "address": address}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "watch failed: {:?}", r.body);
+        r.body
+    }
+
+    /// Moves the virtual clock forward and mints Alice a fresh access token (hers would expire with an hour's
+    /// advance, as Google's do).
+    pub async fn advance(&mut self, seconds: u64) {
+        self.ctl.advance_clock(seconds).await.unwrap();
+        self.token = self.ctl.mint_tokens(ALICE).await.unwrap().access_token;
+    }
+
+    /// Creates another user with tokens; returns the access token.
+    pub async fn other_user(&self, email: &str) -> String {
+        self.ctl.create_user(email, None).await.unwrap();
+        self.ctl.mint_tokens(email).await.unwrap().access_token
+    }
+
     /// Inserts an event in Alice's primary calendar; panics unless 200.
     pub async fn insert(&self, event: Value) -> Value {
         let r = self.post("/calendars/primary/events", &event).await;
@@ -296,6 +321,15 @@ impl Receiver {
             .expect("receiver open")
     }
 
+    /// The next `n` notifications, each within the deadline of [`Receiver::next`].
+    pub async fn take(&mut self, n: usize) -> Vec<Notification> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.push(self.next().await);
+        }
+        out
+    }
+
     /// Whatever arrived already, without waiting.
     pub fn drain(&mut self) -> Vec<Notification> {
         let mut out = Vec::new();
@@ -310,6 +344,11 @@ impl Drop for Receiver {
     fn drop(&mut self) {
         drop(self.handle.stop(false));
     }
+}
+
+/// `X-Goog-Message-Number` of a notification.
+pub fn number(n: &Notification) -> u64 {
+    n["x-goog-message-number"].parse().unwrap()
 }
 
 /// Polls `check` until it is true or 10 s pass.

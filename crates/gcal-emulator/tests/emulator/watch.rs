@@ -3,8 +3,6 @@
 //! calendarList.watch, and the validation of watch requests.
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::json;
 
@@ -17,6 +15,8 @@ fn number(n: &crate::support::Notification) -> u64 {
 #[tokio::test]
 async fn events_watch_delivers_sync_then_exists_in_order_until_stopped() {
     let t = spawn().await;
+    // One message per change (coalescing would merge changes made while a message is still pending).
+    t.ctl.set_notification_coalescing(false).await.unwrap();
     let mut rx = Receiver::start().await;
     let watch = t
         .post("/calendars/primary/events/watch", &json!({"id": "chan-1", "type": "web_hook", "address": rx.url, "token": "secret-token"}))
@@ -230,8 +230,8 @@ async fn calendar_list_watch_and_channel_expiry() {
     assert_eq!(witness.status, 200);
     assert_eq!(rx2.next().await["x-goog-channel-id"], "witness");
     let expiry: i64 = short.body["expiration"].as_str().unwrap().parse().unwrap();
-    let wait = (expiry - chrono::Utc::now().timestamp_millis()).max(0) as u64 + 50;
-    tokio::time::sleep(Duration::from_millis(wait)).await;
+    let wait = (expiry - chrono::Utc::now().timestamp_millis()).max(0) / 1000 + 1;
+    t.ctl.advance_clock(wait as u64).await.unwrap();
     t.insert(timed(
         "after expiry",
         "2030-01-01T10:00:00Z",
