@@ -1018,3 +1018,231 @@ async fn secrets_stay_out_of_debug_and_errors() {
         assert!(!text.contains(&tokens.access_token), "{text}");
     }
 }
+
+// ---- Faults the emulator gained with `emu-b`: 502/504, connection resets, commit-then-fail, the clock. ----
+
+#[tokio::test]
+async fn bad_gateway_and_gateway_timeout_are_retried() {
+    let google = Google::start().await;
+    let client = google.client().await;
+    for kind in [FaultKind::BadGateway, FaultKind::GatewayTimeout] {
+        google.control.clear_requests().await.unwrap();
+        google
+            .fault(FaultSpec::new("calendar.events.list", kind).times(2))
+            .await;
+        client
+            .list_events(EMAIL, &EventsQuery::full())
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?} is retried: {e:?}"));
+        assert_eq!(google.count("calendar.events.list").await, 3, "{kind:?}");
+    }
+    google
+        .fault(FaultSpec::new(
+            "calendar.events.get",
+            FaultKind::GatewayTimeout,
+        ))
+        .await;
+    let error = client
+        .get_event(EMAIL, &gid("missing01"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, GoogleError::Server(_)), "{error:?}");
+    assert_eq!(error.details().map(|d| d.status), Some(504));
+}
+
+#[tokio::test]
+async fn a_connection_reset_is_retried_and_surfaces_as_transport_when_it_persists() {
+    let google = Google::start().await;
+    let client = google.client().await;
+    google
+        .fault(FaultSpec::new("calendar.calendarList.list", FaultKind::ConnectionReset).times(1))
+        .await;
+    let before = google.api.metrics();
+    client
+        .list_calendars(&CalendarListQuery::default())
+        .await
+        .expect("the second attempt answers");
+    let delta = google.api.metrics().since(&before);
+    assert_eq!(delta.attempt_errors(ErrorClass::Transport), 1);
+    assert_eq!(delta.successes, 1);
+
+    google
+        .fault(FaultSpec::new(
+            "calendar.calendarList.list",
+            FaultKind::ConnectionReset,
+        ))
+        .await;
+    let error = client
+        .list_calendars(&CalendarListQuery::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, GoogleError::Transport(_)), "{error:?}");
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn an_insert_applied_then_failed_is_recognised_and_makes_one_event() {
+    let google = Google::start().await;
+    let client = google.client().await;
+    let kinds = [
+        FaultKind::BackendError,
+        FaultKind::GatewayTimeout,
+        FaultKind::ConnectionReset,
+    ];
+    for (n, kind) in kinds.into_iter().enumerate() {
+        let id = format!("commitfail{n:04}");
+        google.control.clear_requests().await.unwrap();
+        google
+            .fault(
+                FaultSpec::new("calendar.events.insert", kind)
+                    .after_commit()
+                    .times(1),
+            )
+            .await;
+        let before = google.api.metrics();
+        let created = client
+            .insert_event(EMAIL, &timed(Some(&id), "Exactly once", 12))
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
+        assert_eq!(
+            created.id.as_ref().map(GoogleEventId::as_str),
+            Some(id.as_str())
+        );
+        assert_eq!(created.summary.as_deref(), Some("Exactly once"));
+        let delta = google.api.metrics().since(&before);
+        assert_eq!(delta.recovered_inserts, 1, "{kind:?}");
+        let statuses: Vec<u16> = google
+            .control
+            .requests(Some("calendar.events.insert"))
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(statuses.len(), 2, "{kind:?}: {statuses:?}");
+        assert_eq!(statuses[1], 409, "{kind:?}: the retry met its own event");
+    }
+    let stored = google.control.events(EMAIL, EMAIL).await.unwrap();
+    assert_eq!(
+        stored.len(),
+        kinds.len(),
+        "one event per insert: {stored:#?}"
+    );
+}
+
+#[tokio::test]
+async fn an_insert_without_id_applied_then_failed_is_not_replayed() {
+    let google = Google::start().await;
+    let client = google.client().await;
+    google
+        .fault(
+            FaultSpec::new("calendar.events.insert", FaultKind::ConnectionReset)
+                .after_commit()
+                .times(1),
+        )
+        .await;
+    let error = client
+        .insert_event(EMAIL, &timed(None, "No id", 13))
+        .await
+        .unwrap_err();
+    assert_eq!(error.class(), ErrorClass::Transport, "{error:?}");
+    assert_eq!(google.count("calendar.events.insert").await, 1);
+    // Not replayed, so no duplicate: the one event the lost answer was about.
+    assert_eq!(google.control.events(EMAIL, EMAIL).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn deletes_stops_and_patches_applied_then_failed_end_in_the_intended_state() {
+    let google = Google::start().await;
+    let client = google.client().await;
+    let id = gid("applied00001");
+    let created = client
+        .insert_event(EMAIL, &timed(Some(id.as_str()), "Twice", 14))
+        .await
+        .unwrap();
+
+    // A patch applied, answer lost: the replay leaves the same state.
+    google
+        .fault(
+            FaultSpec::new("calendar.events.patch", FaultKind::ServiceUnavailable)
+                .after_commit()
+                .times(1),
+        )
+        .await;
+    let patch = Event {
+        summary: Some("Patched".into()),
+        ..Event::default()
+    };
+    let patched = client.patch_event(EMAIL, &id, &patch, None).await.unwrap();
+    assert_eq!(patched.summary.as_deref(), Some("Patched"));
+    // With If-Match the replay meets the etag its own first attempt moved: 412, as documented.
+    google
+        .fault(
+            FaultSpec::new("calendar.events.patch", FaultKind::BackendError)
+                .after_commit()
+                .times(1),
+        )
+        .await;
+    let error = client
+        .patch_event(EMAIL, &id, &patch, patched.etag.as_deref())
+        .await
+        .unwrap_err();
+    assert_eq!(error.class(), ErrorClass::PreconditionFailed, "{error:?}");
+    assert_ne!(created.etag, patched.etag);
+
+    // A delete applied, answer lost: the replay finds it deleted.
+    google
+        .fault(
+            FaultSpec::new("calendar.events.delete", FaultKind::ConnectionReset)
+                .after_commit()
+                .times(1),
+        )
+        .await;
+    assert_eq!(
+        client.delete_event(EMAIL, &id, None).await.unwrap(),
+        DeleteOutcome::AlreadyDeleted
+    );
+    assert!(client.get_event(EMAIL, &id).await.unwrap().is_cancelled());
+
+    // A channel stop applied, answer lost: the replay's 404 is success.
+    let channel = client
+        .watch_events(
+            EMAIL,
+            &WatchRequest::new("stop-twice-1", "http://127.0.0.1:9/n"),
+        )
+        .await
+        .unwrap();
+    google
+        .fault(
+            FaultSpec::new("calendar.channels.stop", FaultKind::BackendError)
+                .after_commit()
+                .times(1),
+        )
+        .await;
+    client
+        .stop_channel(&channel.id, channel.resource_id.as_deref().unwrap())
+        .await
+        .expect("the stop happened");
+    assert!(google.control.channels().await.unwrap().is_empty());
+    assert_eq!(google.count("calendar.channels.stop").await, 2);
+}
+
+#[tokio::test]
+async fn an_access_token_outlived_on_googles_clock_is_refreshed_on_401() {
+    let google = Google::start().await;
+    let client = google.client().await;
+    client
+        .list_events(EMAIL, &EventsQuery::full())
+        .await
+        .unwrap();
+    // An hour passes at Google; our cache still believes the token is fresh.
+    google.control.advance_clock(3600).await.unwrap();
+    let before = google.api.metrics();
+    client
+        .list_events(EMAIL, &EventsQuery::full())
+        .await
+        .unwrap();
+    let delta = google.api.metrics().since(&before);
+    assert_eq!(delta.unauthorized_refreshes, 1);
+    assert_eq!(delta.token_refreshes, 1);
+}
