@@ -955,3 +955,47 @@ async fn an_import_needs_a_google_grant() {
         .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn held_notifications_flushed_late_converge_on_google_s_state() {
+    let app = google_app().await;
+    let email = "hal@example.com";
+    app.control().create_user(email, None).await.unwrap();
+    let user = sign_in(&app, email).await;
+    user.wait_imported(&app).await;
+    eventually("a watch is open", WAIT, || async {
+        !app.control().channels().await.unwrap().is_empty()
+    })
+    .await;
+    let mut stream = user.stream(&app).await;
+    // Notifications are held (one message per change), three changes happen, then all arrive at once.
+    let control = app.control();
+    control.set_notification_coalescing(false).await.unwrap();
+    control.pause_notifications().await.unwrap();
+    let first = insert(
+        &app,
+        email,
+        email,
+        &timed("First", "2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z"),
+    )
+    .await;
+    insert(
+        &app,
+        email,
+        email,
+        &timed("Second", "2026-12-02T09:00:00Z", "2026-12-02T10:00:00Z"),
+    )
+    .await;
+    control.delete_event(email, email, &first).await.unwrap();
+    assert!(
+        user.titles(&app).await.is_empty(),
+        "nothing before the flush"
+    );
+    assert!(control.flush_notifications().await.unwrap() >= 3);
+    expect_event(&mut stream, "EVENT_CHANGED").await;
+    eventually("Compass holds Google's state", WAIT, || async {
+        user.titles(&app).await == ["Second"]
+    })
+    .await;
+    assert_eq!(raw_events(&app).await.len(), 1);
+}
