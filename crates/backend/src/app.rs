@@ -23,6 +23,7 @@ use crate::sse::Hub;
 pub use crate::state::AppState;
 use crate::store::migrate::{MigrationError, MigrationReport};
 use crate::store::{Store, StoreConfig, StoreError};
+use crate::sync::SyncEngine;
 use crate::telemetry;
 
 /// Why the server could not start. `Display` is the one line printed before exiting non-zero.
@@ -140,12 +141,16 @@ impl Application {
         let sessions = SessionCache::new(settings.sse.cache_ttl);
         let shutdown_timeout = settings.shutdown_timeout.as_secs();
         let workers = settings.workers;
+        let settings = Arc::new(settings);
+        let sync = SyncEngine::new(store.clone(), hub.clone(), settings.clone());
+        sync.start();
         let state = AppState {
-            settings: Arc::new(settings),
+            settings,
             store,
             hub,
             passwords: PasswordWork::for_this_machine(),
             sessions,
+            sync,
         };
         let data = web::Data::new(state.clone());
         let mut server = HttpServer::new(move || {

@@ -11,6 +11,7 @@ use crate::accounts::session::SessionCache;
 use crate::settings::Settings;
 use crate::sse::Hub;
 use crate::store::Store;
+use crate::sync::SyncEngine;
 
 /// What every handler can reach, as `web::Data<AppState>`.
 #[derive(Debug, Clone)]
@@ -25,4 +26,6 @@ pub struct AppState {
     pub passwords: PasswordWork,
     /// Recently resolved sessions, for opening SSE streams without a database read.
     pub sessions: SessionCache,
+    /// The Google sync engine (imports, notifications, the background worker).
+    pub sync: SyncEngine,
 }

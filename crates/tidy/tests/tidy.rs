@@ -114,6 +114,7 @@ const BACKEND_LAYERS: &[(&str, &[&str])] = &[
             "state",
             "accounts",
             "relay",
+            "sync",
             "store",
             "sse",
             "settings",
@@ -137,7 +138,7 @@ const BACKEND_LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     // the handles handlers reach (used by http; built by app)
-    ("state", &["accounts", "store", "sse", "settings"]),
+    ("state", &["accounts", "sync", "store", "sse", "settings"]),
     // flows
     (
         "accounts",

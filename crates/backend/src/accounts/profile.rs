@@ -4,28 +4,17 @@
 //! user's tabs after it is stored.
 
 use compass_core::ids::UserId;
-use compass_core::{SseEvent, SyncStatus, UserMetadata};
+use compass_core::{SseEvent, UserMetadata};
 
-use crate::domain::metadata::{connection_state, ClientPatch, GoogleLink};
+use crate::domain::metadata::ClientPatch;
 use crate::sse::Hub;
 use crate::store::users::{UserDoc, Users};
 use crate::store::{Store, StoreError};
 
-/// Interim sync-health rule until the sync engine reports real health (tokens and watches, §11.1): the
-/// last full import completed.
-fn sync_healthy(stored: &UserMetadata) -> bool {
-    stored.import_gcal() == Some(SyncStatus::Completed)
-}
-
-/// The client view of one user's stored metadata.
+/// The client view of one user's stored metadata (computed by [`UserDoc::client_metadata`], which the sync
+/// engine uses too).
 pub fn client_view(user: &UserDoc) -> UserMetadata {
-    let link = GoogleLink {
-        linked: user.has_google(),
-        has_refresh_token: user.has_refresh_token(),
-        sync_healthy: sync_healthy(&user.metadata),
-    };
-    let state = connection_state(link, &user.metadata);
-    user.metadata.clone().with_connection_state(state)
+    user.client_metadata()
 }
 
 /// Loads a user's metadata as clients see it. An unknown user is [`StoreError::NotFound`].

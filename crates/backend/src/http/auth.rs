@@ -184,6 +184,8 @@ async fn google_callback(
     let finished = google(&state)
         .finish(callback, cookie::oauth_nonce(&req), session.as_ref())
         .await?;
+    // A linked Google account wants its import (`sync.importGCal = RESTART`): the worker starts it now.
+    state.sync.wake();
     let policy = cookie_policy(&state);
     let mut home = state.settings.public_url.clone();
     home.set_path("/");

@@ -18,6 +18,7 @@ pub mod priorities;
 pub mod security_headers;
 pub mod session;
 pub mod stream;
+pub mod sync;
 pub mod user;
 pub mod web_app;
 
@@ -35,7 +36,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .configure(auth::routes)
             .configure(user::routes)
             .configure(events::routes)
-            .configure(priorities::routes),
+            .configure(priorities::routes)
+            .configure(sync::routes),
     );
 }
 

@@ -117,6 +117,15 @@ pub struct ServeArgs {
     /// Directory of the built web app (`scripts/build-web.sh` writes `web/dist`); served at `/` when set.
     #[arg(long, env = "COMPASS_WEB_DIR")]
     pub web_dir: Option<std::path::PathBuf>,
+
+    /// Address Google posts push notifications to (https, or loopback for the emulator); default: the
+    /// public URL + `/api/sync/gcal/notifications`. Not usable ⇒ no watches, the polling backstop only.
+    #[arg(long, env = "COMPASS_NOTIFICATION_URL")]
+    pub notification_url: Option<String>,
+
+    /// Seconds after which a calendar is synced even without a notification (the polling backstop).
+    #[arg(long, env = "COMPASS_SYNC_BACKSTOP_SECS", default_value_t = 900)]
+    pub sync_backstop_secs: u64,
 }
 
 /// Database flags shared by `compass serve` and `compass migrate`.

@@ -16,6 +16,7 @@ pub mod google;
 mod parse;
 pub mod secret;
 pub mod sse;
+pub mod sync;
 
 use std::time::Duration;
 
@@ -31,6 +32,7 @@ pub use google::{
 use parse::{fixed_url, non_blank, parse_http_url};
 pub use secret::{Secret, SecretKey};
 pub use sse::SseSettings;
+pub use sync::SyncSettings;
 
 /// The validated configuration of the server. Built once at start-up and shared read-only.
 #[derive(Debug, Clone)]
@@ -61,6 +63,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Directory of the built web app served at `/` (None: the server serves only `/api`).
     pub web_dir: Option<std::path::PathBuf>,
+    /// Google sync engine tuning.
+    pub sync: SyncSettings,
 }
 
 impl Settings {
@@ -93,6 +97,7 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(30),
             workers: None,
             web_dir: None,
+            sync: SyncSettings::default(),
         }
     }
 
@@ -224,6 +229,22 @@ impl Settings {
             });
         }
 
+        let notification_url = match non_blank(args.notification_url.clone()) {
+            Some(raw) => Some(parse_http_url("COMPASS_NOTIFICATION_URL", &raw)?),
+            None => None,
+        };
+        if args.sync_backstop_secs == 0 {
+            return Err(SettingsError::Invalid {
+                key: "COMPASS_SYNC_BACKSTOP_SECS",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let sync = SyncSettings {
+            notification_url,
+            backstop: Duration::from_secs(args.sync_backstop_secs),
+            ..SyncSettings::default()
+        };
+
         Ok(Self {
             bind,
             public_url,
@@ -247,6 +268,7 @@ impl Settings {
             shutdown_timeout: Duration::from_secs(args.shutdown_timeout_secs),
             workers: args.workers,
             web_dir: args.web_dir,
+            sync,
         })
     }
 

@@ -241,6 +241,15 @@ impl EventDoc {
     }
 }
 
+/// What a deletion removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// Documents deleted.
+    pub count: u64,
+    /// One of them was on a someday list.
+    pub someday: bool,
+}
+
 /// Range bounds of a query, in both forms the stored events need.
 struct Bounds {
     start_instant: bson::DateTime,
@@ -485,6 +494,78 @@ impl Events {
         self.scoped
             .delete_one(user, doc! { "gEventId": g_event_id }, session)
             .await
+    }
+
+    /// Deletes the user's event that Google knows as `g_event_id` together with every instance of it
+    /// (`gRecurringEventId == g_event_id`): a cancellation from Google, sparse or full. Reports what went.
+    pub async fn delete_google_tree(
+        &self,
+        user: &UserId,
+        g_event_id: &str,
+        mut session: Option<&mut ClientSession>,
+    ) -> Result<Removed, StoreError> {
+        let filter = doc! {
+            "user": user_oid(user),
+            "$or": [ { "gEventId": g_event_id }, { "gRecurringEventId": g_event_id } ],
+        };
+        let someday = in_session!(
+            self.raw.find_one({
+                let mut f = filter.clone();
+                f.insert("isSomeday", true);
+                f
+            }),
+            session.as_deref_mut()
+        )?
+        .is_some();
+        let result = in_session!(self.raw.delete_many(filter), session)?;
+        Ok(Removed {
+            count: result.deleted_count,
+            someday: someday && result.deleted_count > 0,
+        })
+    }
+
+    /// Deletes the user's instances of the Google series `g_base` whose Google id is not in `keep` (an
+    /// instance Google no longer lists: the series was cut by UNTIL, or the instance was detached).
+    pub async fn delete_google_instances_except(
+        &self,
+        user: &UserId,
+        g_base: &str,
+        keep: &[String],
+        session: Option<&mut ClientSession>,
+    ) -> Result<u64, StoreError> {
+        let filter = doc! { "gRecurringEventId": g_base, "gEventId": { "$nin": keep } };
+        self.scoped.delete_many(user, filter, session).await
+    }
+
+    /// Deletes the user's Google-owned events of calendar `g_calendar_id` whose Google id is not in `keep`
+    /// (the end of a complete listing: whatever Google no longer has). Returns the count.
+    pub async fn delete_google_calendar_except(
+        &self,
+        user: &UserId,
+        g_calendar_id: &str,
+        keep: &[String],
+        session: Option<&mut ClientSession>,
+    ) -> Result<u64, StoreError> {
+        let filter = doc! {
+            "provenance": Provenance::Google.as_str(),
+            "gCalendarId": g_calendar_id,
+            "gEventId": { "$nin": keep },
+        };
+        self.scoped.delete_many(user, filter, session).await
+    }
+
+    /// Deletes the user's Google-owned events of calendars not in `calendars` (no longer synced).
+    pub async fn delete_google_outside(
+        &self,
+        user: &UserId,
+        calendars: &[String],
+        session: Option<&mut ClientSession>,
+    ) -> Result<u64, StoreError> {
+        let filter = doc! {
+            "provenance": Provenance::Google.as_str(),
+            "gCalendarId": { "$nin": calendars },
+        };
+        self.scoped.delete_many(user, filter, session).await
     }
 
     /// Deletes a series: the base and all its instances. Returns how many documents went.

@@ -233,6 +233,13 @@ impl SyncStates {
         self.upsert(user, g_calendar_id, update, None).await
     }
 
+    /// Deletes the state of one calendar (no longer synced); `false` when there was none.
+    pub async fn delete(&self, user: &UserId, g_calendar_id: &str) -> Result<bool, StoreError> {
+        self.scoped
+            .delete_one(user, doc! { "gCalendarId": g_calendar_id }, None)
+            .await
+    }
+
     /// Deletes all of the user's states (Google disconnected). Returns the count.
     pub async fn delete_all(
         &self,

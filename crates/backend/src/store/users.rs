@@ -14,7 +14,7 @@ use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError};
-use crate::domain::metadata::ClientPatch;
+use crate::domain::metadata::{connection_state, ClientPatch, GoogleLink};
 use crate::domain::Email;
 
 /// Collection name.
@@ -114,6 +114,20 @@ impl UserDoc {
         self.google
             .as_ref()
             .is_some_and(|g| !g.refresh_token_encrypted.is_empty())
+    }
+
+    /// The metadata as clients see it (`GET /api/user/metadata`, SSE `USER_METADATA`): the stored keys
+    /// and `google.connectionState` computed from the Google link and the sync state (§11.2). Sync health
+    /// uses an interim rule until the engine reports real health (tokens and watches, §11.1): the last
+    /// full import completed.
+    pub fn client_metadata(&self) -> UserMetadata {
+        let link = GoogleLink {
+            linked: self.has_google(),
+            has_refresh_token: self.has_refresh_token(),
+            sync_healthy: self.metadata.import_gcal() == Some(SyncStatus::Completed),
+        };
+        let state = connection_state(link, &self.metadata);
+        self.metadata.clone().with_connection_state(state)
     }
 }
 
@@ -292,6 +306,49 @@ impl Users {
             return Err(StoreError::not_found(COLLECTION, id));
         }
         Ok(())
+    }
+
+    /// Marks the user's full import as running (`sync.importGCal = IMPORTING`); without `force`, only
+    /// if the import had not `COMPLETED`. The caller holds the user's import lease, which is what keeps
+    /// two imports apart (a crashed import's `IMPORTING` does not block the next one once its lease
+    /// lapsed). `false` when the mark was refused.
+    pub async fn claim_import(&self, id: &UserId, force: bool) -> Result<bool, StoreError> {
+        let mut filter = doc! { "_id": object_id(id) };
+        if !force {
+            filter.insert(
+                "metadata.sync.importGCal",
+                doc! { "$ne": status_bson(SyncStatus::Completed) },
+            );
+        }
+        let result = self
+            .collection
+            .update_one(
+                filter,
+                doc! { "$set": { "metadata.sync.importGCal": status_bson(SyncStatus::Importing) } },
+            )
+            .await?;
+        Ok(result.matched_count == 1)
+    }
+
+    /// Users with a live Google grant whose import is wanted (`sync.importGCal == RESTART`), at most
+    /// `limit`: the sync worker starts their import.
+    pub async fn pending_imports(&self, limit: i64) -> Result<Vec<UserId>, StoreError> {
+        let cursor = self
+            .collection
+            .clone_with_type::<Document>()
+            .find(doc! {
+                "metadata.sync.importGCal": status_bson(SyncStatus::Restart),
+                "google.gRefreshToken": { "$nin": ["", null] },
+            })
+            .projection(doc! { "_id": 1 })
+            .limit(limit)
+            .await?;
+        let documents: Vec<Document> = futures::TryStreamExt::try_collect(cursor).await?;
+        Ok(documents
+            .iter()
+            .filter_map(|d| d.get_object_id("_id").ok())
+            .map(|oid| UserId::from_bytes(oid.bytes()))
+            .collect())
     }
 
     /// Applies a validated client patch and returns the user afterwards.

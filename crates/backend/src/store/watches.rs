@@ -88,6 +88,22 @@ impl Watches {
         Ok(())
     }
 
+    /// Replaces the user's channel `old` by `new` inside `session` (one transaction: a notification
+    /// always finds one of them).
+    pub async fn swap(
+        &self,
+        session: &mut ClientSession,
+        old: &ObjectId,
+        new: &WatchDoc,
+    ) -> Result<(), StoreError> {
+        self.raw
+            .delete_one(doc! { "_id": old, "user": new.user })
+            .session(&mut *session)
+            .await?;
+        self.typed.insert_one(new).session(&mut *session).await?;
+        Ok(())
+    }
+
     /// The user's channel on one calendar.
     pub async fn for_calendar(
         &self,

@@ -1,3 +1,334 @@
-//! Google → Compass (skeleton): applies one page of Google changes (`events.list` with a sync token) to the
-//! store in one transaction (upsert by `gEventId`, cancellations delete, series by `gRecurringEventId`),
-//! advances the sync token only after the commit, then publishes to the hub. Replays are idempotent.
+//! Google → Compass: turns the items of a Google listing (`events.list`, full or with a sync token) into
+//! [`Change`]s — asking Google for each series' instances, so that recurrences are expanded by Google in
+//! the series' own IANA time zone (never a fixed offset) — and applies them to `crate::store::events`
+//! inside the caller's transaction, together with the new sync token. Replays are idempotent: every
+//! write is an upsert by `{user, gEventId}`, every delete is scoped to the user.
+//!
+//! The shapes: a timed or all-day standalone; a series master (stored as a Compass base) with its
+//! instances (each linked to the base by `recurrence.eventId`); an exception (moved or edited instance,
+//! stored under its own Google id and linked to its base); a cancellation, full or sparse
+//! (`{id, status: "cancelled"}` only) — the event goes, and with a master every instance goes too; a
+//! series cut by `UNTIL` (the instances Google no longer lists are deleted) and its new series (a new
+//! master); an instance detached into a standalone (the same id without `recurringEventId`: replaced
+//! whole, so its series link goes).
+
+use chrono::{Duration, Utc};
+use compass_core::{EventDate, EventId, Origin, Priority, UserId};
+use mongodb::ClientSession;
+
+use crate::google::calendar::{
+    CalendarClient, Event, EventDateTime, EventsPage, GoogleError, InstancesQuery,
+};
+use crate::store::events::{EventDoc, Events, Provenance, RecurrenceDoc};
+use crate::store::StoreError;
+
+/// Most instances stored per series (the reference materialises at most 730).
+pub const MAX_INSTANCES: usize = 730;
+/// How far ahead a series' instances are asked for (from the later of now and the series' start).
+pub const INSTANCE_HORIZON_DAYS: i64 = 2 * 366;
+
+/// One Google change, with everything Google had to be asked already fetched.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A series master and its instances as Google expands them (exceptions applied, cancelled left out).
+    Series {
+        /// The master (`recurrence` set).
+        base: Event,
+        /// Its current instances.
+        instances: Vec<Event>,
+    },
+    /// A standalone event (timed or all-day), or a former instance detached from its series.
+    Single(Event),
+    /// One instance of a series (an exception: moved or edited).
+    Instance(Event),
+    /// A cancelled event, instance or whole series (full or sparse tombstone): its Google id.
+    Cancelled(String),
+}
+
+impl Change {
+    /// Every Google id this change keeps alive (the master and its instances for a series).
+    fn live_ids(&self, into: &mut Vec<String>) {
+        let id = |e: &Event| e.id.as_ref().map(|i| i.as_str().to_owned());
+        match self {
+            Change::Series { base, instances } => {
+                into.extend(id(base));
+                into.extend(instances.iter().filter_map(id));
+            }
+            Change::Single(e) | Change::Instance(e) => into.extend(id(e)),
+            Change::Cancelled(_) => {}
+        }
+    }
+
+    /// Apply order: series first (so that instances in the same batch find their base), then single
+    /// events and exceptions, then cancellations (a Google id appears once per listing).
+    fn rank(&self) -> u8 {
+        match self {
+            Change::Series { .. } => 0,
+            Change::Single(_) => 1,
+            Change::Instance(_) => 2,
+            Change::Cancelled(_) => 3,
+        }
+    }
+}
+
+/// Turns a listing's items into changes, fetching each live series' instances from Google.
+pub async fn collect(
+    client: &CalendarClient,
+    g_calendar_id: &str,
+    items: Vec<Event>,
+) -> Result<Vec<Change>, GoogleError> {
+    let mut changes = Vec::with_capacity(items.len());
+    for item in items {
+        let Some(id) = item.id.clone() else {
+            tracing::warn!(
+                calendar = g_calendar_id,
+                "Google event without an id skipped"
+            );
+            continue;
+        };
+        if item.is_cancelled() {
+            changes.push(Change::Cancelled(id.as_str().to_owned()));
+        } else if item.recurring_event_id.is_some() {
+            changes.push(Change::Instance(item));
+        } else if item.recurrence.as_ref().is_some_and(|r| !r.is_empty()) {
+            let starts = item
+                .start
+                .as_ref()
+                .and_then(date_of)
+                .map(|d| d.start_instant_utc())
+                .unwrap_or_else(Utc::now);
+            let instances = instances_of(client, g_calendar_id, &id, starts).await?;
+            changes.push(Change::Series {
+                base: item,
+                instances,
+            });
+        } else {
+            changes.push(Change::Single(item));
+        }
+    }
+    changes.sort_by_key(Change::rank);
+    Ok(changes)
+}
+
+/// Every current instance of a series (every page, up to [`MAX_INSTANCES`], within the horizon after
+/// the later of now and the series' start).
+async fn instances_of(
+    client: &CalendarClient,
+    g_calendar_id: &str,
+    id: &compass_core::GoogleEventId,
+    starts: chrono::DateTime<Utc>,
+) -> Result<Vec<Event>, GoogleError> {
+    let query = InstancesQuery {
+        max_results: Some(2500),
+        time_max: Some(starts.max(Utc::now()) + Duration::days(INSTANCE_HORIZON_DAYS)),
+        ..InstancesQuery::default()
+    };
+    let mut page: EventsPage = client.list_instances(g_calendar_id, id, &query).await?;
+    let mut instances = std::mem::take(&mut page.items);
+    while let Some(token) = page.next_page_token.take() {
+        if instances.len() >= MAX_INSTANCES {
+            break;
+        }
+        page = client
+            .list_instances(g_calendar_id, id, &query.page(token))
+            .await?;
+        instances.append(&mut page.items);
+    }
+    instances.retain(|i| !i.is_cancelled());
+    instances.truncate(MAX_INSTANCES);
+    Ok(instances)
+}
+
+/// What applying a batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Events written (inserted or replaced).
+    pub written: u64,
+    /// Events deleted.
+    pub deleted: u64,
+    /// A scheduled (grid) event changed: publish `EVENT_CHANGED`.
+    pub grid: bool,
+    /// A someday event changed: publish `SOMEDAY_EVENT_CHANGED`.
+    pub someday: bool,
+}
+
+impl Applied {
+    /// True when anything changed.
+    pub fn changed(&self) -> bool {
+        self.written > 0 || self.deleted > 0
+    }
+}
+
+/// Where a batch goes: the user, the calendar, the origin recorded on new events, and whether the
+/// batch is a complete listing (then the calendar's Google events it does not name are deleted).
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    /// The owner.
+    pub user: &'a UserId,
+    /// The Google calendar.
+    pub g_calendar_id: &'a str,
+    /// `googleimport` for full listings, `google` for incremental ones (the reference's values).
+    pub origin: Origin,
+    /// The batch lists the whole calendar.
+    pub complete: bool,
+}
+
+/// Applies `changes` inside `session` (the caller commits, with the new sync token).
+pub async fn apply(
+    events: &Events,
+    session: &mut ClientSession,
+    target: Target<'_>,
+    changes: &[Change],
+) -> Result<Applied, StoreError> {
+    let mut applied = Applied::default();
+    for change in changes {
+        match change {
+            Change::Series { base, instances } => {
+                let Some(base_doc) = to_doc(target, base) else {
+                    continue;
+                };
+                let base_gid = base_doc.1.clone();
+                let base_id = events
+                    .upsert_by_g_event_id(&base_gid, &base_doc.0, Some(&mut *session))
+                    .await?;
+                applied.written += 1;
+                let mut keep = Vec::with_capacity(instances.len());
+                for instance in instances {
+                    let Some((mut doc, gid)) = to_doc(target, instance) else {
+                        continue;
+                    };
+                    doc.recurrence = Some(RecurrenceDoc::instance(&base_id));
+                    doc.g_recurring_event_id = Some(base_gid.clone());
+                    events
+                        .upsert_by_g_event_id(&gid, &doc, Some(&mut *session))
+                        .await?;
+                    applied.written += 1;
+                    keep.push(gid);
+                }
+                applied.deleted += events
+                    .delete_google_instances_except(
+                        target.user,
+                        &base_gid,
+                        &keep,
+                        Some(&mut *session),
+                    )
+                    .await?;
+                applied.grid = true;
+            }
+            Change::Single(event) => {
+                let Some((doc, gid)) = to_doc(target, event) else {
+                    continue;
+                };
+                events
+                    .upsert_by_g_event_id(&gid, &doc, Some(&mut *session))
+                    .await?;
+                // A former master turned single: its instances go.
+                applied.deleted += events
+                    .delete_google_instances_except(target.user, &gid, &[], Some(&mut *session))
+                    .await?;
+                applied.written += 1;
+                applied.grid = true;
+            }
+            Change::Instance(event) => {
+                let Some((mut doc, gid)) = to_doc(target, event) else {
+                    continue;
+                };
+                if let Some(base_gid) = event.recurring_event_id.as_ref() {
+                    let base = events
+                        .by_g_event_id(target.user, base_gid.as_str(), Some(&mut *session))
+                        .await?;
+                    if let Some(base) = base.filter(EventDoc::is_base) {
+                        doc.recurrence = Some(RecurrenceDoc::instance(&base.event_id()));
+                    }
+                    doc.g_recurring_event_id = Some(base_gid.as_str().to_owned());
+                }
+                events
+                    .upsert_by_g_event_id(&gid, &doc, Some(&mut *session))
+                    .await?;
+                applied.written += 1;
+                applied.grid = true;
+            }
+            Change::Cancelled(gid) => {
+                let removed = events
+                    .delete_google_tree(target.user, gid, Some(&mut *session))
+                    .await?;
+                if removed.count > 0 {
+                    applied.deleted += removed.count;
+                    applied.grid = true;
+                    applied.someday |= removed.someday;
+                }
+            }
+        }
+    }
+    if target.complete {
+        let mut keep = Vec::new();
+        for change in changes {
+            change.live_ids(&mut keep);
+        }
+        let gone = events
+            .delete_google_calendar_except(
+                target.user,
+                target.g_calendar_id,
+                &keep,
+                Some(&mut *session),
+            )
+            .await?;
+        if gone > 0 {
+            applied.deleted += gone;
+            applied.grid = true;
+        }
+    }
+    Ok(applied)
+}
+
+/// The Compass document for a Google event (a fresh id; the upsert keeps a stored event's id) and its
+/// Google id; `None` (logged) for an event without id or dates.
+fn to_doc(target: Target<'_>, event: &Event) -> Option<(EventDoc, String)> {
+    let gid = event.id.as_ref()?.as_str().to_owned();
+    let (Some(start), Some(end)) = (
+        event.start.as_ref().and_then(date_of),
+        event.end.as_ref().and_then(date_of),
+    ) else {
+        tracing::warn!(
+            calendar = target.g_calendar_id,
+            "Google event without usable dates skipped"
+        );
+        return None;
+    };
+    let origin = event
+        .private_property("origin")
+        .and_then(|o| o.parse::<Origin>().ok())
+        .unwrap_or(target.origin);
+    let priority = event
+        .private_property("priority")
+        .and_then(|p| p.parse::<Priority>().ok())
+        .unwrap_or_default();
+    let id = EventId::from_bytes(mongodb::bson::oid::ObjectId::new().bytes());
+    let mut doc = EventDoc::new(
+        &id,
+        target.user,
+        start,
+        end,
+        origin,
+        priority,
+        Provenance::Google,
+    );
+    doc.title = Some(event.summary.clone().unwrap_or_default());
+    doc.description = Some(event.description.clone().unwrap_or_default());
+    doc.g_calendar_id = Some(target.g_calendar_id.to_owned());
+    if let Some(rule) = event.recurrence.as_ref().filter(|r| !r.is_empty()) {
+        if event.recurring_event_id.is_none() {
+            doc.recurrence = Some(RecurrenceDoc::base(rule.clone()));
+        }
+    }
+    Some((doc, gid))
+}
+
+/// Google's `{date}` or `{dateTime}` as written (the offset Google gives, computed in the event's zone).
+fn date_of(at: &EventDateTime) -> Option<EventDate> {
+    match (at.date, at.date_time) {
+        (Some(day), _) => Some(EventDate::Day(day)),
+        (None, Some(instant)) => Some(EventDate::Timed(instant)),
+        (None, None) => None,
+    }
+}

@@ -1,5 +1,7 @@
-//! Google sync in both directions. **Skeleton**: the modules below are documented but empty; the sync
-//! engine lands in the next issue, and each part has its place here already.
+//! Google sync in both directions. The Google → Compass direction is built (import, notifications,
+//! worker, watches, revocation on `invalid_grant`); Compass → Google ([`outbox`], [`to_google`]) is still
+//! a skeleton. [`SyncEngine`] is the handle the server holds: it runs the background worker, starts
+//! imports, and is woken by notifications.
 //!
 //! A change made in **Google** travels:
 //!
@@ -25,6 +27,8 @@
 //!
 //! May import: `store`, `sse`, `google`, `domain`, `settings` (never `http` or another flow's internals).
 
+pub mod calendars;
+mod engine;
 pub mod from_google;
 pub mod health;
 pub mod import;
@@ -34,3 +38,5 @@ pub mod revocation;
 pub mod to_google;
 pub mod watches;
 pub mod worker;
+
+pub use engine::{SyncEngine, SyncError};

@@ -1,3 +1,278 @@
-//! The sync workers (skeleton): one task per dirty (user, calendar), held by a lease
-//! (`crate::store::leases`) so that one server instance drains it at a time. Drains every page from Google
-//! (`from_google`) and then the outbox of that user (`to_google`); retries with backoff on 429/5xx.
+//! The sync worker: one background loop per server ([`SyncEngine::start`]) that wakes on a notification
+//! or every `sync.tick`, and then
+//!
+//! - starts the imports the server owes (users whose `sync.importGCal` is `RESTART` with a live grant);
+//! - marks dirty every calendar not synced for `sync.backstop` (the polling backstop: a lost
+//!   notification costs at most that long);
+//! - drains every dirty (user, calendar), one task per calendar, each holding the calendar's lease
+//!   (`crate::store::leases`) so that one server instance works on it at a time: every page of
+//!   `events.list?syncToken=…`, then one transaction with the changes and the new token
+//!   ([`sync_calendar`]); a 410 drops the token and lists the calendar in full under the same lease;
+//! - renews watches that expire soon ([`super::watches`]).
+//!
+//! A calendar whose sync fails is retried after an exponential backoff (1 s doubling up to 5 min, per
+//! process). The dirty flag is cleared only with the generation read before draining, so a notification that
+//! arrives meanwhile makes the calendar dirty again (at least once, never lost).
+
+use std::time::Duration;
+
+use chrono::Utc;
+use compass_core::{Origin, SseEvent, UserId};
+
+use super::engine::{SyncEngine, SyncError};
+use super::from_google::{self, Applied, Target};
+use crate::google::calendar::{CalendarClient, EventsQuery, GoogleError};
+use crate::store::events::Events;
+use crate::store::sync_state::SyncStates;
+use crate::store::users::Users;
+use crate::store::watches::Watches;
+
+/// How often the worker looks for users whose import is pending when nothing woke it (the user
+/// collection has no index for it; a Google sign-in wakes the worker at once).
+const PENDING_SCAN: Duration = Duration::from_secs(30);
+/// Page size of event listings (Google's maximum).
+const PAGE: u32 = 2500;
+/// How many dirty calendars, imports or watches one tick takes on.
+const BATCH: i64 = 100;
+
+impl SyncEngine {
+    /// Starts the background worker (unless disabled in the settings or Google is not configured).
+    pub fn start(&self) {
+        if !self.settings.sync.worker || self.api.is_none() {
+            return;
+        }
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let mut woken = true;
+            let mut last_scan = tokio::time::Instant::now();
+            loop {
+                let scan = woken || last_scan.elapsed() >= PENDING_SCAN;
+                if scan {
+                    last_scan = tokio::time::Instant::now();
+                }
+                if let Err(error) = engine.tick(scan).await {
+                    tracing::warn!(%error, "sync worker tick failed");
+                }
+                woken = tokio::select! {
+                    () = engine.wake.notified() => true,
+                    () = tokio::time::sleep(engine.settings.sync.tick) => false,
+                };
+            }
+        });
+    }
+
+    /// One pass of the worker (see the module docs); `pending_imports`: also look for imports to start
+    /// (on a wake-up, e.g. after a Google sign-in, and every [`PENDING_SCAN`]).
+    pub async fn tick(&self, pending_imports: bool) -> Result<(), SyncError> {
+        let pending = if pending_imports {
+            Users::new(&self.store).pending_imports(BATCH).await?
+        } else {
+            Vec::new()
+        };
+        for user in pending {
+            let key = format!("import:{user}");
+            if !self.begin(&key) {
+                continue;
+            }
+            let engine = self.clone();
+            tokio::spawn(async move {
+                engine.import(&user, false).await;
+                engine.end(&key);
+            });
+        }
+        let states = SyncStates::new(&self.store);
+        let backstop = chrono::Duration::from_std(self.settings.sync.backstop)
+            .unwrap_or(chrono::Duration::MAX);
+        for state in states.stale(Utc::now() - backstop, BATCH).await?.items {
+            if state.next_sync_token.is_some() {
+                states
+                    .mark_dirty(&state.user_id(), &state.g_calendar_id)
+                    .await?;
+            }
+        }
+        for state in states.dirty(BATCH).await?.items {
+            let user = state.user_id();
+            let calendar = state.g_calendar_id.clone();
+            let key = format!("sync:{user}:{calendar}");
+            if self.backing_off(&key) || !self.begin(&key) {
+                continue;
+            }
+            let engine = self.clone();
+            tokio::spawn(async move {
+                let failed = match engine.drain(&user, &calendar, state.dirty_generation).await {
+                    Ok(()) | Err(SyncError::Busy) => false,
+                    Err(error) if error.is_revoked() => {
+                        engine.revoke(&user).await;
+                        false
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, user = %user, "calendar sync failed; retried after a backoff");
+                        true
+                    }
+                };
+                engine.record(&key, failed);
+                engine.end(&key);
+            });
+        }
+        self.renew_watches().await
+    }
+
+    /// Syncs one dirty calendar and clears its dirty flag (if nothing new arrived meanwhile).
+    async fn drain(&self, user: &UserId, calendar: &str, generation: i64) -> Result<(), SyncError> {
+        let client = self.client_for(user).await?;
+        let synced = self
+            .with_calendar_lease(user, calendar, Duration::ZERO, || {
+                sync_calendar(self, &client, user, calendar)
+            })
+            .await;
+        let applied = match synced {
+            Err(SyncError::Google(GoogleError::NotFound(_))) => {
+                return self.forget_calendar(user, calendar).await;
+            }
+            other => other?,
+        };
+        if applied.grid {
+            self.publish(user, &SseEvent::EventChanged);
+        }
+        if applied.someday {
+            self.publish(user, &SseEvent::SomedayEventChanged);
+        }
+        SyncStates::new(&self.store)
+            .clear_dirty(user, calendar, generation)
+            .await?;
+        Ok(())
+    }
+
+    /// The calendar is gone at Google (deleted, or no longer shared): its Google events, sync state and
+    /// watch record go (the calendar list is refreshed by the next import).
+    async fn forget_calendar(&self, user: &UserId, calendar: &str) -> Result<(), SyncError> {
+        tracing::info!(user = %user, "calendar gone at Google: its events are removed");
+        let gone = Events::new(&self.store)
+            .delete_google_calendar_except(user, calendar, &[], None)
+            .await?;
+        SyncStates::new(&self.store).delete(user, calendar).await?;
+        let watches = Watches::new(&self.store);
+        if let Some(watch) = watches.for_calendar(user, calendar).await? {
+            watches.delete(user, &watch.id).await?;
+        }
+        if gone > 0 {
+            self.publish(user, &SseEvent::EventChanged);
+        }
+        Ok(())
+    }
+
+    /// Renews the watches that expire within the margin (new channel first, then the old one stops).
+    async fn renew_watches(&self) -> Result<(), SyncError> {
+        let margin = chrono::Duration::from_std(self.settings.sync.watch_renew_margin)
+            .unwrap_or(chrono::Duration::MAX);
+        let expiring = Watches::new(&self.store)
+            .expiring_before(Utc::now() + margin, BATCH)
+            .await?;
+        for watch in expiring.items {
+            let user = watch.user_id();
+            let key = format!("watch:{user}:{}", watch.g_calendar_id);
+            if !self.begin(&key) {
+                continue;
+            }
+            let engine = self.clone();
+            tokio::spawn(async move {
+                let renewed = match engine.client_for(&user).await {
+                    Ok(client) => {
+                        engine
+                            .ensure_watch(&client, &user, &watch.g_calendar_id)
+                            .await
+                    }
+                    Err(error) => Err(error),
+                };
+                if let Err(error) = renewed {
+                    tracing::warn!(%error, user = %user, "watch renewal failed; retried next tick");
+                }
+                engine.end(&key);
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Brings one calendar up to date: every page since the stored sync token (or a full listing when
+/// there is none, or when Google answers 410), applied in one transaction with the new token, then
+/// The caller holds the lease and publishes `EVENT_CHANGED` / `SOMEDAY_EVENT_CHANGED` once after it.
+pub async fn sync_calendar(
+    engine: &SyncEngine,
+    client: &CalendarClient,
+    user: &UserId,
+    calendar: &str,
+) -> Result<Applied, SyncError> {
+    let states = SyncStates::new(&engine.store);
+    let token = states
+        .get(user, calendar, None)
+        .await?
+        .and_then(|s| s.next_sync_token);
+    let (page, complete) = match token {
+        Some(token) => {
+            match client
+                .list_all_events(calendar, &EventsQuery::incremental(token).max_results(PAGE))
+                .await
+            {
+                Ok(page) => (page, false),
+                Err(GoogleError::FullSyncRequired(_)) => {
+                    tracing::info!(user = %user, "sync token expired (410): full resync of the calendar");
+                    states.reset_tokens(user, calendar).await?;
+                    (
+                        client
+                            .list_all_events(calendar, &EventsQuery::full().max_results(PAGE))
+                            .await?,
+                        true,
+                    )
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+        None => (
+            client
+                .list_all_events(calendar, &EventsQuery::full().max_results(PAGE))
+                .await?,
+            true,
+        ),
+    };
+    let next_token = page.next_sync_token.clone().ok_or_else(|| {
+        SyncError::Google(GoogleError::Unexpected(
+            "events.list ended without a nextSyncToken".into(),
+        ))
+    })?;
+    let changes = from_google::collect(client, calendar, page.items).await?;
+    let origin = if complete {
+        Origin::GoogleImport
+    } else {
+        Origin::Google
+    };
+    let changes = std::sync::Arc::new(changes);
+    let events = Events::new(&engine.store);
+    let applied = engine
+        .store
+        .transaction(|mut session| {
+            let (events, states) = (events.clone(), states.clone());
+            let (changes, next_token) = (changes.clone(), next_token.clone());
+            let (user, calendar) = (user.clone(), calendar.to_owned());
+            async move {
+                let target = Target {
+                    user: &user,
+                    g_calendar_id: &calendar,
+                    origin,
+                    complete,
+                };
+                let result = async {
+                    let applied =
+                        from_google::apply(&events, &mut session, target, &changes).await?;
+                    states
+                        .commit_sync_token(&user, &calendar, &next_token, Some(&mut session))
+                        .await?;
+                    Ok(applied)
+                }
+                .await;
+                (session, result)
+            }
+        })
+        .await?;
+    Ok(applied)
+}

@@ -21,5 +21,6 @@ mod events_series;
 mod events_support;
 mod google_client;
 mod priorities;
+mod sync;
 mod user;
 mod web_app;

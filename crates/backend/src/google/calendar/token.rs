@@ -67,29 +67,37 @@ impl TokenEndpoint {
         // The oauth2 crate hides the HTTP status of error answers; this wrapper notes it (and Retry-After)
         // so that a 503 or 429 from the token endpoint is classified like one from the Calendar API.
         const NO_RETRY_AFTER: u64 = u64::MAX;
-        let status = AtomicU16::new(0);
-        let retry_after = AtomicU64::new(NO_RETRY_AFTER);
-        let http = &self.http;
-        let (status_ref, retry_after_ref) = (&status, &retry_after);
-        let send = move |request: oauth2::HttpRequest| async move {
-            let response = http.call(request).await?;
-            status_ref.store(response.status().as_u16(), Ordering::Relaxed);
-            if let Some(wait) = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after)
-            {
-                let millis = u64::try_from(wait.as_millis()).unwrap_or(NO_RETRY_AFTER - 1);
-                retry_after_ref.store(millis, Ordering::Relaxed);
+        let status = std::sync::Arc::new(AtomicU16::new(0));
+        let retry_after = std::sync::Arc::new(AtomicU64::new(NO_RETRY_AFTER));
+        let (http, status_ref, retry_after_ref) =
+            (self.http.clone(), status.clone(), retry_after.clone());
+        let send = move |request: oauth2::HttpRequest| {
+            let (http, status_ref, retry_after_ref) =
+                (http.clone(), status_ref.clone(), retry_after_ref.clone());
+            async move {
+                let response = http.call(request).await?;
+                status_ref.store(response.status().as_u16(), Ordering::Relaxed);
+                if let Some(wait) = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after)
+                {
+                    let millis = u64::try_from(wait.as_millis()).unwrap_or(NO_RETRY_AFTER - 1);
+                    retry_after_ref.store(millis, Ordering::Relaxed);
+                }
+                Ok::<_, HttpClientError<reqwest::Error>>(response)
             }
-            Ok::<_, HttpClientError<reqwest::Error>>(response)
         };
-        let result = self
-            .client
-            .exchange_refresh_token(refresh_token)
-            .request_async(&send)
-            .await;
+        // Boxed as `Send` here, where the types are concrete: the oauth2 client's higher-ranked
+        // `AsyncHttpClient` bound otherwise keeps callers' futures from being provably `Send` (so
+        // they could not run in `tokio::spawn`, as the sync worker does).
+        let result = boxed_send(
+            self.client
+                .exchange_refresh_token(refresh_token)
+                .request_async(&send),
+        )
+        .await;
         let status = status.load(Ordering::Relaxed);
         let retry_after = match retry_after.load(Ordering::Relaxed) {
             NO_RETRY_AFTER => None,
@@ -235,4 +243,11 @@ impl Grant {
     pub(crate) async fn is_revoked(&self) -> bool {
         matches!(*self.state.lock().await, TokenState::Revoked)
     }
+}
+
+/// `future` boxed as `Send`, proven where its type is concrete (see `TokenEndpoint::refresh`).
+fn boxed_send<'a, T>(
+    future: impl std::future::Future<Output = T> + Send + 'a,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>> {
+    Box::pin(future)
 }

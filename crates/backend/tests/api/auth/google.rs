@@ -16,8 +16,14 @@ use crate::support::app::{
 
 const PASSWORD: &str = "correct horse battery";
 
+/// The sync worker is off: it would start the import at once, and these tests look at the state that
+/// linking leaves (`RESTART`); `tests/api/sync.rs` covers what the worker does with it.
 async fn google_app() -> TestApp {
-    spawn_app().with_public_url(PUBLIC_URL).with_google().await
+    spawn_app()
+        .with_public_url(PUBLIC_URL)
+        .with_google()
+        .with_settings(|s| s.sync.worker = false)
+        .await
 }
 
 fn both(a: &CookiePair, b: &CookiePair) -> CookiePair {

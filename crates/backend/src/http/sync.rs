@@ -1,0 +1,150 @@
+//! `/api/sync/*` and `/api/calendars*` handlers: start an import (`POST /api/sync/import-gcal`, 204 at
+//! once), Google's push notifications (`POST /api/sync/gcal/notifications`, no session: the channel
+//! token authenticates), the user's calendars and their selection. Thin: parse, call the
+//! `crate::sync` engine, map its error.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::ApiError;
+use crate::accounts::SessionUser;
+use crate::state::AppState;
+use crate::sync::calendars::Selection;
+use crate::sync::notifications::{Notification, NotificationError};
+use crate::sync::SyncError;
+
+/// Registers the routes (relative to `/api`).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/sync/import-gcal", web::post().to(import_gcal))
+        .route("/sync/gcal/notifications", web::post().to(notification))
+        .route("/calendars", web::get().to(list_calendars))
+        .route("/calendars/select", web::put().to(select_calendars));
+}
+
+/// `POST /api/sync/import-gcal` body (absent: `{}`).
+#[derive(Debug, Default, Deserialize)]
+struct ImportRequest {
+    #[serde(default)]
+    force: Option<bool>,
+}
+
+async fn import_gcal(
+    state: web::Data<AppState>,
+    session: SessionUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let request: ImportRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ImportRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest {
+            field: Some("force".into()),
+            message: "must be a boolean".into(),
+        })?
+    };
+    match state
+        .sync
+        .start_import(&session.user_id, request.force == Some(true))
+        .await
+    {
+        Ok(()) => Ok(HttpResponse::NoContent().finish()),
+        Err(SyncError::NotConnected) => Err(ApiError::BadRequest {
+            field: None,
+            message: "User is missing a Google refresh token".into(),
+        }),
+        Err(SyncError::Store(error)) => Err(error.into()),
+        Err(other) => Err(ApiError::internal(other)),
+    }
+}
+
+fn header(req: &HttpRequest, name: &str) -> String {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn notification(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let notification = Notification {
+        channel_id: header(&req, "X-Goog-Channel-ID"),
+        resource_id: header(&req, "X-Goog-Resource-ID"),
+        resource_state: header(&req, "X-Goog-Resource-State"),
+        channel_token: header(&req, "X-Goog-Channel-Token"),
+    };
+    match state.sync.receive(&notification).await {
+        Ok(outcome) => Ok(HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body(outcome.as_str())),
+        Err(NotificationError::Refused) => Ok(HttpResponse::Forbidden().json(json!({
+            "error": {
+                "result": "Notification Failed",
+                "description": "Not Authorized",
+                "statusCode": 403,
+                "isOperational": true,
+            }
+        }))),
+        Err(NotificationError::Store(error)) => Err(error.into()),
+    }
+}
+
+async fn list_calendars(
+    state: web::Data<AppState>,
+    session: SessionUser,
+) -> Result<HttpResponse, ApiError> {
+    let calendars = state.sync.calendars(&session.user_id).await?;
+    let calendars: Vec<Value> = calendars
+        .into_iter()
+        .map(|c| {
+            json!({
+                "_id": c.id.to_hex(),
+                "user": c.user.to_hex(),
+                "backgroundColor": c.background_color,
+                "color": c.color,
+                "selected": c.selected,
+                "primary": c.primary,
+                "timezone": c.timezone,
+                "metadata": serde_json::to_value(&c.metadata).unwrap_or(Value::Null),
+                "createdAt": c.created_at.try_to_rfc3339_string().ok(),
+                "updatedAt": c.updated_at.try_to_rfc3339_string().ok(),
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "calendars": calendars })))
+}
+
+#[derive(Debug, Deserialize)]
+struct SelectEntry {
+    id: String,
+    selected: bool,
+}
+
+async fn select_calendars(
+    state: web::Data<AppState>,
+    session: SessionUser,
+    body: web::Json<Vec<SelectEntry>>,
+) -> Result<HttpResponse, ApiError> {
+    let entries = body.into_inner();
+    if entries.is_empty() {
+        return Err(ApiError::BadRequest {
+            field: None,
+            message: "at least one calendar is required".into(),
+        });
+    }
+    let selections: Vec<Selection> = entries
+        .into_iter()
+        .map(|e| Selection {
+            id: e.id,
+            selected: e.selected,
+        })
+        .collect();
+    let any = state
+        .sync
+        .select_calendars(&session.user_id, &selections)
+        .await?;
+    Ok(HttpResponse::Ok().json(any))
+}

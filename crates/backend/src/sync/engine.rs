@@ -1,0 +1,218 @@
+//! [`SyncEngine`]: the sync handle the server holds (store, hub, settings, the shared Calendar API
+//! client, the worker's wake-up), and [`SyncError`], what a sync step can fail with.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use compass_core::{SseEvent, UserId};
+use oauth2::RefreshToken;
+use tokio::sync::Notify;
+
+use crate::domain::token_cipher::TokenCipher;
+use crate::google::calendar::{CalendarApi, CalendarClient, GoogleError, RetryPolicy};
+use crate::settings::Settings;
+use crate::sse::Hub;
+use crate::store::leases::Leases;
+use crate::store::users::Users;
+use crate::store::{Store, StoreError};
+
+/// How long a calendar's lease lasts (a full import of a large calendar fits in it).
+pub(crate) const CALENDAR_LEASE: Duration = Duration::from_secs(10 * 60);
+
+/// Why a sync step failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Google failed (already retried where that is safe).
+    #[error(transparent)]
+    Google(#[from] GoogleError),
+    /// The user has no live Google grant (never connected, or revoked).
+    #[error("the user has no Google grant")]
+    NotConnected,
+    /// Google is not configured on this server.
+    #[error("Google is not configured")]
+    NotConfigured,
+    /// Another worker holds the calendar.
+    #[error("the calendar is being synced elsewhere")]
+    Busy,
+}
+
+impl SyncError {
+    /// True when Google said the grant is dead (`invalid_grant`).
+    pub fn is_revoked(&self) -> bool {
+        matches!(self, SyncError::Google(GoogleError::Revoked))
+    }
+}
+
+/// The sync engine. Cheap to clone (shared state behind `Arc`s).
+#[derive(Clone)]
+pub struct SyncEngine {
+    pub(crate) store: Store,
+    pub(crate) hub: Hub,
+    pub(crate) settings: Arc<Settings>,
+    pub(crate) api: Option<CalendarApi>,
+    pub(crate) wake: Arc<Notify>,
+    /// Background jobs this process runs now (`sync:<user>:<calendar>`, `import:<user>`).
+    pub(crate) running: Arc<Mutex<HashSet<String>>>,
+    /// Jobs that failed: how often in a row, and when they may run again (exponential backoff).
+    pub(crate) failures: Arc<Mutex<HashMap<String, (u32, tokio::time::Instant)>>>,
+    /// This instance, for lease holders.
+    pub(crate) instance: String,
+}
+
+impl std::fmt::Debug for SyncEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncEngine")
+            .field("instance", &self.instance)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SyncEngine {
+    /// The engine over `store`, publishing to `hub`. Google unconfigured ⇒ an engine that never syncs.
+    pub fn new(store: Store, hub: Hub, settings: Arc<Settings>) -> Self {
+        let api = if settings.google.is_configured() {
+            match CalendarApi::new(&settings.google, RetryPolicy::default()) {
+                Ok(api) => Some(api),
+                Err(error) => {
+                    tracing::warn!(%error, "Calendar API client unavailable; Google sync is off");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        Self {
+            store,
+            hub,
+            settings,
+            api,
+            wake: Arc::new(Notify::new()),
+            running: Arc::new(Mutex::new(HashSet::new())),
+            failures: Arc::new(Mutex::new(HashMap::new())),
+            instance: mongodb::bson::oid::ObjectId::new().to_hex(),
+        }
+    }
+
+    /// Wakes the worker now (a notification marked a calendar dirty).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// A Calendar client acting for `user`'s Google grant.
+    pub(crate) async fn client_for(&self, user: &UserId) -> Result<CalendarClient, SyncError> {
+        let api = self.api.as_ref().ok_or(SyncError::NotConfigured)?;
+        let doc = Users::new(&self.store)
+            .find(user)
+            .await?
+            .ok_or(SyncError::NotConnected)?;
+        let sealed = doc
+            .google
+            .as_ref()
+            .map(|g| g.refresh_token_encrypted.as_str())
+            .filter(|s| !s.is_empty())
+            .ok_or(SyncError::NotConnected)?;
+        let token = TokenCipher::new(self.settings.encryption_key.expose())
+            .decrypt(sealed, user.as_str())
+            .map_err(|_| SyncError::NotConnected)?;
+        Ok(api
+            .client(RefreshToken::new(token))
+            .with_quota_user(user.as_str()))
+    }
+
+    /// Publishes `event` to the user's tabs.
+    pub(crate) fn publish(&self, user: &UserId, event: &SseEvent) {
+        self.hub.publish(user, event);
+    }
+
+    /// Tells the user's tabs their metadata changed (after the write): `USER_METADATA` with the computed
+    /// connection state.
+    pub(crate) async fn publish_metadata(&self, user: &UserId) {
+        match Users::new(&self.store).find(user).await {
+            Ok(Some(doc)) => self.publish(user, &SseEvent::UserMetadata(doc.client_metadata())),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "metadata not published"),
+        }
+    }
+
+    /// Marks `key` as running in this process; `false` when it already is.
+    pub(crate) fn begin(&self, key: &str) -> bool {
+        self.running
+            .lock()
+            .map(|mut r| r.insert(key.to_owned()))
+            .unwrap_or(false)
+    }
+
+    /// True when `key` failed recently and its backoff has not elapsed.
+    pub(crate) fn backing_off(&self, key: &str) -> bool {
+        self.failures.lock().is_ok_and(|f| {
+            f.get(key)
+                .is_some_and(|(_, until)| *until > tokio::time::Instant::now())
+        })
+    }
+
+    /// Records the outcome of job `key`: a failure doubles its backoff (1 s up to 5 min), a success clears it.
+    pub(crate) fn record(&self, key: &str, failed: bool) {
+        let Ok(mut failures) = self.failures.lock() else {
+            return;
+        };
+        if !failed {
+            failures.remove(key);
+            return;
+        }
+        let count = failures.get(key).map_or(0, |(n, _)| *n).saturating_add(1);
+        let wait = Duration::from_secs(1u64 << count.min(9)).min(Duration::from_secs(300));
+        failures.insert(key.to_owned(), (count, tokio::time::Instant::now() + wait));
+    }
+
+    /// Clears a [`Self::begin`] mark.
+    pub(crate) fn end(&self, key: &str) {
+        if let Ok(mut running) = self.running.lock() {
+            running.remove(key);
+        }
+    }
+
+    /// Runs `job` holding the lease of `user`'s calendar (one worker per calendar across server
+    /// instances); [`SyncError::Busy`] when someone else holds it after `patience`.
+    pub(crate) async fn with_calendar_lease<T, F, Fut>(
+        &self,
+        user: &UserId,
+        g_calendar_id: &str,
+        patience: Duration,
+        job: F,
+    ) -> Result<T, SyncError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, SyncError>>,
+    {
+        let name = format!("sync:{user}:{g_calendar_id}");
+        let holder = format!(
+            "{}:{}",
+            self.instance,
+            mongodb::bson::oid::ObjectId::new().to_hex()
+        );
+        let leases = Leases::new(&self.store);
+        let until = tokio::time::Instant::now() + patience;
+        loop {
+            if leases
+                .acquire(&name, &holder, CALENDAR_LEASE)
+                .await?
+                .is_some()
+            {
+                break;
+            }
+            if tokio::time::Instant::now() >= until {
+                return Err(SyncError::Busy);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let result = job().await;
+        if let Err(error) = leases.release(&name, &holder).await {
+            tracing::warn!(%error, "calendar lease not released (it will lapse)");
+        }
+        result
+    }
+}
