@@ -104,6 +104,25 @@ impl Google {
         self.control.requests(Some(operation)).await.unwrap().len()
     }
 
+    /// Each fault kind, injected twice on `pattern`, is retried: a full listing succeeds on the third
+    /// `events.list` attempt.
+    async fn assert_listing_retried(
+        &self,
+        client: &CalendarClient,
+        pattern: &str,
+        kinds: &[FaultKind],
+    ) {
+        for &kind in kinds {
+            self.control.clear_requests().await.unwrap();
+            self.fault(FaultSpec::new(pattern, kind).times(2)).await;
+            client
+                .list_events(EMAIL, &EventsQuery::full())
+                .await
+                .unwrap_or_else(|e| panic!("{kind:?} is retried: {e:?}"));
+            assert_eq!(self.count("calendar.events.list").await, 3, "{kind:?}");
+        }
+    }
+
     /// Inserts an event as the user would in Google's UI.
     async fn ui_insert(&self, summary: &str, day: u32) -> Value {
         self.control
@@ -338,21 +357,17 @@ async fn a_retry_after_beyond_the_limit_ends_the_call_at_once() {
 async fn rate_limit_403s_are_retried_and_surface_as_rate_limited_when_they_persist() {
     let google = Google::start().await;
     let client = google.client().await;
-    for kind in [
-        FaultKind::RateLimit403,
-        FaultKind::UserRateLimit403,
-        FaultKind::QuotaExceeded,
-    ] {
-        google.control.clear_requests().await.unwrap();
-        google
-            .fault(FaultSpec::new("calendar.events.list", kind).times(2))
-            .await;
-        client
-            .list_events(EMAIL, &EventsQuery::full())
-            .await
-            .unwrap_or_else(|e| panic!("{kind:?} is retried: {e:?}"));
-        assert_eq!(google.count("calendar.events.list").await, 3, "{kind:?}");
-    }
+    google
+        .assert_listing_retried(
+            &client,
+            "calendar.events.list",
+            &[
+                FaultKind::RateLimit403,
+                FaultKind::UserRateLimit403,
+                FaultKind::QuotaExceeded,
+            ],
+        )
+        .await;
 
     google.control.clear_requests().await.unwrap();
     google
@@ -410,17 +425,13 @@ async fn insufficient_permissions_is_forbidden_and_not_retried() {
 async fn server_errors_are_retried_and_surface_as_server_when_they_persist() {
     let google = Google::start().await;
     let client = google.client().await;
-    for kind in [FaultKind::BackendError, FaultKind::ServiceUnavailable] {
-        google.control.clear_requests().await.unwrap();
-        google
-            .fault(FaultSpec::new("calendar.events.*", kind).times(2))
-            .await;
-        client
-            .list_events(EMAIL, &EventsQuery::full())
-            .await
-            .unwrap_or_else(|e| panic!("{kind:?} is retried: {e:?}"));
-        assert_eq!(google.count("calendar.events.list").await, 3, "{kind:?}");
-    }
+    google
+        .assert_listing_retried(
+            &client,
+            "calendar.events.*",
+            &[FaultKind::BackendError, FaultKind::ServiceUnavailable],
+        )
+        .await;
 
     google.control.clear_requests().await.unwrap();
     google
@@ -1025,17 +1036,13 @@ async fn secrets_stay_out_of_debug_and_errors() {
 async fn bad_gateway_and_gateway_timeout_are_retried() {
     let google = Google::start().await;
     let client = google.client().await;
-    for kind in [FaultKind::BadGateway, FaultKind::GatewayTimeout] {
-        google.control.clear_requests().await.unwrap();
-        google
-            .fault(FaultSpec::new("calendar.events.list", kind).times(2))
-            .await;
-        client
-            .list_events(EMAIL, &EventsQuery::full())
-            .await
-            .unwrap_or_else(|e| panic!("{kind:?} is retried: {e:?}"));
-        assert_eq!(google.count("calendar.events.list").await, 3, "{kind:?}");
-    }
+    google
+        .assert_listing_retried(
+            &client,
+            "calendar.events.list",
+            &[FaultKind::BadGateway, FaultKind::GatewayTimeout],
+        )
+        .await;
     google
         .fault(FaultSpec::new(
             "calendar.events.get",

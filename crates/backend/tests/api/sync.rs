@@ -71,6 +71,15 @@ impl GoogleUser {
         .await;
     }
 
+    /// The import completed and a watch channel is open at Google (notifications will arrive).
+    async fn wait_synced(&self, app: &TestApp) {
+        self.wait_imported(app).await;
+        eventually("a watch is open", WAIT, || async {
+            !app.control().channels().await.unwrap().is_empty()
+        })
+        .await;
+    }
+
     async fn stream(&self, app: &TestApp) -> SseReader {
         app.open_stream_with(&self.client, None).await
     }
@@ -353,11 +362,7 @@ async fn changes_in_google_reach_an_open_tab_through_notifications() {
     )
     .await;
     let user = sign_in(&app, email).await;
-    user.wait_imported(&app).await;
-    eventually("a watch is open", WAIT, || async {
-        !app.control().channels().await.unwrap().is_empty()
-    })
-    .await;
+    user.wait_synced(&app).await;
     let mut stream = user.stream(&app).await;
 
     // A new event, its listing throttled once by Google (429): retried, then applied.
@@ -752,11 +757,7 @@ async fn duplicated_notifications_publish_once_and_a_revoked_grant_prunes_google
     let email = "dee@example.com";
     app.control().create_user(email, None).await.unwrap();
     let user = sign_in(&app, email).await;
-    user.wait_imported(&app).await;
-    eventually("a watch is open", WAIT, || async {
-        !app.control().channels().await.unwrap().is_empty()
-    })
-    .await;
+    user.wait_synced(&app).await;
     let mut stream = user.stream(&app).await;
     expect_event(&mut stream, "USER_METADATA").await;
 
@@ -881,11 +882,7 @@ async fn an_event_moved_to_someday_is_not_touched_by_a_deletion_in_google() {
     )
     .await;
     let user = sign_in(&app, email).await;
-    user.wait_imported(&app).await;
-    eventually("a watch is open", WAIT, || async {
-        !app.control().channels().await.unwrap().is_empty()
-    })
-    .await;
+    user.wait_synced(&app).await;
     let mut event = user.grid(&app).await.remove(0);
     let id = event["_id"].as_str().unwrap().to_owned();
     event["isSomeday"] = json!(true);
@@ -962,11 +959,7 @@ async fn held_notifications_flushed_late_converge_on_google_s_state() {
     let email = "hal@example.com";
     app.control().create_user(email, None).await.unwrap();
     let user = sign_in(&app, email).await;
-    user.wait_imported(&app).await;
-    eventually("a watch is open", WAIT, || async {
-        !app.control().channels().await.unwrap().is_empty()
-    })
-    .await;
+    user.wait_synced(&app).await;
     let mut stream = user.stream(&app).await;
     // Notifications are held (one message per change), three changes happen, then all arrive at once.
     let control = app.control();
