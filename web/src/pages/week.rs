@@ -300,6 +300,24 @@ pub fn WeekPage() -> impl IntoView {
             decide(&event.clone(), Change::Delete, Pending::Delete { event });
         }
     };
+    // Moving between the grid and the sidebar saves the whole event (every instance of a series).
+    let save_moved = move |event: Event, form: &FormState| match form.to_draft(Some(&event), zone) {
+        Ok(draft) => {
+            let scope = if event.recurrence.is_some() {
+                UpdateScope::AllEvents
+            } else {
+                UpdateScope::ThisEvent
+            };
+            perform(
+                Pending::Save {
+                    event,
+                    draft: Box::new(draft),
+                },
+                scope,
+            );
+        }
+        Err(e) => form_error.set(Some(e.to_string())),
+    };
     let move_to_grid = move || {
         let Some(Editing {
             original: Some(event),
@@ -320,23 +338,7 @@ pub fn WeekPage() -> impl IntoView {
         scheduled.priority = form.priority;
         scheduled.description = form.description;
         scheduled.repeat = None;
-        match scheduled.to_draft(Some(&event), zone) {
-            Ok(draft) => {
-                let scope = if event.recurrence.is_some() {
-                    UpdateScope::AllEvents
-                } else {
-                    UpdateScope::ThisEvent
-                };
-                perform(
-                    Pending::Save {
-                        event,
-                        draft: Box::new(draft),
-                    },
-                    scope,
-                );
-            }
-            Err(e) => form_error.set(Some(e.to_string())),
-        }
+        save_moved(event, &scheduled);
     };
     let move_to_sidebar = move || {
         let Some(Editing {
@@ -351,23 +353,7 @@ pub fn WeekPage() -> impl IntoView {
         someday.someday = true;
         someday.all_day = false;
         someday.someday_span = Some((w, w + Duration::days(6)));
-        match someday.to_draft(Some(&event), zone) {
-            Ok(draft) => {
-                let scope = if event.recurrence.is_some() {
-                    UpdateScope::AllEvents
-                } else {
-                    UpdateScope::ThisEvent
-                };
-                perform(
-                    Pending::Save {
-                        event,
-                        draft: Box::new(draft),
-                    },
-                    scope,
-                );
-            }
-            Err(e) => form_error.set(Some(e.to_string())),
-        }
+        save_moved(event, &someday);
     };
     let add_someday = move |month: bool| {
         let w = week.get_untracked();
