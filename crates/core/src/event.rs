@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    EventDate, EventId, GoogleEventId, Nullable, Origin, Priority, Recurrence, Timestamp, UserId,
+    EventDate, EventId, GoogleEventId, Nullable, Origin, Priority, Recurrence, TimeZoneName, Timestamp, UserId,
 };
 
 /// An event on the wire.
@@ -30,6 +30,10 @@ pub struct Event {
     pub start_date: EventDate,
     /// End (exclusive for days): same format as `startDate`.
     pub end_date: EventDate,
+    /// The IANA zone a timed series recurs in (wall-clock time kept across daylight saving); absent: the
+    /// fixed UTC offset of `startDate`. Instances carry their base's zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<TimeZoneName>,
     /// Whether the event is shown in the all-day row.
     #[serde(default)]
     pub is_all_day: bool,

@@ -13,7 +13,7 @@ use crate::json_fields::{nullable_str, opt_bool, opt_int, opt_str, req_str, Obje
 use crate::recurrence_draft::parse_recurrence;
 use crate::{
     DraftMode, EventDate, EventError, EventId, EventSpan, GoogleEventId, Nullable, Origin,
-    Priority, RecurrenceDraft, SpanError,
+    Priority, RecurrenceDraft, SpanError, TimeZoneName,
 };
 
 /// A validated client-submitted event.
@@ -27,6 +27,9 @@ pub struct EventDraft {
     pub description: Nullable<String>,
     /// Start and end, same kind, end after start.
     pub span: EventSpan,
+    /// IANA zone a timed series recurs in (syntax checked here; the backend resolves it). `None` (absent
+    /// or `null`): a new event recurs in the fixed offset of its start, an edit keeps the stored zone.
+    pub time_zone: Option<TimeZoneName>,
     /// All-day row (implies `span` is whole days).
     pub is_all_day: bool,
     /// Someday list.
@@ -111,6 +114,11 @@ impl EventDraft {
         let description = limited_text(obj, "description", MAX_DESCRIPTION_CHARS)?;
         let start = date(obj, "startDate")?;
         let end = date(obj, "endDate")?;
+        let time_zone = opt_str(obj, "timeZone")?
+            .map(|raw| {
+                TimeZoneName::parse(raw).map_err(|source| EventError::InvalidTimeZone { source })
+            })
+            .transpose()?;
         let is_all_day = opt_bool(obj, "isAllDay")?;
         let is_someday = opt_bool(obj, "isSomeday")?.unwrap_or(false);
         let origin = wire_enum::<Origin>(obj, "origin")?;
@@ -140,6 +148,7 @@ impl EventDraft {
             title,
             description,
             span,
+            time_zone,
             is_all_day,
             is_someday,
             origin,
@@ -172,6 +181,9 @@ impl EventDraft {
         }
         put("startDate", self.span.start().to_wire().into());
         put("endDate", self.span.end().to_wire().into());
+        if let Some(zone) = &self.time_zone {
+            put("timeZone", zone.as_str().into());
+        }
         put("isAllDay", self.is_all_day.into());
         put("isSomeday", self.is_someday.into());
         put("origin", self.origin.as_str().into());

@@ -1,7 +1,7 @@
 //! [`EventError`]: why a client-submitted event was refused — one variant per kind of bad input, each naming
 //! the JSON field so the message can go straight into an error body.
 
-use crate::{DateError, IdError, RuleError, UnknownValue};
+use crate::{DateError, IdError, RuleError, TimeZoneError, UnknownValue};
 
 /// Longest accepted `title`, in characters (Unicode scalar values).
 pub const MAX_TITLE_CHARS: usize = 1_024;
@@ -74,6 +74,12 @@ pub enum EventError {
         /// The limit in characters.
         max: usize,
     },
+    /// `timeZone` is not an IANA time zone name.
+    #[error("`timeZone` {source}")]
+    InvalidTimeZone {
+        /// What is wrong with it.
+        source: TimeZoneError,
+    },
     /// `recurrence.rule` is not a valid RFC 5545 rule.
     #[error("`recurrence.rule` is invalid: {source}")]
     InvalidRule {
@@ -103,6 +109,7 @@ impl EventError {
             EventError::MixedDateFormats | EventError::EndNotAfterStart => "endDate",
             EventError::AllDayWithTimes | EventError::TimedWithoutTimes => "isAllDay",
             EventError::InvalidRule { .. } => "recurrence.rule",
+            EventError::InvalidTimeZone { .. } => "timeZone",
         }
     }
 }

@@ -28,6 +28,7 @@ pub mod recurrence_draft;
 pub mod recurrence_rule;
 pub mod sse;
 pub mod sse_event;
+pub mod time_zone;
 pub mod timestamp;
 pub mod update_scope;
 
@@ -54,6 +55,7 @@ pub use recurrence_draft::{DraftMode, RecurrenceDraft};
 pub use recurrence_rule::{RecurrenceRule, RuleError};
 pub use sse::{SseEventName, UnknownSseEventName};
 pub use sse_event::{ReceivedSseEvent, SseDecodeError, SseEvent};
+pub use time_zone::{TimeZoneError, TimeZoneName};
 pub use timestamp::Timestamp;
 pub use update_scope::UpdateScope;
 pub use wire_enum::UnknownValue;

@@ -64,6 +64,15 @@ fn event_shapes_are_what_the_file_names_say() {
     ));
     let someday: Event = assert_round_trip("event/someday_week.json");
     assert!(someday.is_someday && someday.description.is_null());
+    assert_eq!(someday.time_zone, None);
+    let zoned: Event = assert_round_trip("event/series_in_zone.json");
+    assert_eq!(
+        zoned.time_zone.as_ref().map(|z| z.as_str()),
+        Some("America/Chicago")
+    );
+    let mut bad = read_json("event/series_in_zone.json");
+    bad["timeZone"] = "-06:00".into();
+    assert!(serde_json::from_value::<Event>(bad).is_err());
 }
 
 #[test]
