@@ -8,7 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    EventDate, EventId, GoogleEventId, Nullable, Origin, Priority, Recurrence, TimeZoneName, Timestamp, UserId,
+    EventDate, EventId, GoogleEventId, Nullable, Origin, Priority, Recurrence, TimeZoneName,
+    Timestamp, UserId,
 };
 
 /// An event on the wire.

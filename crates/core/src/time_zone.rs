@@ -127,7 +127,11 @@ mod tests {
             "Amérique/Chicago",
             "9Zone",
         ] {
-            assert_eq!(TimeZoneName::parse(bad), Err(TimeZoneError::Syntax), "{bad}");
+            assert_eq!(
+                TimeZoneName::parse(bad),
+                Err(TimeZoneError::Syntax),
+                "{bad}"
+            );
         }
     }
 

@@ -6,6 +6,7 @@
 //! - [`token`]: random secrets handed to browsers and the SHA-256 digests that are stored instead.
 //! - [`provenance`]: whether Compass or Google owns an event.
 //! - [`token_cipher`]: encryption at rest of Google refresh tokens (accounts encrypt, sync decrypts).
+//! - [`time_zone`]: IANA zones of events (`timeZone`), resolved with the backend's tz database.
 //! - [`metadata`]: which user-metadata keys a client may write, and the computed Google connection state.
 //!
 //! Types the web app shares live in compass-core instead.
@@ -13,6 +14,7 @@
 pub mod email;
 pub mod metadata;
 pub mod provenance;
+pub mod time_zone;
 pub mod token;
 pub mod token_cipher;
 

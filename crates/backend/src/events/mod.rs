@@ -14,3 +14,5 @@ pub mod service;
 
 #[cfg(test)]
 mod plan_tests;
+#[cfg(test)]
+mod plan_zone_tests;

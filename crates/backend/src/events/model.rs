@@ -7,8 +7,8 @@ use compass_core::{
     Timestamp, UserId,
 };
 
-use super::recurrence::SeriesStart;
-use crate::domain::Provenance;
+use super::recurrence::{in_zone, SeriesStart};
+use crate::domain::{time_zone, Provenance};
 
 /// Where an event stands in a series.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,9 @@ pub struct EventRecord {
     pub description: Option<String>,
     /// Start and end.
     pub span: EventSpan,
+    /// The IANA zone a timed series recurs in (`None`: the fixed offset of its start). Instances carry
+    /// their base's zone.
+    pub time_zone: Option<chrono_tz::Tz>,
     /// Shown in the all-day row.
     pub is_all_day: bool,
     /// In the someday lists instead of the calendar grid.
@@ -115,6 +118,7 @@ impl EventRecord {
             },
             start_date: self.span.start(),
             end_date: self.span.end(),
+            time_zone: self.time_zone.and_then(time_zone::name_of),
             is_all_day: self.is_all_day,
             is_someday: self.is_someday,
             origin: self.origin,
@@ -137,8 +141,13 @@ pub fn span_start(span: &EventSpan) -> SeriesStart {
     }
 }
 
-/// The span that starts at `start` and lasts as long as `template`.
-pub fn span_like(template: &EventSpan, start: SeriesStart) -> Option<EventSpan> {
+/// The span that starts at `start` and lasts as long as `template`; a timed end is written with
+/// `zone`'s offset at that instant (as the start already is).
+pub fn span_like(
+    template: &EventSpan,
+    start: SeriesStart,
+    zone: Option<chrono_tz::Tz>,
+) -> Option<EventSpan> {
     match (template, start) {
         (EventSpan::Days { start: s, end }, SeriesStart::Day(day)) => {
             let length = end.signed_duration_since(*s);
@@ -146,7 +155,8 @@ pub fn span_like(template: &EventSpan, start: SeriesStart) -> Option<EventSpan> 
         }
         (EventSpan::Timed { start: s, end }, SeriesStart::Timed(dt)) => {
             let length = end.signed_duration_since(*s);
-            EventSpan::new(EventDate::Timed(dt), EventDate::Timed(dt + length)).ok()
+            let end = in_zone(dt + length, zone);
+            EventSpan::new(EventDate::Timed(dt), EventDate::Timed(end)).ok()
         }
         _ => None,
     }

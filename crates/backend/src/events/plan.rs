@@ -19,11 +19,13 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use compass_core::{EventDraft, EventId, Origin, RecurrenceDraft, UpdateScope, UserId};
+use compass_core::{
+    EventDate, EventDraft, EventId, EventSpan, Origin, RecurrenceDraft, UpdateScope, UserId,
+};
 
 use super::model::{new_event_id, span_like, EventRecord, SeriesRole};
-use super::recurrence::{self, expand, until_before, with_until, SeriesStart};
-use crate::domain::Provenance;
+use super::recurrence::{self, expand, in_zone, until_before, with_until, SeriesStart};
+use crate::domain::{time_zone, Provenance};
 
 /// Why a write was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +48,16 @@ fn bad(field: &'static str, message: impl Into<String>) -> PlanError {
         field,
         message: message.into(),
     }
+}
+
+/// The zone the draft names, resolved (`None` when it names none). The handler has already refused
+/// unknown names; this keeps the planner total.
+fn draft_zone(draft: &EventDraft) -> Result<Option<chrono_tz::Tz>, PlanError> {
+    draft
+        .time_zone
+        .as_ref()
+        .map(|name| time_zone::resolve(name).map_err(|e| bad("timeZone", e.to_string())))
+        .transpose()
 }
 
 /// What the store holds for the targeted event.
@@ -144,6 +156,7 @@ pub fn plan_create(
         title: draft.title.clone(),
         description: draft.description.value().cloned(),
         span: draft.span,
+        time_zone: draft_zone(draft)?,
         is_all_day: draft.is_all_day,
         is_someday: draft.is_someday,
         origin: Origin::Compass,
@@ -249,7 +262,8 @@ fn delete_instance(loaded: &Loaded, now: DateTime<Utc>) -> Result<Changes, PlanE
     }
     let rule = base.rule().unwrap_or_default();
     let at = target.series_start();
-    let occurs = expand(rule, base.series_start()).is_ok_and(|starts| starts.contains(&at));
+    let occurs =
+        expand(rule, base.series_start(), base.time_zone).is_ok_and(|starts| starts.contains(&at));
     let excluded = recurrence::with_exdate(rule, at);
     if !occurs || compass_core::RecurrenceRule::parse(&excluded).is_err() {
         // A moved instance is not an occurrence; a rule at its size limit stays as it is.
@@ -279,8 +293,8 @@ fn base_of(loaded: &Loaded) -> Result<(&EventRecord, &[EventRecord]), PlanError>
     Ok((base, &series.instances))
 }
 
-/// The target with the per-event fields of the draft (dates, title, ...); series role, provenance and
-/// Google ids stay. `order`/`allDayOrder` stay unless the draft sets them (spec §15 item 13).
+/// The target with the per-event fields of the draft (dates, title, ...); series role, time zone,
+/// provenance and Google ids stay. `order`/`allDayOrder` stay unless the draft sets them (spec §15 item 13).
 fn merged(target: &EventRecord, draft: &EventDraft, now: DateTime<Utc>) -> EventRecord {
     let mut next = target.clone();
     next.title = draft.title.clone();
@@ -311,6 +325,7 @@ fn update_standalone(
     now: DateTime<Utc>,
 ) -> Result<Changes, PlanError> {
     let mut next = merged(target, draft, now);
+    next.time_zone = draft_zone(draft)?.or(target.time_zone);
     match &draft.recurrence {
         RecurrenceDraft::None | RecurrenceDraft::Remove => {
             Ok(Changes::new(&[target], vec![next], vec![]))
@@ -375,13 +390,20 @@ fn draft_rule(draft: &EventDraft) -> Option<Vec<String>> {
     }
 }
 
-/// Copies the series-wide fields of `base` onto one of its instances.
+/// Copies the series-wide fields of `base` onto one of its instances (its dates are written in the
+/// series' zone).
 fn with_series_fields(
     instance: &EventRecord,
     base: &EventRecord,
     now: DateTime<Utc>,
 ) -> EventRecord {
     let mut next = instance.clone();
+    next.time_zone = base.time_zone;
+    if let (EventSpan::Timed { start, end }, Some(_)) = (instance.span, base.time_zone) {
+        let (start, end) = (in_zone(start, base.time_zone), in_zone(end, base.time_zone));
+        next.span =
+            EventSpan::new(EventDate::Timed(start), EventDate::Timed(end)).unwrap_or(instance.span);
+    }
     next.title = base.title.clone();
     next.description = base.description.clone();
     next.priority = base.priority;
@@ -406,6 +428,7 @@ fn update_all(
     next.description = draft.description.value().cloned();
     next.priority = draft.priority;
     next.is_someday = draft.is_someday;
+    next.time_zone = draft_zone(draft)?.or(base.time_zone);
     next.updated_at = now;
     if next.is_someday {
         clear_google_ids(&mut next);
@@ -420,7 +443,7 @@ fn update_all(
     let old_rule = base.rule().map(<[String]>::to_vec).unwrap_or_default();
     let rule = draft_rule(draft).unwrap_or_else(|| old_rule.clone());
     next.role = SeriesRole::Base { rule: rule.clone() };
-    let (kept, deletes) = if rule != old_rule {
+    let (kept, deletes) = if rule != old_rule || next.time_zone != base.time_zone {
         let rebuilt = materialise(&next, instances, None)?;
         let kept_ids: Vec<&EventId> = rebuilt.iter().map(|r| &r.id).collect();
         let deletes = instances
@@ -488,7 +511,7 @@ fn update_following(
     let mut rule = draft_rule(draft).unwrap_or_else(|| old_rule.clone());
     if rule == old_rule && recurrence::is_bounded(&old_rule) {
         // Unchanged bounded rule: the new part ends where the old series ended.
-        let old_last = expand(&old_rule, base.series_start())
+        let old_last = expand(&old_rule, base.series_start(), base.time_zone)
             .map_err(|e| bad("recurrence.rule", e.to_string()))?
             .last()
             .copied()
@@ -501,6 +524,7 @@ fn update_following(
         title: draft.title.clone(),
         description: draft.description.value().cloned(),
         span: draft.span,
+        time_zone: draft_zone(draft)?.or(base.time_zone),
         is_all_day: draft.is_all_day,
         is_someday: false,
         origin: base.origin,
@@ -533,8 +557,8 @@ fn materialise(
     first_id: Option<&EventId>,
 ) -> Result<Vec<EventRecord>, PlanError> {
     let rule = base.rule().unwrap_or_default();
-    let starts =
-        expand(rule, base.series_start()).map_err(|e| bad("recurrence.rule", e.to_string()))?;
+    let starts = expand(rule, base.series_start(), base.time_zone)
+        .map_err(|e| bad("recurrence.rule", e.to_string()))?;
     let by_start: HashMap<SeriesStart, &EventRecord> =
         reuse.iter().map(|r| (r.series_start(), r)).collect();
     let mut out = Vec::with_capacity(starts.len());
@@ -543,7 +567,7 @@ fn materialise(
             out.push((*existing).clone());
             continue;
         }
-        let span = span_like(&base.span, start)
+        let span = span_like(&base.span, start, base.time_zone)
             .ok_or_else(|| bad("recurrence.rule", "produced an occurrence out of range"))?;
         let id = match (index, first_id) {
             (0, Some(id)) => id.clone(),

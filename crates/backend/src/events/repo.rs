@@ -6,6 +6,7 @@ use compass_core::{DateRange, EventId, EventSpan, GoogleEventId, UserId};
 use mongodb::ClientSession;
 
 use super::model::{EventRecord, SeriesRole};
+use crate::domain::time_zone;
 use crate::store::convert::{from_bson_date, to_bson_date};
 use crate::store::decode::Listing;
 use crate::store::events::{EventDoc, Events, RecurrenceDoc, COLLECTION};
@@ -26,6 +27,7 @@ fn to_doc(record: &EventRecord) -> EventDoc {
         record.provenance,
     );
     doc.title = record.title.clone();
+    doc.time_zone = record.time_zone.map(|zone| zone.name().to_owned());
     doc.description = record.description.clone();
     doc.is_all_day = record.is_all_day;
     doc.is_someday = record.is_someday;
@@ -66,6 +68,13 @@ fn to_record(doc: EventDoc) -> Option<EventRecord> {
         ) => SeriesRole::Base { rule: rule.clone() },
         _ => SeriesRole::Standalone,
     };
+    let time_zone = doc.time_zone.as_deref().and_then(|name| {
+        time_zone::resolve_str(name)
+            .map_err(|error| {
+                tracing::warn!(collection = COLLECTION, id = %doc.id, %error, "ignoring a stored time zone");
+            })
+            .ok()
+    });
     let google = |id: &Option<String>| id.as_deref().and_then(|g| GoogleEventId::parse(g).ok());
     Some(EventRecord {
         id: doc.event_id(),
@@ -73,6 +82,7 @@ fn to_record(doc: EventDoc) -> Option<EventRecord> {
         title: doc.title.clone(),
         description: doc.description.clone(),
         span,
+        time_zone,
         is_all_day: doc.is_all_day,
         is_someday: doc.is_someday,
         origin: doc.origin,

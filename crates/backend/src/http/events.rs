@@ -5,13 +5,15 @@
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveTime};
 use compass_core::{
-    DateRange, EventDate, EventDraft, EventError, EventId, EventQuery, PayloadOrder, UpdateScope,
+    DateRange, DraftMode, EventDate, EventDraft, EventError, EventId, EventQuery, PayloadOrder,
+    UpdateScope,
 };
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::ApiError;
 use crate::accounts::SessionUser;
+use crate::domain::time_zone;
 use crate::events::service::EventService;
 use crate::state::AppState;
 
@@ -40,6 +42,19 @@ fn draft_error(prefix: &str, error: &EventError) -> ApiError {
         field: (!field.is_empty()).then_some(field),
         message: error.to_string(),
     }
+}
+
+/// Parses one submitted event: compass-core's checks, then its `timeZone` against the tz database (an
+/// unknown zone is a 400 naming `timeZone`, like any other draft error). `prefix` as in [`draft_error`].
+fn parse_draft(value: &Value, mode: DraftMode, prefix: &str) -> Result<EventDraft, ApiError> {
+    let draft = EventDraft::parse(value, mode).map_err(|e| draft_error(prefix, &e))?;
+    if let Some(name) = &draft.time_zone {
+        time_zone::resolve(name).map_err(|e| ApiError::BadRequest {
+            field: Some(format!("{prefix}timeZone")),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(draft)
 }
 
 /// The `{id}` path segment as an event id (a malformed id is a 400 naming `id`).
@@ -132,11 +147,9 @@ async fn create(
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .map(|(i, item)| {
-                EventDraft::parse_create(item).map_err(|e| draft_error(&format!("[{i}]."), &e))
-            })
+            .map(|(i, item)| parse_draft(item, DraftMode::Create, &format!("[{i}].")))
             .collect::<Result<Vec<_>, _>>()?,
-        single => vec![EventDraft::parse_create(&single).map_err(|e| draft_error("", &e))?],
+        single => vec![parse_draft(&single, DraftMode::Create, "")?],
     };
     service(&state).create(&session.user_id, drafts).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -163,7 +176,7 @@ async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let scope = scope_of(&query)?;
-    let draft = EventDraft::parse_update(&body).map_err(|e| draft_error("", &e))?;
+    let draft = parse_draft(&body, DraftMode::Update, "")?;
     if draft.id.as_ref().is_some_and(|body_id| body_id != &id) {
         return Err(ApiError::bad_request(
             "_id",

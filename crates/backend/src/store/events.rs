@@ -84,6 +84,9 @@ pub struct EventDoc {
     ends_at: bson::DateTime,
     /// True when `startsAt`/`endsAt` are calendar days rather than instants.
     day_span: bool,
+    /// The IANA zone a timed series recurs in (`timeZone`; absent: the fixed offset of its start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
     /// Shown in the all-day row.
     #[serde(default)]
     pub is_all_day: bool,
@@ -171,6 +174,7 @@ impl EventDoc {
             starts_at,
             ends_at,
             day_span,
+            time_zone: None,
             is_all_day: start.is_day(),
             is_someday: false,
             origin,

@@ -11,11 +11,17 @@
 //! series cut by `UNTIL` (the instances Google no longer lists are deleted) and its new series (a new
 //! master); an instance detached into a standalone (the same id without `recurringEventId`: replaced
 //! whole, so its series link goes).
+//!
+//! Every stored event keeps its IANA zone (`timeZone`): Google's `start.timeZone`, else the calendar's
+//! zone (the listing's `timeZone`); instances take their master's. Compass-side edits of an imported
+//! series (scopes, splits, `EXDATE`) then expand it in the same zone as Google does. A zone the tz
+//! database does not know is dropped (logged) in favour of the next one.
 
 use chrono::{Duration, Utc};
 use compass_core::{EventDate, EventId, Origin, Priority, UserId};
 use mongodb::ClientSession;
 
+use crate::domain::time_zone;
 use crate::google::calendar::{
     CalendarClient, Event, EventDateTime, EventsPage, GoogleError, InstancesQuery,
 };
@@ -171,6 +177,8 @@ pub struct Target<'a> {
     pub origin: Origin,
     /// The batch lists the whole calendar.
     pub complete: bool,
+    /// The calendar's IANA zone (`timeZone` of the listing): the zone of events that name none.
+    pub time_zone: Option<&'a str>,
 }
 
 /// Applies `changes` inside `session` (the caller commits, with the new sync token).
@@ -199,6 +207,7 @@ pub async fn apply(
                     };
                     doc.recurrence = Some(RecurrenceDoc::instance(&base_id));
                     doc.g_recurring_event_id = Some(base_gid.clone());
+                    doc.time_zone = base_doc.0.time_zone.clone();
                     events
                         .upsert_by_g_event_id(&gid, &doc, Some(&mut *session))
                         .await?;
@@ -239,6 +248,7 @@ pub async fn apply(
                         .await?;
                     if let Some(base) = base.filter(EventDoc::is_base) {
                         doc.recurrence = Some(RecurrenceDoc::instance(&base.event_id()));
+                        doc.time_zone = base.time_zone.clone().or(doc.time_zone);
                     }
                     doc.g_recurring_event_id = Some(base_gid.as_str().to_owned());
                 }
@@ -316,12 +326,28 @@ fn to_doc(target: Target<'_>, event: &Event) -> Option<(EventDoc, String)> {
     doc.title = Some(event.summary.clone().unwrap_or_default());
     doc.description = Some(event.description.clone().unwrap_or_default());
     doc.g_calendar_id = Some(target.g_calendar_id.to_owned());
+    doc.time_zone = zone_of(target, event);
     if let Some(rule) = event.recurrence.as_ref().filter(|r| !r.is_empty()) {
         if event.recurring_event_id.is_none() {
             doc.recurrence = Some(RecurrenceDoc::base(rule.clone()));
         }
     }
     Some((doc, gid))
+}
+
+/// The event's zone: Google's `start.timeZone`, else the calendar's; only names the tz database knows.
+fn zone_of(target: Target<'_>, event: &Event) -> Option<String> {
+    let own = event.start.as_ref().and_then(|s| s.time_zone.as_deref());
+    [own, target.time_zone]
+        .into_iter()
+        .flatten()
+        .find_map(|name| match time_zone::resolve_str(name) {
+            Ok(zone) => Some(zone.name().to_owned()),
+            Err(error) => {
+                tracing::warn!(calendar = target.g_calendar_id, %error, "Google time zone ignored");
+                None
+            }
+        })
 }
 
 /// Google's `{date}` or `{dateTime}` as written (the offset Google gives, computed in the event's zone).

@@ -240,6 +240,7 @@ pub async fn sync_calendar(
             "events.list ended without a nextSyncToken".into(),
         ))
     })?;
+    let calendar_zone = page.time_zone.clone();
     let changes = from_google::collect(client, calendar, page.items).await?;
     let origin = if complete {
         Origin::GoogleImport
@@ -254,12 +255,14 @@ pub async fn sync_calendar(
             let (events, states) = (events.clone(), states.clone());
             let (changes, next_token) = (changes.clone(), next_token.clone());
             let (user, calendar) = (user.clone(), calendar.to_owned());
+            let calendar_zone = calendar_zone.clone();
             async move {
                 let target = Target {
                     user: &user,
                     g_calendar_id: &calendar,
                     origin,
                     complete,
+                    time_zone: calendar_zone.as_deref(),
                 };
                 let result = async {
                     let applied =

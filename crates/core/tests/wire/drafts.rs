@@ -133,14 +133,15 @@ fn arbitrary_json_never_panics() {
 
 #[test]
 fn time_zone_is_kept_and_optional() {
-    let zoned = EventDraft::parse_create(&read_json("event_draft/valid/create_series_in_zone.json"))
-        .expect("valid");
+    let zoned =
+        EventDraft::parse_create(&read_json("event_draft/valid/create_series_in_zone.json"))
+            .expect("valid");
     assert_eq!(
         zoned.time_zone.as_ref().map(|z| z.as_str()),
         Some("America/Chicago")
     );
-    let plain =
-        EventDraft::parse_create(&read_json("event_draft/valid/create_series.json")).expect("valid");
+    let plain = EventDraft::parse_create(&read_json("event_draft/valid/create_series.json"))
+        .expect("valid");
     assert_eq!(plain.time_zone, None);
     let mut nulled = read_json("event_draft/valid/create_series_in_zone.json");
     nulled["timeZone"] = Value::Null;
