@@ -19,6 +19,7 @@ mod events_hostile;
 mod events_isolation;
 mod events_series;
 mod events_support;
+mod events_time_zone;
 mod google_client;
 mod priorities;
 mod sync;

@@ -25,11 +25,11 @@ use crate::support::wait::eventually;
 const WAIT: Duration = Duration::from_secs(30);
 
 /// A user signed in with Google.
-struct GoogleUser {
+pub(crate) struct GoogleUser {
     email: String,
     cookie: CookiePair,
     /// Sends the session cookie and the app's `Origin`.
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
 }
 
 impl GoogleUser {
@@ -40,7 +40,7 @@ impl GoogleUser {
     }
 
     /// Every grid event.
-    async fn grid(&self, app: &TestApp) -> Vec<Value> {
+    pub(crate) async fn grid(&self, app: &TestApp) -> Vec<Value> {
         let (status, body) = self
             .get_json(app, "/api/event?start=2000-01-01&end=2100-01-01")
             .await;
@@ -64,7 +64,7 @@ impl GoogleUser {
         metadata["sync"]["importGCal"].clone()
     }
 
-    async fn wait_imported(&self, app: &TestApp) {
+    pub(crate) async fn wait_imported(&self, app: &TestApp) {
         eventually("the import completes", WAIT, || async {
             self.import_status(app).await == "COMPLETED"
         })
@@ -95,12 +95,12 @@ impl GoogleUser {
     }
 }
 
-async fn google_app() -> TestApp {
+pub(crate) async fn google_app() -> TestApp {
     spawn_app().with_google().await
 }
 
 /// Creates `email` at Google and signs in to Compass with it (the import starts in the background).
-async fn sign_in(app: &TestApp, email: &str) -> GoogleUser {
+pub(crate) async fn sign_in(app: &TestApp, email: &str) -> GoogleUser {
     let control = app.control();
     let _ = control.create_user(email, Some("Gina")).await;
     control.set_auto_approve(Some(email)).await.unwrap();
