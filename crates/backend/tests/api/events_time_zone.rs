@@ -273,3 +273,44 @@ async fn an_imported_series_expands_in_compass_exactly_as_google_expands_it() {
     assert_eq!(google.len(), 7);
     assert_eq!(instants(&expanded), google);
 }
+
+#[tokio::test]
+async fn an_imported_event_without_a_zone_takes_the_calendar_s() {
+    let app = google_app().await;
+    let email = "berlin@example.com";
+    let control = app.control();
+    control.create_user(email, Some("Bea")).await.unwrap();
+    control
+        .change_calendar(email, email, &json!({"timeZone": "Europe/Berlin"}))
+        .await
+        .unwrap();
+    control
+        .insert_event(
+            email,
+            email,
+            &json!({
+                "summary": "Lunch",
+                "start": {"dateTime": "2027-03-01T12:00:00+01:00"},
+                "end": {"dateTime": "2027-03-01T13:00:00+01:00"},
+            }),
+        )
+        .await
+        .unwrap();
+    control
+        .insert_event(email, email, &google_series("Weekly", 2))
+        .await
+        .unwrap();
+    let user = sign_in(&app, email).await;
+    user.wait_imported(&app).await;
+    let events = user.grid(&app).await;
+    let zone_of = |title: &str| -> Vec<&str> {
+        events
+            .iter()
+            .filter(|e| e["title"] == title)
+            .map(|e| field(e, "timeZone"))
+            .collect()
+    };
+    assert_eq!(zone_of("Lunch"), ["Europe/Berlin"]);
+    // An event's own zone wins over the calendar's.
+    assert_eq!(zone_of("Weekly"), ["America/Chicago", "America/Chicago"]);
+}
