@@ -198,6 +198,11 @@ impl FormState {
                 Nullable::Value(self.description.clone())
             },
             span: self.span(zone)?,
+            // The event's own zone when it has one (a series keeps recurring where it was made), else
+            // the browser's.
+            time_zone: original
+                .and_then(|e| e.time_zone.clone())
+                .or_else(|| zone.iana_name()),
             is_all_day: self.all_day && !self.someday,
             is_someday: self.someday,
             origin: original.map_or(Origin::Compass, |e| e.origin),
@@ -313,6 +318,16 @@ mod tests {
             draft.to_json()["recurrence"]["rule"][0],
             "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO"
         );
+    }
+
+    #[test]
+    fn an_edit_keeps_the_event_s_time_zone_and_a_fixed_offset_sends_none() {
+        let mut event = instance();
+        let form = FormState::from_event(&event, zone());
+        assert_eq!(form.to_draft(Some(&event), zone()).unwrap().time_zone, None);
+        event.time_zone = Some(compass_core::TimeZoneName::parse("America/Chicago").unwrap());
+        let draft = form.to_draft(Some(&event), zone()).unwrap();
+        assert_eq!(draft.to_json()["timeZone"], "America/Chicago");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc,
 };
-use compass_core::{DateRange, EventDate};
+use compass_core::{DateRange, EventDate, TimeZoneName};
 
 /// Whose clock the calendar is drawn in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,15 @@ impl Zone {
         let offset = self.offset_for_local(local);
         let utc = local - Duration::seconds(i64::from(offset.local_minus_utc()));
         utc.and_utc().with_timezone(&offset)
+    }
+
+    /// The IANA name of this zone (the browser's, from `Intl.DateTimeFormat().resolvedOptions()`), sent as
+    /// an event's `timeZone` so that its series keeps its local time across DST; `None` for a fixed offset.
+    pub fn iana_name(self) -> Option<TimeZoneName> {
+        match self {
+            Zone::Fixed(_) => None,
+            Zone::Browser => browser::iana_name().and_then(|n| TimeZoneName::parse(&n).ok()),
+        }
     }
 
     /// Midnight at the start of `day` in this zone.
@@ -205,6 +214,14 @@ mod browser {
         );
         offset(date.get_timezone_offset())
     }
+
+    pub fn iana_name() -> Option<String> {
+        let format =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+        js_sys::Reflect::get(&format.resolved_options(), &JsValue::from_str("timeZone"))
+            .ok()?
+            .as_string()
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -218,6 +235,10 @@ mod browser {
 
     pub fn offset_for_local(_local: NaiveDateTime) -> FixedOffset {
         super::utc_offset()
+    }
+
+    pub fn iana_name() -> Option<String> {
+        None
     }
 }
 

@@ -31,6 +31,7 @@ async fn week_with_500_events() {
                 title: Some(format!("Event {i}")),
                 description: Nullable::Absent,
                 span: EventSpan::new(at(start), at(start + Duration::minutes(45))).unwrap(),
+                time_zone: None,
                 is_all_day: false,
                 is_someday: false,
                 origin: Origin::Compass,

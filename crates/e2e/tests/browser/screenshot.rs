@@ -40,6 +40,7 @@ fn draft(
         title: Some(title.to_owned()),
         description: Nullable::Absent,
         span,
+        time_zone: None,
         is_all_day: all_day,
         is_someday: someday,
         origin: Origin::Compass,
