@@ -15,6 +15,9 @@
 //!   there deleted) and, for an edit, starts a new series at the instance with the edited fields; the
 //!   first new instance keeps the targeted instance's id. On the first instance it is All Events.
 //! - For a standalone event every scope means the event itself.
+//! - **Time zone**: a series expands in its base's IANA zone (`EventRecord::time_zone`, see
+//!   [`super::recurrence`]); instances always carry the base's zone. A draft without `timeZone` keeps the
+//!   stored zone; a changed zone re-materialises the series like a changed rule.
 
 use std::collections::HashMap;
 
