@@ -139,6 +139,8 @@ async fn create(
         single => vec![EventDraft::parse_create(&single).map_err(|e| draft_error("", &e))?],
     };
     service(&state).create(&session.user_id, drafts).await?;
+    // The write may have recorded Google writes: the sync worker pushes them now.
+    state.sync.wake();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -173,6 +175,7 @@ async fn update(
     service(&state)
         .update(&session.user_id, &id, draft, scope)
         .await?;
+    state.sync.wake();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -185,6 +188,7 @@ async fn delete(
     let id = path_id(&id)?;
     let scope = scope_of(&query)?;
     service(&state).delete(&session.user_id, &id, scope).await?;
+    state.sync.wake();
     Ok(HttpResponse::NoContent().finish())
 }
 

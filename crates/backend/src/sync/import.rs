@@ -136,6 +136,10 @@ impl SyncEngine {
                     }),
                 );
                 self.publish(user, &SseEvent::EventChanged);
+                // Compass events made before Google was connected go to Google now (idempotent).
+                if let Err(error) = self.backfill(user).await {
+                    tracing::warn!(%error, user = %user, "backfill not recorded; the next import retries");
+                }
             }
             Err(error) if error.is_revoked() => self.revoke(user).await,
             Err(error) => {

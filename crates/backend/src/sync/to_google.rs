@@ -1,3 +1,597 @@
-//! Compass → Google (skeleton): turns one outbox entry into a Calendar API call (insert, patch, delete)
-//! through `crate::google`, records the returned `gEventId`, and removes the entry only after Google
-//! answered. Only this module writes to Google.
+//! Compass → Google: makes Google agree with what Compass holds for the event of one outbox entry
+//! ([`push`]), through `crate::google` (only `sync/` writes to Google), and records what Google answered
+//! (`gEventId`, `gCalendarId`, etag, `updated`) on the Compass event in the transaction that completes the
+//! entry. The entry goes only after Google answered.
+//!
+//! | Compass holds | Google gets |
+//! |---|---|
+//! | a grid event or series base without `gEventId` | `events.insert` with the Compass id as Google id (a retried or repeated insert finds its own event: 409 → read → ours or a deleted copy → patched back); a base's instances then get their Google instance ids from `events.instances` |
+//! | a grid event or base with `gEventId` | `events.patch` with `If-Match: <stored etag>` (a base: the whole rule, `UNTIL` and `EXDATE` included; a former base: `recurrence: null`) |
+//! | an instance changed with This Event | `events.patch` of its Google instance id (an exception) |
+//! | nothing (deleted), or a someday event | `events.delete` of the copy the entry kept (an instance id cancels that instance; 404/410 count as done) |
+//!
+//! The body follows the reference's `toGcal` (§3.5): title, description, `start`/`end` (`date` or
+//! `dateTime` as stored), `status: confirmed`, `extendedProperties.private` `{origin, priority,
+//! compassId}`, the rule of a base. `timeZone` is the event's IANA zone when it has one; otherwise
+//! it is derived from the stored offset (`Etc/GMT∓N` for whole hours, `UTC` else) — never the server's
+//! zone (§15 item 14). Writes go to the calendar the event belongs to (`gCalendarId`), new events to the
+//! primary calendar (§15 item 29).
+//!
+//! **Conflicts.** A 412 on `If-Match` means Google changed the event since Compass last saw it. The
+//! current Google version is read and the later writer wins: Google's `updated` against the time of the
+//! Compass write (`changedAt` of the entry). Google later → Google's version is applied to Compass (the
+//! Compass edit is dropped); Compass later → the patch is sent again with the new etag. Either way a
+//! `WARN` log line names both versions (Compass event id and write time, Google id, etag and `updated`).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use compass_core::{EventDate, EventId, GoogleEventId, Origin, SseEvent, UserId};
+use mongodb::ClientSession;
+use serde_json::{json, Map, Value};
+
+use super::engine::{SyncEngine, SyncError};
+use super::from_google::{self, Target};
+use crate::google::calendar::{
+    CalendarClient, Event, EventStatus, ExtendedProperties, GoogleError,
+};
+use crate::store::calendars::Calendars;
+use crate::store::events::{EventDoc, Events, GoogleCopy};
+use crate::store::outbox::{Outbox, OutboxDoc, Pending};
+use crate::store::StoreError;
+
+/// How long a push waits for the calendar's lease (a running sync of that calendar holds it).
+const LEASE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What [`push`] did with an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pushed {
+    /// Google agrees with Compass; the entry is complete (or was superseded by a newer change).
+    Done,
+    /// Google changed the event later than Compass: Google's version was applied to Compass.
+    GoogleWon,
+    /// Not possible yet (the calendar list or the series is not known): try again soon.
+    NotReady(&'static str),
+}
+
+/// Pushes one outbox entry of `user` (see the module docs).
+pub async fn push(
+    engine: &SyncEngine,
+    client: &CalendarClient,
+    user: &UserId,
+    entry: &OutboxDoc,
+) -> Result<Pushed, SyncError> {
+    let events = Events::new(&engine.store);
+    let event = entry.event_id();
+    let doc = events
+        .get(user, &event, None)
+        .await?
+        .filter(|d| !d.is_someday);
+    let primary = Calendars::new(&engine.store)
+        .primary(user)
+        .await?
+        .map(|c| c.metadata.id);
+    let base = match doc.as_ref().and_then(EventDoc::base_id) {
+        Some(base) => events.get(user, &base, None).await?,
+        None => None,
+    };
+    let calendar = doc
+        .as_ref()
+        .and_then(|d| d.g_calendar_id.clone())
+        .or_else(|| base.as_ref().and_then(|b| b.g_calendar_id.clone()))
+        .or_else(|| entry.g_calendar_id.clone())
+        .or(primary);
+    let Some(calendar) = calendar else {
+        return Ok(Pushed::NotReady("the primary calendar is not known yet"));
+    };
+    let job = Push {
+        engine,
+        client,
+        user,
+        entry,
+        calendar: &calendar,
+    };
+    engine
+        .with_calendar_lease(user, &calendar, LEASE_PATIENCE, || async {
+            match doc {
+                None => job.remove_copy().await,
+                Some(doc) if doc.base_id().is_some() => job.instance(doc, base).await,
+                Some(doc) => job.event(doc).await,
+            }
+        })
+        .await
+}
+
+/// One push, holding the calendar's lease.
+struct Push<'a> {
+    engine: &'a SyncEngine,
+    client: &'a CalendarClient,
+    user: &'a UserId,
+    entry: &'a OutboxDoc,
+    calendar: &'a str,
+}
+
+impl Push<'_> {
+    fn outbox(&self) -> Outbox {
+        Outbox::new(&self.engine.store)
+    }
+
+    /// The event is gone or on a someday list: its Google copy (kept on the entry) goes.
+    async fn remove_copy(&self) -> Result<Pushed, SyncError> {
+        if let Some(gid) = &self.entry.g_event_id {
+            self.delete_remote(
+                self.entry.g_calendar_id.as_deref().unwrap_or(self.calendar),
+                gid,
+            )
+            .await?;
+        }
+        self.outbox()
+            .complete(self.user, &self.entry.event_id(), self.entry.version, None)
+            .await?;
+        Ok(Pushed::Done)
+    }
+
+    async fn delete_remote(&self, calendar: &str, gid: &str) -> Result<(), SyncError> {
+        let gid = google_id(gid)?;
+        match self.client.delete_event(calendar, &gid, None).await {
+            Ok(_) | Err(GoogleError::NotFound(_) | GoogleError::Deleted(_)) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// A standalone event or a series base on the grid.
+    async fn event(&self, doc: EventDoc) -> Result<Pushed, SyncError> {
+        let own_id = doc.id.to_hex();
+        let written = match doc.g_event_id.clone() {
+            None => {
+                // A copy the entry kept under another id (a Google event moved to someday and back) goes.
+                if let Some(old) = self.entry.g_event_id.as_deref().filter(|g| *g != own_id) {
+                    let calendar = self.entry.g_calendar_id.as_deref().unwrap_or(self.calendar);
+                    self.delete_remote(calendar, old).await?;
+                }
+                self.create(&doc).await?
+            }
+            Some(gid) => match self.update(&doc, &gid).await? {
+                Updated::Written(event) => event,
+                Updated::GoogleWon => return Ok(Pushed::GoogleWon),
+                Updated::Gone => self.create(&doc).await?,
+            },
+        };
+        let gid = written
+            .id
+            .as_ref()
+            .map(|g| g.as_str().to_owned())
+            .ok_or_else(|| unexpected("events.insert/patch answered without an id"))?;
+        let instances = if doc.is_base() {
+            self.instance_copies(&doc, &gid).await?
+        } else {
+            Vec::new()
+        };
+        let copy = GoogleCopy {
+            g_event_id: gid,
+            g_recurring_event_id: None,
+            g_calendar_id: self.calendar.to_owned(),
+            etag: written.etag.clone(),
+            updated: written.updated,
+        };
+        self.record(&doc.event_id(), copy, instances).await?;
+        Ok(Pushed::Done)
+    }
+
+    /// Inserts the event with its Compass id as Google id.
+    async fn create(&self, doc: &EventDoc) -> Result<Event, SyncError> {
+        let id = google_id(&doc.id.to_hex())?;
+        let mut body = google_body(doc, false);
+        body.id = Some(id.clone());
+        match self.client.insert_event(self.calendar, &body).await {
+            Ok(event) => Ok(event),
+            Err(GoogleError::Conflict(details)) => {
+                // The id is taken: by an earlier insert of ours whose answer was lost (a crash, a
+                // failed call), or by our copy deleted when the event went to someday. Anything else
+                // is not ours to overwrite.
+                let existing = self.client.get_event(self.calendar, &id).await?;
+                let ours = existing.is_cancelled()
+                    || existing.private_property("compassId") == Some(id.as_str());
+                if !ours {
+                    return Err(GoogleError::Conflict(details).into());
+                }
+                tracing::info!(event = %doc.id, "insert met our own copy at Google; patched instead");
+                Ok(self
+                    .client
+                    .patch_event(self.calendar, &id, &google_body(doc, true), None)
+                    .await?)
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Patches the Google copy `gid` with `If-Match`; resolves a 412 by the conflict rule.
+    async fn update(&self, doc: &EventDoc, gid: &str) -> Result<Updated, SyncError> {
+        let id = google_id(gid)?;
+        let body = google_body(doc, true);
+        match self
+            .client
+            .patch_event(self.calendar, &id, &body, doc.g_etag.as_deref())
+            .await
+        {
+            Ok(event) => Ok(Updated::Written(event)),
+            Err(GoogleError::PreconditionFailed(_)) => self.resolve(doc, &id, &body).await,
+            Err(GoogleError::NotFound(_) | GoogleError::Deleted(_)) => Ok(Updated::Gone),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Both sides changed the event: the later writer wins (see the module docs).
+    async fn resolve(
+        &self,
+        doc: &EventDoc,
+        id: &GoogleEventId,
+        body: &Event,
+    ) -> Result<Updated, SyncError> {
+        let current = self.client.get_event(self.calendar, id).await?;
+        let compass_at = self.entry.changed_at();
+        let google_later = current.updated.is_some_and(|at| at > compass_at);
+        tracing::warn!(
+            event = %doc.id,
+            compass_changed_at = %compass_at,
+            compass_seen_etag = doc.g_etag.as_deref().unwrap_or(""),
+            google_id = id.as_str(),
+            google_etag = current.etag.as_deref().unwrap_or(""),
+            google_updated = ?current.updated,
+            winner = if google_later { "google" } else { "compass" },
+            "conflict: the event changed in Compass and in Google; the later write wins"
+        );
+        if google_later {
+            self.take_google_version(current).await?;
+            return Ok(Updated::GoogleWon);
+        }
+        match self
+            .client
+            .patch_event(self.calendar, id, body, current.etag.as_deref())
+            .await
+        {
+            Ok(event) => Ok(Updated::Written(event)),
+            Err(GoogleError::NotFound(_) | GoogleError::Deleted(_)) => Ok(Updated::Gone),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Applies Google's version of the event to Compass and completes the entry, in one transaction.
+    async fn take_google_version(&self, current: Event) -> Result<(), SyncError> {
+        let changes = std::sync::Arc::new(
+            from_google::collect(self.client, self.calendar, vec![current]).await?,
+        );
+        let events = Events::new(&self.engine.store);
+        let outbox = self.outbox();
+        let (user, calendar, entry) = (self.user, self.calendar, self.entry);
+        let applied = self
+            .engine
+            .store
+            .transaction(|mut session| {
+                let (events, outbox, changes) = (events.clone(), outbox.clone(), changes.clone());
+                async move {
+                    let result = async {
+                        outbox
+                            .complete(user, &entry.event_id(), entry.version, Some(&mut session))
+                            .await?;
+                        let target = Target {
+                            user,
+                            g_calendar_id: calendar,
+                            origin: Origin::Google,
+                            complete: false,
+                        };
+                        from_google::apply(&events, &outbox, &mut session, target, &changes).await
+                    }
+                    .await;
+                    (session, result)
+                }
+            })
+            .await?;
+        if applied.grid {
+            self.engine.publish(user, &SseEvent::EventChanged);
+        }
+        if applied.someday {
+            self.engine.publish(user, &SseEvent::SomedayEventChanged);
+        }
+        Ok(())
+    }
+
+    /// One instance changed with This Event: patches its Google instance (an exception).
+    async fn instance(&self, doc: EventDoc, base: Option<EventDoc>) -> Result<Pushed, SyncError> {
+        let gid = match doc.g_event_id.clone() {
+            Some(gid) => gid,
+            None => {
+                let Some(g_base) = base.as_ref().and_then(|b| b.g_event_id.clone()) else {
+                    return Ok(Pushed::NotReady("the series is not at Google yet"));
+                };
+                let copies = self.instance_copies_of(&doc.base_id(), &g_base).await?;
+                let Some((_, copy)) = copies.into_iter().find(|(id, _)| *id == doc.event_id())
+                else {
+                    return Err(unexpected("Google has no instance at this occurrence"));
+                };
+                copy.g_event_id
+            }
+        };
+        let written = match self.update(&doc, &gid).await? {
+            Updated::Written(event) => event,
+            Updated::GoogleWon => return Ok(Pushed::GoogleWon),
+            Updated::Gone => return Err(unexpected("the Google instance is gone")),
+        };
+        let g_base = written
+            .recurring_event_id
+            .as_ref()
+            .map(|g| g.as_str().to_owned())
+            .or_else(|| doc.g_recurring_event_id.clone())
+            .or_else(|| base.and_then(|b| b.g_event_id));
+        let copy = GoogleCopy {
+            g_event_id: gid,
+            g_recurring_event_id: g_base,
+            g_calendar_id: self.calendar.to_owned(),
+            etag: written.etag.clone(),
+            updated: written.updated,
+        };
+        self.record(&doc.event_id(), copy, Vec::new()).await?;
+        Ok(Pushed::Done)
+    }
+
+    /// The Google instance of every Compass instance of `base` (matched by start), with its etag.
+    async fn instance_copies(
+        &self,
+        base: &EventDoc,
+        g_base: &str,
+    ) -> Result<Vec<(EventId, GoogleCopy)>, SyncError> {
+        self.instance_copies_of(&Some(base.event_id()), g_base)
+            .await
+    }
+
+    async fn instance_copies_of(
+        &self,
+        base: &Option<EventId>,
+        g_base: &str,
+    ) -> Result<Vec<(EventId, GoogleCopy)>, SyncError> {
+        let Some(base) = base else {
+            return Ok(Vec::new());
+        };
+        let compass = Events::new(&self.engine.store)
+            .instances_of(self.user, base)
+            .await?
+            .into_items();
+        let google = from_google::instances_of(
+            self.client,
+            self.calendar,
+            &google_id(g_base)?,
+            compass
+                .first()
+                .map_or_else(Utc::now, |i| i.start_date().start_instant_utc()),
+        )
+        .await?;
+        let mut copies = Vec::new();
+        for instance in compass {
+            let slot = Slot::of(instance.start_date());
+            let found = google.iter().find(|g| {
+                g.original_start_time
+                    .as_ref()
+                    .or(g.start.as_ref())
+                    .and_then(|at| Slot::of_google(at.date, at.date_time))
+                    == Some(slot)
+            });
+            if let Some(found) = found {
+                let Some(gid) = found.id.as_ref() else {
+                    continue;
+                };
+                copies.push((
+                    instance.event_id(),
+                    GoogleCopy {
+                        g_event_id: gid.as_str().to_owned(),
+                        g_recurring_event_id: Some(g_base.to_owned()),
+                        g_calendar_id: self.calendar.to_owned(),
+                        etag: found.etag.clone(),
+                        updated: found.updated,
+                    },
+                ));
+            }
+        }
+        Ok(copies)
+    }
+
+    /// Records the Google copy of `event` (and of its instances) and completes the entry, in one
+    /// transaction. When the event went meanwhile (deleted, moved to someday), the entry is recorded
+    /// again with the copy, so that the next push removes it.
+    async fn record(
+        &self,
+        event: &EventId,
+        copy: GoogleCopy,
+        instances: Vec<(EventId, GoogleCopy)>,
+    ) -> Result<(), SyncError> {
+        let events = Events::new(&self.engine.store);
+        let outbox = self.outbox();
+        let (user, entry) = (self.user, self.entry);
+        let parts = std::sync::Arc::new((copy, instances));
+        self.engine
+            .store
+            .transaction(|session| {
+                let (events, outbox, parts) = (events.clone(), outbox.clone(), parts.clone());
+                let event = event.clone();
+                async move {
+                    let mut session = session;
+                    let result =
+                        record_in(&events, &outbox, &mut session, user, entry, &event, &parts)
+                            .await;
+                    (session, result)
+                }
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// The body of [`Push::record`]'s transaction.
+async fn record_in(
+    events: &Events,
+    outbox: &Outbox,
+    session: &mut ClientSession,
+    user: &UserId,
+    entry: &OutboxDoc,
+    event: &EventId,
+    (copy, instances): &(GoogleCopy, Vec<(EventId, GoogleCopy)>),
+) -> Result<(), StoreError> {
+    let kept = events
+        .set_google_copy(user, event, copy, Some(&mut *session))
+        .await?;
+    if !kept {
+        let pending = Pending {
+            event: event.clone(),
+            instance: entry.instance,
+            g_event_id: Some(copy.g_event_id.clone()),
+            g_calendar_id: Some(copy.g_calendar_id.clone()),
+        };
+        outbox.record(user, &pending, Some(&mut *session)).await?;
+        return Ok(());
+    }
+    for (instance, instance_copy) in instances {
+        events
+            .set_google_copy(user, instance, instance_copy, Some(&mut *session))
+            .await?;
+    }
+    outbox
+        .complete(user, event, entry.version, Some(&mut *session))
+        .await?;
+    Ok(())
+}
+
+/// What a patch came to.
+enum Updated {
+    /// Google holds Compass's version now.
+    Written(Event),
+    /// Google's later version was applied to Compass instead.
+    GoogleWon,
+    /// The Google copy no longer exists (then it is created again).
+    Gone,
+}
+
+/// An occurrence, comparable between Compass and Google: a day, or an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Day(NaiveDate),
+    At(DateTime<Utc>),
+}
+
+impl Slot {
+    fn of(date: EventDate) -> Slot {
+        match date {
+            EventDate::Day(day) => Slot::Day(day),
+            EventDate::Timed(at) => Slot::At(at.with_timezone(&Utc)),
+        }
+    }
+
+    fn of_google(date: Option<NaiveDate>, at: Option<DateTime<FixedOffset>>) -> Option<Slot> {
+        match (date, at) {
+            (Some(day), _) => Some(Slot::Day(day)),
+            (None, Some(at)) => Some(Slot::At(at.with_timezone(&Utc))),
+            (None, None) => None,
+        }
+    }
+}
+
+fn google_id(id: &str) -> Result<GoogleEventId, SyncError> {
+    GoogleEventId::parse(id).map_err(|_| unexpected("an empty Google event id"))
+}
+
+fn unexpected(message: &str) -> SyncError {
+    SyncError::Google(GoogleError::Unexpected(message.to_owned()))
+}
+
+/// The IANA zone Google expands a timed event in: the event's own zone when it has one, else one
+/// derived from its UTC offset (`Etc/GMT-2` for +02:00 — POSIX signs are inverted —, `UTC` for +00:00
+/// and for offsets that are not whole hours).
+pub fn zone_for_offset(offset: FixedOffset) -> String {
+    let seconds = offset.local_minus_utc();
+    if seconds == 0 || seconds % 3600 != 0 {
+        return "UTC".to_owned();
+    }
+    let hours = seconds / 3600;
+    if !(-12..=14).contains(&hours) {
+        return "UTC".to_owned();
+    }
+    // Etc/GMT-2 is two hours *ahead* of UTC.
+    if hours > 0 {
+        format!("Etc/GMT-{hours}")
+    } else {
+        format!("Etc/GMT+{}", -hours)
+    }
+}
+
+/// `start`/`end` as Google wants them. `patch`: the other form is cleared with `null` (a patch merges).
+fn date_json(date: EventDate, patch: bool) -> Value {
+    match date {
+        EventDate::Day(day) => {
+            let mut at = json!({ "date": day.format("%Y-%m-%d").to_string() });
+            if patch {
+                at["dateTime"] = Value::Null;
+                at["timeZone"] = Value::Null;
+            }
+            at
+        }
+        EventDate::Timed(instant) => {
+            let mut at = json!({
+                "dateTime": instant.to_rfc3339(),
+                "timeZone": zone_for_offset(*instant.offset()),
+            });
+            if patch {
+                at["date"] = Value::Null;
+            }
+            at
+        }
+    }
+}
+
+/// The Google body of a Compass event (the reference's `toGcal`, §3.5). `patch`: for `events.patch`
+/// (fields Compass does not hold are cleared explicitly: the other date form, a former rule).
+pub fn google_body(doc: &EventDoc, patch: bool) -> Event {
+    let mut extra = Map::new();
+    extra.insert("start".into(), date_json(doc.start_date(), patch));
+    extra.insert("end".into(), date_json(doc.end_date(), patch));
+    let instance = doc.base_id().is_some();
+    let rule = doc.recurrence.as_ref().and_then(|r| r.rule.clone());
+    if patch && !instance && rule.is_none() {
+        extra.insert("recurrence".into(), Value::Null);
+    }
+    let private = [
+        ("origin", doc.origin.as_str().to_owned()),
+        ("priority", doc.priority.as_str().to_owned()),
+        ("compassId", doc.id.to_hex()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Event {
+        status: Some(EventStatus::Confirmed),
+        summary: Some(doc.title.clone().unwrap_or_default()),
+        description: Some(doc.description.clone().unwrap_or_default()),
+        recurrence: if instance { None } else { rule },
+        extended_properties: Some(ExtendedProperties {
+            private: Some(private),
+            shared: None,
+        }),
+        extra,
+        ..Event::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_hour_offsets_map_to_etc_zones_with_posix_signs() {
+        let zone = |h: i32| {
+            zone_for_offset(
+                FixedOffset::east_opt(h * 3600)
+                    .unwrap_or(FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!())),
+            )
+        };
+        assert_eq!(zone(2), "Etc/GMT-2");
+        assert_eq!(zone(-5), "Etc/GMT+5");
+        assert_eq!(zone(0), "UTC");
+        let half = FixedOffset::east_opt(5 * 3600 + 1800).unwrap_or_else(|| unreachable!());
+        assert_eq!(zone_for_offset(half), "UTC");
+    }
+}
