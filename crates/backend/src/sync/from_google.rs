@@ -153,6 +153,9 @@ pub struct Applied {
     pub written: u64,
     /// Events deleted.
     pub deleted: u64,
+    /// Events Google listed that Compass already holds as they are (echoes of its own writes) or that
+    /// wait for a pending Compass change: not written.
+    pub unchanged: u64,
     /// A scheduled (grid) event changed: publish `EVENT_CHANGED`.
     pub grid: bool,
     /// A someday event changed: publish `SOMEDAY_EVENT_CHANGED`.
@@ -269,6 +272,7 @@ pub async fn apply(
                 )
                 .await?;
                 if matches!(base_seen, Seen::Skip) {
+                    applied.unchanged += 1 + instances.len() as u64;
                     continue;
                 }
                 keep_owner(&mut base_doc.0, &base_seen);
@@ -315,6 +319,7 @@ pub async fn apply(
                 )
                 .await?;
                 if matches!(found, Seen::Skip) {
+                    applied.unchanged += 1;
                     continue;
                 }
                 keep_owner(&mut doc, &found);
@@ -342,6 +347,7 @@ pub async fn apply(
                 )
                 .await?;
                 if matches!(found, Seen::Skip) {
+                    applied.unchanged += 1;
                     continue;
                 }
                 keep_owner(&mut doc, &found);

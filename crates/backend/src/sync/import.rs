@@ -180,7 +180,7 @@ impl SyncEngine {
                     sync_calendar(self, &client, user, calendar).await
                 })
                 .await?;
-            imported.events += applied.written;
+            imported.events += applied.written + applied.unchanged;
         }
         for calendar in &synced {
             if let Err(error) = self.ensure_watch(&client, user, calendar).await {
