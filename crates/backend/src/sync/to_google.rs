@@ -150,7 +150,7 @@ impl Push<'_> {
                 self.create(&doc).await?
             }
             Some(gid) => match self.update(&doc, &gid).await? {
-                Updated::Written(event) => event,
+                Updated::Written(event) => *event,
                 Updated::GoogleWon => return Ok(Pushed::GoogleWon),
                 Updated::Gone => self.create(&doc).await?,
             },
@@ -212,7 +212,7 @@ impl Push<'_> {
             .patch_event(self.calendar, &id, &body, doc.g_etag.as_deref())
             .await
         {
-            Ok(event) => Ok(Updated::Written(event)),
+            Ok(event) => Ok(Updated::Written(Box::new(event))),
             Err(GoogleError::PreconditionFailed(_)) => self.resolve(doc, &id, &body).await,
             Err(GoogleError::NotFound(_) | GoogleError::Deleted(_)) => Ok(Updated::Gone),
             Err(other) => Err(other.into()),
@@ -248,7 +248,7 @@ impl Push<'_> {
             .patch_event(self.calendar, id, body, current.etag.as_deref())
             .await
         {
-            Ok(event) => Ok(Updated::Written(event)),
+            Ok(event) => Ok(Updated::Written(Box::new(event))),
             Err(GoogleError::NotFound(_) | GoogleError::Deleted(_)) => Ok(Updated::Gone),
             Err(other) => Err(other.into()),
         }
@@ -311,7 +311,7 @@ impl Push<'_> {
             }
         };
         let written = match self.update(&doc, &gid).await? {
-            Updated::Written(event) => event,
+            Updated::Written(event) => *event,
             Updated::GoogleWon => return Ok(Pushed::GoogleWon),
             Updated::Gone => return Err(unexpected("the Google instance is gone")),
         };
@@ -460,7 +460,7 @@ async fn record_in(
 /// What a patch came to.
 enum Updated {
     /// Google holds Compass's version now.
-    Written(Event),
+    Written(Box<Event>),
     /// Google's later version was applied to Compass instead.
     GoogleWon,
     /// The Google copy no longer exists (then it is created again).
@@ -577,6 +577,7 @@ pub fn google_body(doc: &EventDoc, patch: bool) -> Event {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -591,7 +592,7 @@ mod tests {
         assert_eq!(zone(2), "Etc/GMT-2");
         assert_eq!(zone(-5), "Etc/GMT+5");
         assert_eq!(zone(0), "UTC");
-        let half = FixedOffset::east_opt(5 * 3600 + 1800).unwrap_or_else(|| unreachable!());
+        let half = FixedOffset::east_opt(5 * 3600 + 1800).expect("a valid offset");
         assert_eq!(zone_for_offset(half), "UTC");
     }
 }
