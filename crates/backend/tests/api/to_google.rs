@@ -994,3 +994,46 @@ async fn one_users_writes_never_reach_another_users_google() {
     assert_eq!(inserts[0].user.as_deref(), Some("gina@example.com"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn entries_coalesce_per_event_and_a_never_pushed_delete_cancels_the_create() {
+    // No worker: the entries stay as the flows wrote them.
+    let app = spawn_app()
+        .with_google()
+        .with_settings(|s| s.sync.worker = false)
+        .await;
+    let cookie = oauth(&app, "signin", None, "gina@example.com")
+        .await
+        .unwrap();
+    let cal = calendar_for(&app, &cookie).await;
+    let body = timed("Draft", "2026-11-02T09:00:00Z", "2026-11-02T10:00:00Z");
+    let mut with_id = body.clone();
+    let id = mongodb::bson::oid::ObjectId::new().to_hex();
+    with_id["_id"] = json!(id);
+    cal.create_ok(&with_id).await;
+    for title in ["Draft 2", "Draft 3"] {
+        let mut edit = body.clone();
+        edit["title"] = json!(title);
+        cal.put_ok(&id, None, &edit).await;
+    }
+    let entries = outbox(&app, &cal.user_id).await;
+    assert_eq!(entries.len(), 1, "one entry per event: {entries:?}");
+    assert_eq!(entries[0].get_i64("version").unwrap(), 3);
+    assert!(entries[0].get("gEventId").is_none());
+
+    // Someday events owe Google nothing; a reorder neither.
+    let idea = mongodb::bson::oid::ObjectId::new().to_hex();
+    let mut someday =
+        crate::events_support::someday("Idea", "2026-11-01T00:00:00Z", "2026-11-08T00:00:00Z");
+    someday["_id"] = json!(idea);
+    cal.create_ok(&someday).await;
+    let (status, _) = cal.reorder(&json!([{"_id": idea, "order": 2}])).await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(outbox(&app, &cal.user_id).await.len(), 1);
+
+    // Deleted before it ever reached Google: nothing is owed any more.
+    let (status, _) = cal.delete(&id, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(outbox(&app, &cal.user_id).await.is_empty());
+    app.stop().await;
+}
