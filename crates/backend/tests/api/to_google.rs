@@ -474,6 +474,22 @@ async fn a_series_and_its_three_scopes_reach_google() {
         .collect();
     assert_eq!(masters.len(), 2, "{masters:?}");
 
+    // All Events to someday: the old series' master is deleted at Google, its Compass copy keeps no ids.
+    let mut to_someday = instances[0].clone();
+    to_someday["title"] = json!("Daily");
+    to_someday["isSomeday"] = json!(true);
+    gina.cal
+        .put_ok(&id_of(0), Some("All Events"), &to_someday)
+        .await;
+    gina.wait_google("the old master is deleted", &base, |e| {
+        e["status"] == "cancelled"
+    })
+    .await;
+    gina.wait_outbox_drained().await;
+    let (_, old_first) = gina.cal.get(&id_of(0)).await;
+    assert_eq!(old_first["isSomeday"], true, "{old_first}");
+    assert!(old_first.get("gEventId").is_none(), "{old_first}");
+
     // All Events delete: the new series goes.
     let (status, _) = gina
         .cal
@@ -561,9 +577,61 @@ async fn a_google_event_moved_to_someday_is_compass_owned_and_survives_revocatio
         .await
         .unwrap();
     let gid = created["id"].as_str().unwrap().to_owned();
+    let team = control.create_calendar(email, "Team").await.unwrap();
+    let team = team["id"].as_str().unwrap().to_owned();
+    let team_event = control
+        .insert_event(
+            email,
+            &team,
+            &json!({
+                "summary": "Team offsite",
+                "start": {"date": "2026-06-10"},
+                "end": {"date": "2026-06-11"},
+            }),
+        )
+        .await
+        .unwrap();
+    let team_gid = team_event["id"].as_str().unwrap().to_owned();
     let gina = sign_in(&app, email).await;
     let grid = gina.cal.grid().await;
-    assert_eq!(grid.len(), 1);
+    assert_eq!(grid.len(), 2);
+
+    // An edit of a Google event goes to the calendar it belongs to, with If-Match.
+    let offsite = grid.iter().find(|e| e["title"] == "Team offsite").unwrap();
+    let mut renamed = offsite.clone();
+    renamed["title"] = json!("Team offsite (Lisbon)");
+    gina.cal
+        .put_ok(offsite["_id"].as_str().unwrap(), None, &renamed)
+        .await;
+    eventually("the team calendar has the edit", WAIT, || async {
+        control
+            .events(email, &team)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e["id"] == team_gid.as_str() && e["summary"] == "Team offsite (Lisbon)")
+    })
+    .await;
+    gina.wait_outbox_drained().await;
+    let patch = control
+        .requests(Some("calendar.events.patch"))
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert!(patch.headers.contains_key("if-match"));
+    assert_eq!(
+        gina.google_event(&gid).await.unwrap()["summary"],
+        "From Google"
+    );
+
+    let grid: Vec<Value> = gina
+        .cal
+        .grid()
+        .await
+        .into_iter()
+        .filter(|e| e["title"] == "From Google")
+        .collect();
     let id = grid[0]["_id"].as_str().unwrap().to_owned();
     let mut someday = grid[0].clone();
     someday["isSomeday"] = json!(true);
@@ -574,8 +642,12 @@ async fn a_google_event_moved_to_someday_is_compass_owned_and_survives_revocatio
     .await;
     gina.wait_outbox_drained().await;
     let events = stored(&app, &gina.cal.user_id).await;
-    assert_eq!(events.len(), 1, "the deletion's echo removed nothing");
-    assert_eq!(events[0].get_str("provenance").unwrap(), "compass");
+    assert_eq!(events.len(), 2, "the deletion's echo removed nothing");
+    let moved = events
+        .iter()
+        .find(|e| e.get_str("title") == Ok("From Google"))
+        .unwrap();
+    assert_eq!(moved.get_str("provenance").unwrap(), "compass");
 
     // Revocation prunes Google-owned events only: the someday event stays.
     control.revoke_user(email).await.unwrap();
@@ -599,6 +671,10 @@ async fn a_google_event_moved_to_someday_is_compass_owned_and_survives_revocatio
     let someday_list = gina.cal.someday().await;
     assert_eq!(someday_list.len(), 1, "{someday_list:?}");
     assert_eq!(someday_list[0]["title"], "From Google");
+    assert!(
+        gina.cal.grid().await.is_empty(),
+        "the Google-owned event is pruned"
+    );
     app.stop().await;
 }
 
@@ -1035,5 +1111,56 @@ async fn entries_coalesce_per_event_and_a_never_pushed_delete_cancels_the_create
     let (status, _) = cal.delete(&id, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert!(outbox(&app, &cal.user_id).await.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_standalone_event_becomes_a_series_and_back_at_google() {
+    let app = google_app().await;
+    let gina = sign_in(&app, "gina@example.com").await;
+    let body = timed(
+        "Review",
+        "2026-12-07T15:00:00-05:00",
+        "2026-12-07T16:00:00-05:00",
+    );
+    let id = gina.create(&body).await;
+    gina.pushed(&id).await;
+    gina.wait_outbox_drained().await;
+
+    let mut series = body.clone();
+    series["recurrence"] = json!({ "rule": ["RRULE:FREQ=WEEKLY;COUNT=3"] });
+    gina.cal.put_ok(&id, None, &series).await;
+    let google = gina
+        .wait_google("the event becomes a series at Google", &id, |e| {
+            e["recurrence"].is_array()
+        })
+        .await;
+    assert_eq!(google["recurrence"], json!(["RRULE:FREQ=WEEKLY;COUNT=3"]));
+    assert_eq!(google["start"]["timeZone"], "Etc/GMT+5");
+    gina.wait_outbox_drained().await;
+    let instances = gina.cal.list("start=2026-12-01&end=2026-12-31").await;
+    assert_eq!(instances.len(), 3);
+    assert!(instances.iter().all(|i| i["gEventId"]
+        .as_str()
+        .is_some_and(|g| g.starts_with(&format!("{id}_")))));
+
+    // All Events with `rule: null`: one standalone event again, at Google without recurrence.
+    let mut single = instances[1].clone();
+    single["recurrence"] = json!({ "rule": null });
+    single["title"] = json!("Review (once)");
+    gina.cal
+        .put_ok(single["_id"].as_str().unwrap(), Some("All Events"), &single)
+        .await;
+    let google = gina
+        .wait_google("the series becomes one event at Google", &id, |e| {
+            e["summary"] == "Review (once)"
+        })
+        .await;
+    assert!(google.get("recurrence").is_none(), "{google}");
+    assert_eq!(
+        instant(&google["start"]["dateTime"]),
+        instant(&json!("2026-12-14T20:00:00Z")),
+        "the edited instance's dates"
+    );
     app.stop().await;
 }
