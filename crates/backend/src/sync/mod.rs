@@ -25,7 +25,7 @@
 //! 2. [`worker`] starts [`outbox`] drains: per user under a lease, oldest entry first, each under its
 //!    calendar's lease, at least once, retried with a backoff stored on the entry, permanent failures
 //!    recorded on it;
-//! 3. [`to_google`] calls the Calendar API (`crate::google`; only `sync/` writes to Google): insert with the
+//! 3. [`to_google`] calls the Calendar API with [`google_body`] (`crate::google`; only `sync/` writes to Google): insert with the
 //!    Compass id as Google id, patch with `If-Match` (a 412 is settled by the later writer), delete; then
 //!    records `gEventId`/`gCalendarId`/etag on the event and completes the entry in one transaction.
 //!
@@ -39,6 +39,7 @@
 pub mod calendars;
 mod engine;
 pub mod from_google;
+pub mod google_body;
 pub mod health;
 pub mod import;
 pub mod notifications;
