@@ -740,6 +740,7 @@ async fn events_made_before_connecting_google_are_backfilled_once() {
         .unwrap()
         .len();
     assert_eq!(inserts, 2);
+    let mut stream = gina.stream().await;
     let (status, _) = gina
         .cal
         .send(
@@ -749,8 +750,8 @@ async fn events_made_before_connecting_google_are_backfilled_once() {
         )
         .await;
     assert!(status.is_success());
+    expect_event(&mut stream, "IMPORT_GCAL_END").await;
     gina.wait_imported().await;
-    gina.sync_after(Utc::now()).await;
     gina.wait_outbox_drained().await;
     assert_eq!(
         app.control()
