@@ -20,7 +20,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use compass_core::{
-    EventDraft, EventId, GoogleEventId, Origin, RecurrenceDraft, UpdateScope, UserId,
+    EventDate, EventDraft, EventId, GoogleEventId, Origin, RecurrenceDraft, UpdateScope, UserId,
 };
 
 use super::model::{new_event_id, span_like, EventRecord, SeriesRole};
@@ -86,6 +86,9 @@ pub struct Changes {
     pub google_before: HashMap<EventId, (GoogleEventId, Option<String>)>,
     /// Set for a This Event change of one instance: Google patches or cancels that instance alone.
     pub single_instance: Option<EventId>,
+    /// That instance's start before the change (its slot in the series, if it had not moved before):
+    /// how its Google instance is found when Google's instance id is not known yet.
+    pub instance_slot: Option<EventDate>,
 }
 
 impl Changes {
@@ -137,6 +140,7 @@ impl Changes {
     /// Marks the change set as a This Event change of `instance`.
     fn for_instance(mut self, instance: &EventRecord) -> Self {
         self.single_instance = Some(instance.id.clone());
+        self.instance_slot = Some(instance.span.start());
         self
     }
 
@@ -149,6 +153,7 @@ impl Changes {
         self.touched_someday |= other.touched_someday;
         self.google_before.extend(other.google_before);
         self.single_instance = self.single_instance.take().or(other.single_instance);
+        self.instance_slot = self.instance_slot.take().or(other.instance_slot);
     }
 }
 

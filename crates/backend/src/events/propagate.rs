@@ -52,6 +52,7 @@ pub fn propagation(changes: &Changes) -> Propagation {
             instance: this_event_instance.is_some(),
             g_event_id: before.map(|(g, _)| g.as_str().to_owned()),
             g_calendar_id: before.and_then(|(_, c)| c.clone()),
+            slot: this_event_instance.and(changes.instance_slot),
         });
     }
     for record in &changes.deletes {
@@ -68,6 +69,7 @@ pub fn propagation(changes: &Changes) -> Propagation {
                 instance: this_event_instance.is_some(),
                 g_event_id: Some(g),
                 g_calendar_id: calendar,
+                slot: None,
             }),
             None => out.cancelled.push(record.id.clone()),
         }

@@ -10,7 +10,7 @@
 //! (`gEventId`, `gCalendarId`). A permanent failure (`failed`) keeps the entry, not due, with its reason.
 
 use chrono::{DateTime, Utc};
-use compass_core::{EventId, UserId};
+use compass_core::{EventDate, EventId, UserId};
 use mongodb::bson::{self, doc, oid::ObjectId, Document};
 use mongodb::options::FindOptions;
 use mongodb::{ClientSession, Collection};
@@ -56,6 +56,10 @@ pub struct OutboxDoc {
     /// The calendar of that copy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub g_calendar_id: Option<String>,
+    /// For an instance entry: the instance's start when the entry was first recorded (its slot in the
+    /// series), to find its Google instance before Google's instance id is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slot: Option<EventDate>,
     /// The last Compass write this entry stands for (the conflict rule compares it with Google's `updated`).
     pub changed_at: bson::DateTime,
     /// First recorded.
@@ -101,6 +105,8 @@ pub struct Pending {
     pub g_event_id: Option<String>,
     /// Its calendar.
     pub g_calendar_id: Option<String>,
+    /// For a This Event change of an instance: its start before the change (kept from the first change).
+    pub slot: Option<EventDate>,
 }
 
 /// Typed access to the `outbox` collection. Every method is scoped to one user, except
@@ -139,11 +145,15 @@ impl Outbox {
         if let Some(c) = &pending.g_calendar_id {
             set.insert("gCalendarId", c.as_str());
         }
+        let mut on_insert = doc! { "createdAt": at };
+        if let Some(slot) = pending.slot {
+            on_insert.insert("slot", slot.to_string());
+        }
         let update = doc! {
             "$set": set,
             "$inc": { "version": 1_i64 },
             "$unset": { "failed": "", "lastError": "" },
-            "$setOnInsert": { "createdAt": at },
+            "$setOnInsert": on_insert,
         };
         let filter = doc! { "_id": event_oid(&pending.event), "user": user_oid(user) };
         in_session!(self.raw.update_one(filter, update).upsert(true), session)?;

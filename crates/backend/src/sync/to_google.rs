@@ -296,12 +296,17 @@ impl Push<'_> {
                 let Some(g_base) = base.as_ref().and_then(|b| b.g_event_id.clone()) else {
                     return Ok(Pushed::NotReady("the series is not at Google yet"));
                 };
-                let copies = self.instance_copies_of(&doc.base_id(), &g_base).await?;
-                let Some((_, copy)) = copies.into_iter().find(|(id, _)| *id == doc.event_id())
+                // Not matched when the series was pushed (moved before that): found by its slot.
+                let slot = Slot::of(self.entry.slot.unwrap_or(doc.start_date()));
+                let google = self.google_instances(&doc.base_id(), &g_base).await?;
+                let Some(found) = google
+                    .iter()
+                    .find(|g| Slot::of_event(g) == Some(slot))
+                    .and_then(|g| g.id.as_ref())
                 else {
                     return Err(unexpected("Google has no instance at this occurrence"));
                 };
-                copy.g_event_id
+                found.as_str().to_owned()
             }
         };
         let written = match self.update(&doc, &gid).await? {
@@ -348,25 +353,11 @@ impl Push<'_> {
             .instances_of(self.user, base)
             .await?
             .into_items();
-        let google = from_google::instances_of(
-            self.client,
-            self.calendar,
-            &google_id(g_base)?,
-            compass
-                .first()
-                .map_or_else(Utc::now, |i| i.start_date().start_instant_utc()),
-        )
-        .await?;
+        let google = self.google_instances(&Some(base.clone()), g_base).await?;
         let mut copies = Vec::new();
         for instance in compass {
             let slot = Slot::of(instance.start_date());
-            let found = google.iter().find(|g| {
-                g.original_start_time
-                    .as_ref()
-                    .or(g.start.as_ref())
-                    .and_then(|at| Slot::of_google(at.date, at.date_time))
-                    == Some(slot)
-            });
+            let found = google.iter().find(|g| Slot::of_event(g) == Some(slot));
             if let Some(found) = found {
                 let Some(gid) = found.id.as_ref() else {
                     continue;
@@ -384,6 +375,28 @@ impl Push<'_> {
             }
         }
         Ok(copies)
+    }
+
+    /// Google's current instances of the series `g_base` (whose Compass base is `base`).
+    async fn google_instances(
+        &self,
+        base: &Option<EventId>,
+        g_base: &str,
+    ) -> Result<Vec<Event>, SyncError> {
+        let from = match base {
+            Some(base) => Events::new(&self.engine.store)
+                .get(self.user, base, None)
+                .await?
+                .map(|b| b.start_date().start_instant_utc()),
+            None => None,
+        };
+        Ok(from_google::instances_of(
+            self.client,
+            self.calendar,
+            &google_id(g_base)?,
+            from.unwrap_or_else(Utc::now),
+        )
+        .await?)
     }
 
     /// Records the Google copy of `event` (and of its instances) and completes the entry, in one
@@ -436,6 +449,7 @@ async fn record_in(
             instance: entry.instance,
             g_event_id: Some(copy.g_event_id.clone()),
             g_calendar_id: Some(copy.g_calendar_id.clone()),
+            slot: entry.slot,
         };
         outbox.record(user, &pending, Some(&mut *session)).await?;
         return Ok(());
@@ -474,6 +488,15 @@ impl Slot {
             EventDate::Day(day) => Slot::Day(day),
             EventDate::Timed(at) => Slot::At(at.with_timezone(&Utc)),
         }
+    }
+
+    /// The slot of a Google instance: its original start (its start when it never moved).
+    fn of_event(event: &Event) -> Option<Slot> {
+        let at = event
+            .original_start_time
+            .as_ref()
+            .or(event.start.as_ref())?;
+        Slot::of_google(at.date, at.date_time)
     }
 
     fn of_google(date: Option<NaiveDate>, at: Option<DateTime<FixedOffset>>) -> Option<Slot> {

@@ -1165,3 +1165,46 @@ async fn a_standalone_event_becomes_a_series_and_back_at_google() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_instance_moved_before_its_series_reached_google_is_found_by_its_slot() {
+    let app = google_app().await;
+    let gina = sign_in(&app, "gina@example.com").await;
+    // Google is slow to answer the insert: the instance is moved while the series is on its way.
+    app.control()
+        .add_fault(&FaultSpec::new("calendar.events.insert", FaultKind::Latency).latency(1500))
+        .await
+        .unwrap();
+    let mut body = timed("Yoga", "2026-02-09T07:00:00Z", "2026-02-09T08:00:00Z");
+    body["recurrence"] = json!({ "rule": ["RRULE:FREQ=DAILY;COUNT=3"] });
+    let base = gina.create(&body).await;
+    let instances = gina.cal.list("start=2026-02-01&end=2026-02-28").await;
+    assert_eq!(instances.len(), 3);
+    let mut moved = instances[1].clone();
+    moved["title"] = json!("Yoga (late)");
+    moved["startDate"] = json!("2026-02-10T18:00:00Z");
+    moved["endDate"] = json!("2026-02-10T19:00:00Z");
+    let moved_id = moved["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&moved_id, Some("This Event"), &moved).await;
+    assert!(
+        gina.cal.get(&base).await.1["gEventId"].is_null(),
+        "the edit came before the series reached Google"
+    );
+
+    let slot_id = format!("{base}_20260210T070000Z");
+    let exception = gina
+        .wait_google("the moved instance reaches Google", &slot_id, |e| {
+            e["summary"] == "Yoga (late)"
+        })
+        .await;
+    assert_eq!(
+        instant(&exception["start"]["dateTime"]),
+        instant(&json!("2026-02-10T18:00:00Z"))
+    );
+    gina.wait_outbox_drained().await;
+    assert_eq!(
+        gina.cal.get(&moved_id).await.1["gEventId"],
+        slot_id.as_str()
+    );
+    app.stop().await;
+}
