@@ -885,6 +885,34 @@ async fn throttling_and_lost_answers_never_duplicate_and_a_permanent_403_is_reco
         .await;
     gina.pushed(&throttled).await;
 
+    // Google fails longer than one call retries (5 attempts): the entry keeps its error and backoff,
+    // and a later drain pushes it.
+    control
+        .add_fault(
+            &FaultSpec::new("calendar.events.insert", FaultKind::ServiceUnavailable).times(7),
+        )
+        .await
+        .unwrap();
+    let outage = gina
+        .create(&timed(
+            "Outage",
+            "2026-08-01T11:00:00Z",
+            "2026-08-01T12:00:00Z",
+        ))
+        .await;
+    eventually("the entry records the failed attempt", WAIT, || async {
+        outbox(&app, &gina.cal.user_id)
+            .await
+            .first()
+            .is_some_and(|e| {
+                e.get_i32("attempts").unwrap_or(0) >= 1
+                    && e.get_str("lastError").is_ok_and(|m| m.contains("503"))
+            })
+    })
+    .await;
+    gina.pushed(&outage).await;
+    gina.wait_outbox_drained().await;
+
     // The insert is committed at Google but the answer is lost (5xx after commit): the retry meets 409
     // and finds its own event, never a second one.
     control
@@ -911,7 +939,7 @@ async fn throttling_and_lost_answers_never_duplicate_and_a_permanent_403_is_reco
         .into_iter()
         .filter(|e| e["status"] == "confirmed")
         .collect();
-    assert_eq!(live.len(), 2, "{live:?}");
+    assert_eq!(live.len(), 3, "{live:?}");
 
     // A grant without write access: Google answers 403 for good; the entry records why and stops.
     let minted: Value = reqwest::Client::new()
@@ -1207,4 +1235,46 @@ async fn an_instance_moved_before_its_series_reached_google_is_found_by_its_slot
         slot_id.as_str()
     );
     app.stop().await;
+}
+
+#[tokio::test]
+async fn two_instances_push_each_entry_once() {
+    let first = google_app().await;
+    let database = first.app_state().settings.database.clone();
+    let google = first.app_state().settings.google.clone();
+    let second = spawn_app()
+        .with_settings(move |s| {
+            s.database = database;
+            s.google = google;
+        })
+        .await;
+    let gina = sign_in(&first, "gina@example.com").await;
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        ids.push(
+            gina.create(&timed(
+                &format!("E{i}"),
+                "2026-09-07T09:00:00Z",
+                "2026-09-07T10:00:00Z",
+            ))
+            .await,
+        );
+    }
+    gina.wait_outbox_drained().await;
+    for id in &ids {
+        gina.pushed(id).await;
+    }
+    let inserts = first
+        .control()
+        .requests(Some("calendar.events.insert"))
+        .await
+        .unwrap();
+    assert_eq!(
+        inserts.len(),
+        10,
+        "one insert per event across both instances"
+    );
+    assert_eq!(gina.at_google().await.len(), 10);
+    second.stop().await;
+    first.stop().await;
 }
