@@ -3,11 +3,14 @@
 //! - [`recurrence`]: RRULE expansion (the `rrule` crate) and series cuts.
 //! - [`model`]: the stored event as the domain sees it, and its wire form.
 //! - [`plan`]: what a create/update/delete with a scope does to the stored events (pure).
+//! - [`propagate`]: the Google writes (outbox entries) a planned change owes.
 //! - [`repo`]: records to and from the store's `event` documents (the queries live in `crate::store::events`).
-//! - [`service`]: the flows: one transaction per request, SSE after the commit.
+//! - [`service`]: the flows: one transaction per request (the change and its outbox entries), SSE
+//!   after the commit.
 
 pub mod model;
 pub mod plan;
+pub mod propagate;
 pub mod recurrence;
 pub mod repo;
 pub mod service;

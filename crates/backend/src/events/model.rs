@@ -61,6 +61,10 @@ pub struct EventRecord {
     pub g_recurring_event_id: Option<GoogleEventId>,
     /// The Google calendar holding the copy (set by the sync engine).
     pub g_calendar_id: Option<String>,
+    /// Google's etag of the copy as last written or read by the sync engine.
+    pub g_etag: Option<String>,
+    /// Google's `updated` of that version.
+    pub g_updated: Option<DateTime<Utc>>,
     /// Someday list position.
     pub order: Option<i64>,
     /// Legacy all-day row position.

@@ -23,7 +23,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use compass_core::{
-    EventDate, EventDraft, EventId, EventSpan, Origin, RecurrenceDraft, UpdateScope, UserId,
+    EventDate, EventDraft, EventId, EventSpan, GoogleEventId, Origin, RecurrenceDraft, UpdateScope,
+    UserId,
 };
 
 use super::model::{new_event_id, span_like, EventRecord, SeriesRole};
@@ -94,6 +95,14 @@ pub struct Changes {
     pub touched_grid: bool,
     /// A someday event was touched (publish `SOMEDAY_EVENT_CHANGED`).
     pub touched_someday: bool,
+    /// The Google copies the replaced documents had before the change (id → Google id, calendar): the
+    /// outbox keeps them when the change clears them (a move to someday).
+    pub google_before: HashMap<EventId, (GoogleEventId, Option<String>)>,
+    /// Set for a This Event change of one instance: Google patches or cancels that instance alone.
+    pub single_instance: Option<EventId>,
+    /// That instance's start before the change (its slot in the series, if it had not moved before):
+    /// how its Google instance is found when Google's instance id is not known yet.
+    pub instance_slot: Option<EventDate>,
 }
 
 impl Changes {
@@ -103,6 +112,13 @@ impl Changes {
     fn new(before: &[&EventRecord], upserts: Vec<EventRecord>, deletes: Vec<EventRecord>) -> Self {
         let old: HashMap<&EventId, &EventRecord> = before.iter().map(|r| (&r.id, *r)).collect();
         let mut changes = Changes::default();
+        for record in before {
+            if let Some(g) = &record.g_event_id {
+                changes
+                    .google_before
+                    .insert(record.id.clone(), (g.clone(), record.g_calendar_id.clone()));
+            }
+        }
         let touch = |record: &EventRecord, changes: &mut Changes| {
             if record.is_someday {
                 changes.touched_someday = true;
@@ -135,6 +151,13 @@ impl Changes {
         changes
     }
 
+    /// Marks the change set as a This Event change of `instance`.
+    fn for_instance(mut self, instance: &EventRecord) -> Self {
+        self.single_instance = Some(instance.id.clone());
+        self.instance_slot = Some(instance.span.start());
+        self
+    }
+
     /// Appends another change set.
     pub fn extend(&mut self, other: Changes) {
         self.upserts.extend(other.upserts);
@@ -142,6 +165,9 @@ impl Changes {
         self.deletes.extend(other.deletes);
         self.touched_grid |= other.touched_grid;
         self.touched_someday |= other.touched_someday;
+        self.google_before.extend(other.google_before);
+        self.single_instance = self.single_instance.take().or(other.single_instance);
+        self.instance_slot = self.instance_slot.take().or(other.instance_slot);
     }
 }
 
@@ -169,6 +195,8 @@ pub fn plan_create(
         g_event_id: None,
         g_recurring_event_id: None,
         g_calendar_id: None,
+        g_etag: None,
+        g_updated: None,
         order: draft.order,
         all_day_order: draft.all_day_order,
         created_at: now,
@@ -206,7 +234,7 @@ pub fn plan_update(
         (SeriesRole::Standalone, _) => update_standalone(target, draft, now),
         (SeriesRole::Base { .. }, UpdateScope::ThisEvent) => Err(base_with_this_event()),
         (SeriesRole::Instance { .. }, UpdateScope::ThisEvent) => {
-            update_instance(target, draft, now)
+            update_instance(target, draft, now).map(|c| c.for_instance(target))
         }
         (_, UpdateScope::AllEvents) => update_all(loaded, draft, now),
         (SeriesRole::Base { .. }, UpdateScope::ThisAndFollowing) => update_all(loaded, draft, now),
@@ -225,7 +253,9 @@ pub fn plan_delete(
     let target = &loaded.target;
     match (&target.role, scope) {
         (SeriesRole::Standalone, _) => Ok(Changes::new(&[], vec![], vec![target.clone()])),
-        (SeriesRole::Instance { .. }, UpdateScope::ThisEvent) => delete_instance(loaded, now),
+        (SeriesRole::Instance { .. }, UpdateScope::ThisEvent) => {
+            delete_instance(loaded, now).map(|c| c.for_instance(target))
+        }
         (SeriesRole::Base { .. }, UpdateScope::ThisEvent) => Err(base_with_this_event()),
         (_, UpdateScope::AllEvents) | (SeriesRole::Base { .. }, UpdateScope::ThisAndFollowing) => {
             let series = series_of(loaded)?;
@@ -315,11 +345,16 @@ fn merged(target: &EventRecord, draft: &EventDraft, now: DateTime<Utc>) -> Event
     next
 }
 
-/// Someday events are never in Google: they carry no Google ids (spec §2.3.3).
+/// Someday events are never in Google: they carry no Google ids (spec §2.3.3). The Google copy is
+/// removed by the outbox entry recorded with this change (it keeps the ids), and the event becomes
+/// Compass-owned, so that a later revocation (which prunes Google-owned events) keeps it.
 fn clear_google_ids(record: &mut EventRecord) {
     record.g_event_id = None;
     record.g_recurring_event_id = None;
     record.g_calendar_id = None;
+    record.g_etag = None;
+    record.g_updated = None;
+    record.provenance = Provenance::Compass;
 }
 
 fn update_standalone(
@@ -537,6 +572,8 @@ fn update_following(
         g_event_id: None,
         g_recurring_event_id: None,
         g_calendar_id: None,
+        g_etag: None,
+        g_updated: None,
         order: None,
         all_day_order: None,
         created_at: now,
@@ -585,6 +622,8 @@ fn materialise(
             g_event_id: None,
             g_recurring_event_id: None,
             g_calendar_id: None,
+            g_etag: None,
+            g_updated: None,
             order: None,
             all_day_order: None,
             created_at: base.updated_at,

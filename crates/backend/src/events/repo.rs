@@ -37,6 +37,8 @@ fn to_doc(record: &EventRecord) -> EventDoc {
         .as_ref()
         .map(|g| g.as_str().to_owned());
     doc.g_calendar_id = record.g_calendar_id.clone();
+    doc.g_etag = record.g_etag.clone();
+    doc.g_updated = record.g_updated.map(to_bson_date);
     doc.recurrence = match &record.role {
         SeriesRole::Standalone => None,
         SeriesRole::Base { rule } => Some(RecurrenceDoc::base(rule.clone())),
@@ -92,6 +94,8 @@ fn to_record(doc: EventDoc) -> Option<EventRecord> {
         g_event_id: google(&doc.g_event_id),
         g_recurring_event_id: google(&doc.g_recurring_event_id),
         g_calendar_id: doc.g_calendar_id.clone(),
+        g_etag: doc.g_etag.clone(),
+        g_updated: doc.g_updated.map(from_bson_date),
         order: doc.order,
         all_day_order: doc.all_day_order,
         created_at: from_bson_date(doc.created_at),

@@ -1,6 +1,8 @@
-//! The events flows: load what a write needs, plan it, write it in one MongoDB transaction, and
-//! only after the commit tell the user's tabs (`EVENT_CHANGED` for the grid, `SOMEDAY_EVENT_CHANGED`
-//! for someday, both when an event moves between them).
+//! The events flows: load what a write needs, plan it, write it in one MongoDB transaction — together
+//! with the outbox entries of the Google writes it owes ([`super::propagate`], `crate::store::outbox`;
+//! only for users with Google connected) — and only after the commit tell the user's tabs
+//! (`EVENT_CHANGED` for the grid, `SOMEDAY_EVENT_CHANGED` for someday, both when an event moves
+//! between them). The sync worker drains the outbox; the HTTP layer wakes it after a write.
 
 use std::collections::HashMap;
 
@@ -12,8 +14,11 @@ use mongodb::ClientSession;
 
 use super::model::{EventRecord, SeriesRole};
 use super::plan::{self, Changes, Loaded, PlanError, Series};
+use super::propagate::propagation;
 use super::repo::EventRepo;
 use crate::sse::Hub;
+use crate::store::outbox::Outbox;
+use crate::store::users::Users;
 use crate::store::{Store, StoreError};
 
 /// Why an events request failed.
@@ -81,24 +86,27 @@ impl EventService {
         }
     }
 
-    /// Runs `work` (load + plan) in a transaction, writes its changes there, commits, then publishes.
-    async fn write<F, Fut>(&self, user: &UserId, work: F) -> Result<(), EventsError>
+    /// Runs `work` (load + plan) in a transaction, writes its changes there — and, when `push` and the
+    /// user has Google connected, the outbox entries they owe —, commits, then publishes.
+    async fn write<F, Fut>(&self, user: &UserId, push: bool, work: F) -> Result<(), EventsError>
     where
         F: Fn(EventRepo, ClientSession) -> Fut,
         Fut: std::future::Future<Output = (ClientSession, Result<Planned, StoreError>)>,
     {
         let repo = self.repo.clone();
+        let outbox = (push && self.google_connected(user).await?).then(|| Outbox::new(&self.store));
         let written = self
             .store
             .transaction(|session| {
                 let repo = repo.clone();
+                let outbox = outbox.clone();
                 let user = user.clone();
                 let planning = work(repo.clone(), session);
                 async move {
                     let (mut session, planned) = planning.await;
                     let result = match planned {
                         Ok(Ok(changes)) => match writable(&changes) {
-                            Ok(()) => apply(&repo, &mut session, &user, &changes)
+                            Ok(()) => apply(&repo, outbox.as_ref(), &mut session, &user, &changes)
                                 .await
                                 .map(|()| Ok(changes)),
                             Err(refused) => Ok(Err(refused)),
@@ -118,6 +126,14 @@ impl EventService {
         Ok(())
     }
 
+    /// True when `user` has a Google grant stored (then writes owe Google a copy).
+    async fn google_connected(&self, user: &UserId) -> Result<bool, StoreError> {
+        Ok(Users::new(&self.store)
+            .find(user)
+            .await?
+            .is_some_and(|u| u.has_refresh_token()))
+    }
+
     /// `POST /api/event`: creates every draft (all or nothing).
     pub async fn create(&self, user: &UserId, drafts: Vec<EventDraft>) -> Result<(), EventsError> {
         if drafts.len() > MAX_WRITES_PER_REQUEST {
@@ -126,7 +142,7 @@ impl EventService {
                 limit: MAX_WRITES_PER_REQUEST,
             });
         }
-        self.write(user, |repo, mut session| {
+        self.write(user, true, |repo, mut session| {
             let drafts = drafts.clone();
             let user = user.clone();
             async move {
@@ -145,7 +161,7 @@ impl EventService {
         draft: EventDraft,
         scope: UpdateScope,
     ) -> Result<(), EventsError> {
-        self.write(user, |repo, mut session| {
+        self.write(user, true, |repo, mut session| {
             let (user, id, draft) = (user.clone(), id.clone(), draft.clone());
             async move {
                 let result = match load(&repo, &mut session, &user, &id).await {
@@ -167,7 +183,7 @@ impl EventService {
         id: &EventId,
         scope: UpdateScope,
     ) -> Result<(), EventsError> {
-        self.write(user, |repo, mut session| {
+        self.write(user, true, |repo, mut session| {
             let (user, id) = (user.clone(), id.clone());
             async move {
                 let result = match load(&repo, &mut session, &user, &id).await {
@@ -196,7 +212,8 @@ impl EventService {
                 limit: MAX_WRITES_PER_REQUEST,
             });
         }
-        self.write(user, |repo, mut session| {
+        // Someday order is not part of Google's copy: nothing to push.
+        self.write(user, false, |repo, mut session| {
             let (user, items) = (user.clone(), items.clone());
             async move {
                 let result = reorder_in(&repo, &mut session, &user, &items).await;
@@ -401,14 +418,25 @@ fn writable(changes: &Changes) -> Result<(), EventsError> {
     storable(changes).map_err(EventsError::from)
 }
 
-/// Writes planned changes inside the transaction.
+/// Writes planned changes inside the transaction, and the outbox entries they owe when `outbox` is given.
 async fn apply(
     repo: &EventRepo,
+    outbox: Option<&Outbox>,
     session: &mut ClientSession,
     user: &UserId,
     changes: &Changes,
 ) -> Result<(), StoreError> {
     repo.delete_all(session, user, &changes.deletes).await?;
     repo.upsert_all(session, &changes.upserts).await?;
-    repo.insert_all(session, &changes.inserts).await
+    repo.insert_all(session, &changes.inserts).await?;
+    if let Some(outbox) = outbox {
+        let owed = propagation(changes);
+        for pending in &owed.pending {
+            outbox.record(user, pending, Some(&mut *session)).await?;
+        }
+        for event in &owed.cancelled {
+            outbox.cancel(user, event, Some(&mut *session)).await?;
+        }
+    }
+    Ok(())
 }

@@ -152,6 +152,8 @@ async fn create(
         single => vec![parse_draft(&single, DraftMode::Create, "")?],
     };
     service(&state).create(&session.user_id, drafts).await?;
+    // The write may have recorded Google writes: the sync worker pushes them now.
+    state.sync.wake();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -186,6 +188,7 @@ async fn update(
     service(&state)
         .update(&session.user_id, &id, draft, scope)
         .await?;
+    state.sync.wake();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -198,6 +201,7 @@ async fn delete(
     let id = path_id(&id)?;
     let scope = scope_of(&query)?;
     service(&state).delete(&session.user_id, &id, scope).await?;
+    state.sync.wake();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -108,6 +108,12 @@ pub struct EventDoc {
     /// The Google calendar that holds the copy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub g_calendar_id: Option<String>,
+    /// Google's etag of the copy as Compass last wrote or read it (echo detection, `If-Match`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub g_etag: Option<String>,
+    /// Google's `updated` of that version (the conflict rule compares it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub g_updated: Option<bson::DateTime>,
     /// Series membership.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurrence: Option<RecurrenceDoc>,
@@ -183,6 +189,8 @@ impl EventDoc {
             g_event_id: None,
             g_recurring_event_id: None,
             g_calendar_id: None,
+            g_etag: None,
+            g_updated: None,
             recurrence: None,
             order: None,
             all_day_order: None,
@@ -733,4 +741,98 @@ impl Events {
             .map(super::convert::event_id)
             .collect())
     }
+
+    /// Records the Google copy of the user's grid event `id` (after Compass wrote it to Google): its ids,
+    /// etag and `updated`. `false` when the event is gone or now on a someday list.
+    pub async fn set_google_copy(
+        &self,
+        user: &UserId,
+        id: &EventId,
+        copy: &GoogleCopy,
+        session: Option<&mut ClientSession>,
+    ) -> Result<bool, StoreError> {
+        let mut set = doc! {
+            "gEventId": copy.g_event_id.as_str(),
+            "gCalendarId": copy.g_calendar_id.as_str(),
+        };
+        let mut unset = Document::new();
+        for (key, value) in [
+            ("gRecurringEventId", copy.g_recurring_event_id.as_deref()),
+            ("gEtag", copy.etag.as_deref()),
+        ] {
+            match value {
+                Some(value) => set.insert(key, value),
+                None => unset.insert(key, ""),
+            };
+        }
+        match copy.updated {
+            Some(at) => set.insert("gUpdated", to_bson_date(at)),
+            None => unset.insert("gUpdated", ""),
+        };
+        let mut update = doc! { "$set": set };
+        if !unset.is_empty() {
+            update.insert("$unset", unset);
+        }
+        let filter = doc! { "_id": event_oid(id), "user": user_oid(user), "isSomeday": false };
+        let result = in_session!(self.raw.update_one(filter, update), session)?;
+        Ok(result.matched_count == 1)
+    }
+
+    /// The user's grid standalone events and series bases that Google does not hold yet (no
+    /// `gEventId`), by start: what a backfill pushes.
+    pub async fn without_google_copy(
+        &self,
+        user: &UserId,
+        limit: i64,
+    ) -> Result<Vec<EventId>, StoreError> {
+        let cursor = self
+            .raw
+            .find(doc! {
+                "user": user_oid(user),
+                "isSomeday": false,
+                "recurrence.eventId": { "$exists": false },
+                "gEventId": { "$exists": false },
+            })
+            .projection(doc! { "_id": 1 })
+            .sort(doc! { "startsAt": 1, "_id": 1 })
+            .limit(limit)
+            .await?;
+        let documents: Vec<Document> = cursor.try_collect().await?;
+        Ok(documents
+            .iter()
+            .filter_map(|d| d.get_object_id("_id").ok())
+            .map(super::convert::event_id)
+            .collect())
+    }
+
+    /// Forgets the Google copies of the user's events of one provenance (Google revoked: the
+    /// Compass-owned events stay, without links into the lost account). Returns the count.
+    pub async fn forget_google_copies(
+        &self,
+        user: &UserId,
+        provenance: Provenance,
+        session: Option<&mut ClientSession>,
+    ) -> Result<u64, StoreError> {
+        let filter = doc! { "user": user_oid(user), "provenance": provenance.as_str() };
+        let update = doc! { "$unset": {
+            "gEventId": "", "gRecurringEventId": "", "gCalendarId": "", "gEtag": "", "gUpdated": "",
+        } };
+        let result = in_session!(self.raw.update_many(filter, update), session)?;
+        Ok(result.modified_count)
+    }
+}
+
+/// A Google copy of a Compass event, as [`Events::set_google_copy`] records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GoogleCopy {
+    /// Google's id.
+    pub g_event_id: String,
+    /// Google's series id (instances).
+    pub g_recurring_event_id: Option<String>,
+    /// The calendar holding it.
+    pub g_calendar_id: String,
+    /// Its etag.
+    pub etag: Option<String>,
+    /// Its `updated`.
+    pub updated: Option<chrono::DateTime<chrono::Utc>>,
 }

@@ -37,6 +37,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_sse_frame_ttl",
         include_str!("../../../../migrations/0004_sse_frame_ttl.json"),
     ),
+    (
+        "0005_outbox_indexes",
+        include_str!("../../../../migrations/0005_outbox_indexes.json"),
+    ),
 ];
 
 /// Why migrating failed. `Display` is one line naming the migration and step.

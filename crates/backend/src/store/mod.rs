@@ -23,6 +23,7 @@ pub mod events;
 pub mod leases;
 pub mod migrate;
 pub mod oauth_state;
+pub mod outbox;
 pub mod priorities;
 mod scoped;
 pub mod sessions;

@@ -16,6 +16,12 @@
 //! zone (the listing's `timeZone`); instances take their master's. Compass-side edits of an imported
 //! series (scopes, splits, `EXDATE`) then expand it in the same zone as Google does. A zone the tz
 //! database does not know is dropped (logged) in favour of the next one.
+//!
+//! Echoes: Compass's own writes come back from Google (a notification, then the item in the incremental
+//! listing). An item whose etag is the one Compass recorded when it wrote the event is skipped, as is an
+//! item whose Compass event has a change waiting in the outbox (the push decides, by the conflict rule in
+//! [`super::to_google`]): no write, no `EVENT_CHANGED`. A Google change of a Compass-owned event is
+//! applied and the event stays Compass-owned.
 
 use chrono::{Duration, Utc};
 use compass_core::{EventDate, EventId, Origin, Priority, UserId};
@@ -26,6 +32,7 @@ use crate::google::calendar::{
     CalendarClient, Event, EventDateTime, EventsPage, GoogleError, InstancesQuery,
 };
 use crate::store::events::{EventDoc, Events, Provenance, RecurrenceDoc};
+use crate::store::outbox::Outbox;
 use crate::store::StoreError;
 
 /// Most instances stored per series (the reference materialises at most 730).
@@ -118,7 +125,7 @@ pub async fn collect(
 
 /// Every current instance of a series (every page, up to [`MAX_INSTANCES`], within the horizon after
 /// the later of now and the series' start).
-async fn instances_of(
+pub(crate) async fn instances_of(
     client: &CalendarClient,
     g_calendar_id: &str,
     id: &compass_core::GoogleEventId,
@@ -152,6 +159,9 @@ pub struct Applied {
     pub written: u64,
     /// Events deleted.
     pub deleted: u64,
+    /// Events Google listed that Compass already holds as they are (echoes of its own writes) or that
+    /// wait for a pending Compass change: not written.
+    pub unchanged: u64,
     /// A scheduled (grid) event changed: publish `EVENT_CHANGED`.
     pub grid: bool,
     /// A someday event changed: publish `SOMEDAY_EVENT_CHANGED`.
@@ -181,9 +191,73 @@ pub struct Target<'a> {
     pub time_zone: Option<&'a str>,
 }
 
-/// Applies `changes` inside `session` (the caller commits, with the new sync token).
+/// What Compass holds for an incoming Google item.
+enum Seen {
+    /// Nothing: a new event.
+    New,
+    /// This stored event (its Compass id, `createdAt` and provenance are kept).
+    Stored(Box<EventDoc>),
+    /// Nothing to apply: the echo of Compass's own write (same etag), or a Compass change of the event
+    /// is still waiting in the outbox (it is pushed with `If-Match`, and a 412 there decides by the
+    /// conflict rule; an echo of an older write must not overwrite it).
+    Skip,
+}
+
+/// Looks the Google item `gid` (at `etag`) up (see [`Seen`]).
+async fn seen(
+    events: &Events,
+    outbox: &Outbox,
+    session: &mut ClientSession,
+    user: &UserId,
+    gid: &str,
+    etag: Option<&str>,
+) -> Result<Seen, StoreError> {
+    match events.by_g_event_id(user, gid, Some(&mut *session)).await? {
+        Some(doc) => {
+            if etag.is_some() && doc.g_etag.as_deref() == etag {
+                tracing::debug!(event = %doc.id, "echo of a Compass write skipped");
+                return Ok(Seen::Skip);
+            }
+            if outbox
+                .is_pending(user, &doc.event_id(), Some(&mut *session))
+                .await?
+            {
+                tracing::debug!(event = %doc.id, "Google change skipped: a Compass change is pending");
+                return Ok(Seen::Skip);
+            }
+            Ok(Seen::Stored(Box::new(doc)))
+        }
+        None => {
+            // A create of ours in flight (Google id = Compass id), or a copy about to be removed.
+            let ours_in_flight = match EventId::parse(gid) {
+                Ok(id) => outbox.is_pending(user, &id, Some(&mut *session)).await?,
+                Err(_) => false,
+            };
+            if ours_in_flight
+                || outbox
+                    .removes_google_copy(user, gid, Some(&mut *session))
+                    .await?
+            {
+                return Ok(Seen::Skip);
+            }
+            Ok(Seen::New)
+        }
+    }
+}
+
+/// Keeps the stored event's ownership on the incoming version.
+fn keep_owner(doc: &mut EventDoc, seen: &Seen) {
+    if let Seen::Stored(stored) = seen {
+        doc.provenance = stored.provenance;
+    }
+}
+
+/// Applies `changes` inside `session` (the caller commits, with the new sync token). Echoes of
+/// Compass's own writes and items whose Compass event has a pending outbox entry are skipped (no
+/// write, no `EVENT_CHANGED`); Compass-owned events stay Compass-owned when Google changes them.
 pub async fn apply(
     events: &Events,
+    outbox: &Outbox,
     session: &mut ClientSession,
     target: Target<'_>,
     changes: &[Change],
@@ -192,10 +266,25 @@ pub async fn apply(
     for change in changes {
         match change {
             Change::Series { base, instances } => {
-                let Some(base_doc) = to_doc(target, base) else {
+                let Some(mut base_doc) = to_doc(target, base) else {
                     continue;
                 };
                 let base_gid = base_doc.1.clone();
+                let base_seen = seen(
+                    events,
+                    outbox,
+                    session,
+                    target.user,
+                    &base_gid,
+                    base.etag.as_deref(),
+                )
+                .await?;
+                if matches!(base_seen, Seen::Skip) {
+                    applied.unchanged += 1 + instances.len() as u64;
+                    continue;
+                }
+                keep_owner(&mut base_doc.0, &base_seen);
+                let owner = base_doc.0.provenance;
                 let base_id = events
                     .upsert_by_g_event_id(&base_gid, &base_doc.0, Some(&mut *session))
                     .await?;
@@ -208,6 +297,7 @@ pub async fn apply(
                     doc.recurrence = Some(RecurrenceDoc::instance(&base_id));
                     doc.g_recurring_event_id = Some(base_gid.clone());
                     doc.time_zone = base_doc.0.time_zone.clone();
+                    doc.provenance = owner;
                     events
                         .upsert_by_g_event_id(&gid, &doc, Some(&mut *session))
                         .await?;
@@ -225,9 +315,23 @@ pub async fn apply(
                 applied.grid = true;
             }
             Change::Single(event) => {
-                let Some((doc, gid)) = to_doc(target, event) else {
+                let Some((mut doc, gid)) = to_doc(target, event) else {
                     continue;
                 };
+                let found = seen(
+                    events,
+                    outbox,
+                    session,
+                    target.user,
+                    &gid,
+                    event.etag.as_deref(),
+                )
+                .await?;
+                if matches!(found, Seen::Skip) {
+                    applied.unchanged += 1;
+                    continue;
+                }
+                keep_owner(&mut doc, &found);
                 events
                     .upsert_by_g_event_id(&gid, &doc, Some(&mut *session))
                     .await?;
@@ -242,6 +346,20 @@ pub async fn apply(
                 let Some((mut doc, gid)) = to_doc(target, event) else {
                     continue;
                 };
+                let found = seen(
+                    events,
+                    outbox,
+                    session,
+                    target.user,
+                    &gid,
+                    event.etag.as_deref(),
+                )
+                .await?;
+                if matches!(found, Seen::Skip) {
+                    applied.unchanged += 1;
+                    continue;
+                }
+                keep_owner(&mut doc, &found);
                 if let Some(base_gid) = event.recurring_event_id.as_ref() {
                     let base = events
                         .by_g_event_id(target.user, base_gid.as_str(), Some(&mut *session))
@@ -249,6 +367,7 @@ pub async fn apply(
                     if let Some(base) = base.filter(EventDoc::is_base) {
                         doc.recurrence = Some(RecurrenceDoc::instance(&base.event_id()));
                         doc.time_zone = base.time_zone.clone().or(doc.time_zone);
+                        doc.provenance = base.provenance;
                     }
                     doc.g_recurring_event_id = Some(base_gid.as_str().to_owned());
                 }
@@ -259,6 +378,18 @@ pub async fn apply(
                 applied.grid = true;
             }
             Change::Cancelled(gid) => {
+                if let Some(stored) = events
+                    .by_g_event_id(target.user, gid, Some(&mut *session))
+                    .await?
+                {
+                    if outbox
+                        .is_pending(target.user, &stored.event_id(), Some(&mut *session))
+                        .await?
+                    {
+                        tracing::debug!(event = %stored.id, "Google delete skipped: a Compass change is pending");
+                        continue;
+                    }
+                }
                 let removed = events
                     .delete_google_tree(target.user, gid, Some(&mut *session))
                     .await?;
@@ -327,6 +458,8 @@ fn to_doc(target: Target<'_>, event: &Event) -> Option<(EventDoc, String)> {
     doc.description = Some(event.description.clone().unwrap_or_default());
     doc.g_calendar_id = Some(target.g_calendar_id.to_owned());
     doc.time_zone = zone_of(target, event);
+    doc.g_etag = event.etag.clone();
+    doc.g_updated = event.updated.map(crate::store::convert::to_bson_date);
     if let Some(rule) = event.recurrence.as_ref().filter(|r| !r.is_empty()) {
         if event.recurring_event_id.is_none() {
             doc.recurrence = Some(RecurrenceDoc::base(rule.clone()));

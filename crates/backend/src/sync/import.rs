@@ -125,6 +125,10 @@ impl SyncEngine {
                 {
                     tracing::warn!(%error, "import status not stored");
                 }
+                // Compass events made before Google was connected go to Google now (idempotent).
+                if let Err(error) = self.backfill(user).await {
+                    tracing::warn!(%error, user = %user, "backfill not recorded; the next import retries");
+                }
                 self.publish_metadata(user).await;
                 tracing::info!(user = %user, events = imported.events, calendars = imported.calendars, "Google import completed");
                 self.publish(
@@ -138,6 +142,19 @@ impl SyncEngine {
                 self.publish(user, &SseEvent::EventChanged);
             }
             Err(error) if error.is_revoked() => self.revoke(user).await,
+            // The grant went while the import started (another job met `invalid_grant` and revoked):
+            // the import is owed again once the user reconnects (`RESTART`, as the revocation left it);
+            // `ERRORED` or a lingering `IMPORTING` would hide that.
+            Err(SyncError::NotConnected) => {
+                tracing::info!(user = %user, "import ended: the Google grant was revoked meanwhile");
+                if let Err(error) = users
+                    .set_sync_status(user, Some(SyncStatus::Restart), None)
+                    .await
+                {
+                    tracing::warn!(%error, "import status not stored");
+                }
+                self.publish_metadata(user).await;
+            }
             Err(error) => {
                 tracing::warn!(%error, user = %user, "Google import failed");
                 if let Err(error) = users
@@ -176,7 +193,7 @@ impl SyncEngine {
                     sync_calendar(self, &client, user, calendar).await
                 })
                 .await?;
-            imported.events += applied.written;
+            imported.events += applied.written + applied.unchanged;
         }
         for calendar in &synced {
             if let Err(error) = self.ensure_watch(&client, user, calendar).await {

@@ -1,3 +1,519 @@
-//! Compass → Google (skeleton): turns one outbox entry into a Calendar API call (insert, patch, delete)
-//! through `crate::google`, records the returned `gEventId`, and removes the entry only after Google
-//! answered. Only this module writes to Google.
+//! Compass → Google: makes Google agree with what Compass holds for the event of one outbox entry
+//! ([`push`]), through `crate::google` (only `sync/` writes to Google), and records what Google answered
+//! (`gEventId`, `gCalendarId`, etag, `updated`) on the Compass event in the transaction that completes the
+//! entry. The entry goes only after Google answered.
+//!
+//! | Compass holds | Google gets |
+//! |---|---|
+//! | a grid event or series base without `gEventId` | `events.insert` with the Compass id as Google id (a retried or repeated insert finds its own event: 409 → read → ours or a deleted copy → patched back); a base's instances then get their Google instance ids from `events.instances` |
+//! | a grid event or base with `gEventId` | `events.patch` with `If-Match: <stored etag>` (a base: the whole rule, `UNTIL` and `EXDATE` included; a former base: `recurrence: null`) |
+//! | an instance changed with This Event | `events.patch` of its Google instance id (an exception) |
+//! | nothing (deleted), or a someday event | `events.delete` of the copy the entry kept (an instance id cancels that instance; 404/410 count as done) |
+//!
+//! The body is [`super::google_body`]'s. Writes go to the calendar the event belongs to (`gCalendarId`),
+//! new events to the primary calendar (§15 item 29).
+//!
+//! **Conflicts.** A 412 on `If-Match` means Google changed the event since Compass last saw it. The
+//! current Google version is read and the later writer wins: Google's `updated` against the time of the
+//! Compass write (`changedAt` of the entry). Google later → Google's version is applied to Compass (the
+//! Compass edit is dropped); Compass later → the patch is sent again with the new etag. Either way a
+//! `WARN` log line names both versions (Compass event id and write time, Google id, etag and `updated`).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use compass_core::{EventDate, EventId, GoogleEventId, Origin, SseEvent, UserId};
+use mongodb::ClientSession;
+
+use super::engine::{SyncEngine, SyncError};
+use super::from_google::{self, Target};
+use super::google_body::google_body;
+use crate::google::calendar::{CalendarClient, Event, GoogleError};
+use crate::store::calendars::Calendars;
+use crate::store::events::{EventDoc, Events, GoogleCopy};
+use crate::store::outbox::{Outbox, OutboxDoc, Pending};
+use crate::store::StoreError;
+
+/// How long a push waits for the calendar's lease (a running sync of that calendar holds it).
+const LEASE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What [`push`] did with an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pushed {
+    /// Google agrees with Compass; the entry is complete (or was superseded by a newer change).
+    Done,
+    /// Google changed the event later than Compass: Google's version was applied to Compass.
+    GoogleWon,
+    /// Not possible yet (the calendar list or the series is not known): try again soon.
+    NotReady(&'static str),
+}
+
+/// Pushes one outbox entry of `user` (see the module docs).
+pub async fn push(
+    engine: &SyncEngine,
+    client: &CalendarClient,
+    user: &UserId,
+    entry: &OutboxDoc,
+) -> Result<Pushed, SyncError> {
+    let events = Events::new(&engine.store);
+    let event = entry.event_id();
+    let doc = events
+        .get(user, &event, None)
+        .await?
+        .filter(|d| !d.is_someday);
+    let primary = Calendars::new(&engine.store)
+        .primary(user)
+        .await?
+        .map(|c| c.metadata.id);
+    let base = match doc.as_ref().and_then(EventDoc::base_id) {
+        Some(base) => events.get(user, &base, None).await?,
+        None => None,
+    };
+    let calendar = doc
+        .as_ref()
+        .and_then(|d| d.g_calendar_id.clone())
+        .or_else(|| base.as_ref().and_then(|b| b.g_calendar_id.clone()))
+        .or_else(|| entry.g_calendar_id.clone())
+        .or(primary);
+    let Some(calendar) = calendar else {
+        return Ok(Pushed::NotReady("the primary calendar is not known yet"));
+    };
+    let job = Push {
+        engine,
+        client,
+        user,
+        entry,
+        calendar: &calendar,
+    };
+    engine
+        .with_calendar_lease(user, &calendar, LEASE_PATIENCE, || async {
+            match doc {
+                None => job.remove_copy().await,
+                Some(doc) if doc.base_id().is_some() => job.instance(doc, base).await,
+                Some(doc) => job.event(doc).await,
+            }
+        })
+        .await
+}
+
+/// One push, holding the calendar's lease.
+struct Push<'a> {
+    engine: &'a SyncEngine,
+    client: &'a CalendarClient,
+    user: &'a UserId,
+    entry: &'a OutboxDoc,
+    calendar: &'a str,
+}
+
+impl Push<'_> {
+    fn outbox(&self) -> Outbox {
+        Outbox::new(&self.engine.store)
+    }
+
+    /// The event is gone or on a someday list: its Google copy (kept on the entry) goes.
+    async fn remove_copy(&self) -> Result<Pushed, SyncError> {
+        if let Some(gid) = &self.entry.g_event_id {
+            self.delete_remote(
+                self.entry.g_calendar_id.as_deref().unwrap_or(self.calendar),
+                gid,
+            )
+            .await?;
+        }
+        self.outbox()
+            .complete(self.user, &self.entry.event_id(), self.entry.version, None)
+            .await?;
+        Ok(Pushed::Done)
+    }
+
+    async fn delete_remote(&self, calendar: &str, gid: &str) -> Result<(), SyncError> {
+        let gid = google_id(gid)?;
+        match self.client.delete_event(calendar, &gid, None).await {
+            Ok(_) | Err(GoogleError::NotFound(_) | GoogleError::Deleted(_)) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// A standalone event or a series base on the grid.
+    async fn event(&self, doc: EventDoc) -> Result<Pushed, SyncError> {
+        let own_id = doc.id.to_hex();
+        let written = match doc.g_event_id.clone() {
+            None => {
+                // A copy the entry kept under another id (a Google event moved to someday and back) goes.
+                if let Some(old) = self.entry.g_event_id.as_deref().filter(|g| *g != own_id) {
+                    let calendar = self.entry.g_calendar_id.as_deref().unwrap_or(self.calendar);
+                    self.delete_remote(calendar, old).await?;
+                }
+                self.create(&doc).await?
+            }
+            Some(gid) => match self.update(&doc, &gid).await? {
+                Updated::Written(event) => *event,
+                Updated::GoogleWon => return Ok(Pushed::GoogleWon),
+                Updated::Gone => self.create(&doc).await?,
+            },
+        };
+        let gid = written
+            .id
+            .as_ref()
+            .map(|g| g.as_str().to_owned())
+            .ok_or_else(|| unexpected("events.insert/patch answered without an id"))?;
+        let instances = if doc.is_base() {
+            self.instance_copies(&doc, &gid).await?
+        } else {
+            Vec::new()
+        };
+        let copy = GoogleCopy {
+            g_event_id: gid,
+            g_recurring_event_id: None,
+            g_calendar_id: self.calendar.to_owned(),
+            etag: written.etag.clone(),
+            updated: written.updated,
+        };
+        self.record(&doc.event_id(), copy, instances).await?;
+        Ok(Pushed::Done)
+    }
+
+    /// Inserts the event with its Compass id as Google id.
+    async fn create(&self, doc: &EventDoc) -> Result<Event, SyncError> {
+        let id = google_id(&doc.id.to_hex())?;
+        let mut body = google_body(doc, false);
+        body.id = Some(id.clone());
+        match self.client.insert_event(self.calendar, &body).await {
+            Ok(event) => Ok(event),
+            Err(GoogleError::Conflict(details)) => {
+                // The id is taken: by an earlier insert of ours whose answer was lost (a crash, a
+                // failed call), or by our copy deleted when the event went to someday. Anything else
+                // is not ours to overwrite.
+                let existing = self.client.get_event(self.calendar, &id).await?;
+                let ours = existing.is_cancelled()
+                    || existing.private_property("compassId") == Some(id.as_str());
+                if !ours {
+                    return Err(GoogleError::Conflict(details).into());
+                }
+                tracing::info!(event = %doc.id, "insert met our own copy at Google; patched instead");
+                Ok(self
+                    .client
+                    .patch_event(self.calendar, &id, &google_body(doc, true), None)
+                    .await?)
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Patches the Google copy `gid` with `If-Match`; resolves a 412 by the conflict rule.
+    async fn update(&self, doc: &EventDoc, gid: &str) -> Result<Updated, SyncError> {
+        let id = google_id(gid)?;
+        let body = google_body(doc, true);
+        match self
+            .client
+            .patch_event(self.calendar, &id, &body, doc.g_etag.as_deref())
+            .await
+        {
+            Ok(event) => Ok(Updated::Written(Box::new(event))),
+            Err(GoogleError::PreconditionFailed(_)) => self.resolve(doc, &id, &body).await,
+            Err(GoogleError::NotFound(_) | GoogleError::Deleted(_)) => Ok(Updated::Gone),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Both sides changed the event: the later writer wins (see the module docs).
+    async fn resolve(
+        &self,
+        doc: &EventDoc,
+        id: &GoogleEventId,
+        body: &Event,
+    ) -> Result<Updated, SyncError> {
+        let current = self.client.get_event(self.calendar, id).await?;
+        let compass_at = self.entry.changed_at();
+        let google_later = current.updated.is_some_and(|at| at > compass_at);
+        tracing::warn!(
+            event = %doc.id,
+            compass_changed_at = %compass_at,
+            compass_seen_etag = doc.g_etag.as_deref().unwrap_or(""),
+            google_id = id.as_str(),
+            google_etag = current.etag.as_deref().unwrap_or(""),
+            google_updated = ?current.updated,
+            winner = if google_later { "google" } else { "compass" },
+            "conflict: the event changed in Compass and in Google; the later write wins"
+        );
+        if google_later {
+            self.take_google_version(current).await?;
+            return Ok(Updated::GoogleWon);
+        }
+        match self
+            .client
+            .patch_event(self.calendar, id, body, current.etag.as_deref())
+            .await
+        {
+            Ok(event) => Ok(Updated::Written(Box::new(event))),
+            Err(GoogleError::NotFound(_) | GoogleError::Deleted(_)) => Ok(Updated::Gone),
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// Applies Google's version of the event to Compass and completes the entry, in one transaction.
+    async fn take_google_version(&self, current: Event) -> Result<(), SyncError> {
+        let changes = std::sync::Arc::new(
+            from_google::collect(self.client, self.calendar, vec![current]).await?,
+        );
+        let events = Events::new(&self.engine.store);
+        let outbox = self.outbox();
+        let (user, calendar, entry) = (self.user, self.calendar, self.entry);
+        let applied = self
+            .engine
+            .store
+            .transaction(|mut session| {
+                let (events, outbox, changes) = (events.clone(), outbox.clone(), changes.clone());
+                async move {
+                    let result = async {
+                        outbox
+                            .complete(user, &entry.event_id(), entry.version, Some(&mut session))
+                            .await?;
+                        let target = Target {
+                            user,
+                            g_calendar_id: calendar,
+                            origin: Origin::Google,
+                            complete: false,
+                            // Google's item names its own zone; the calendar's is not at hand here.
+                            time_zone: None,
+                        };
+                        from_google::apply(&events, &outbox, &mut session, target, &changes).await
+                    }
+                    .await;
+                    (session, result)
+                }
+            })
+            .await?;
+        if applied.grid {
+            self.engine.publish(user, &SseEvent::EventChanged);
+        }
+        if applied.someday {
+            self.engine.publish(user, &SseEvent::SomedayEventChanged);
+        }
+        Ok(())
+    }
+
+    /// One instance changed with This Event: patches its Google instance (an exception).
+    async fn instance(&self, doc: EventDoc, base: Option<EventDoc>) -> Result<Pushed, SyncError> {
+        let gid = match doc.g_event_id.clone() {
+            Some(gid) => gid,
+            None => {
+                let Some(g_base) = base.as_ref().and_then(|b| b.g_event_id.clone()) else {
+                    return Ok(Pushed::NotReady("the series is not at Google yet"));
+                };
+                // Not matched when the series was pushed (moved before that): found by its slot.
+                let slot = Slot::of(self.entry.slot.unwrap_or(doc.start_date()));
+                let google = self.google_instances(&doc.base_id(), &g_base).await?;
+                let Some(found) = google
+                    .iter()
+                    .find(|g| Slot::of_event(g) == Some(slot))
+                    .and_then(|g| g.id.as_ref())
+                else {
+                    return Err(unexpected("Google has no instance at this occurrence"));
+                };
+                found.as_str().to_owned()
+            }
+        };
+        let written = match self.update(&doc, &gid).await? {
+            Updated::Written(event) => *event,
+            Updated::GoogleWon => return Ok(Pushed::GoogleWon),
+            Updated::Gone => return Err(unexpected("the Google instance is gone")),
+        };
+        let g_base = written
+            .recurring_event_id
+            .as_ref()
+            .map(|g| g.as_str().to_owned())
+            .or_else(|| doc.g_recurring_event_id.clone())
+            .or_else(|| base.and_then(|b| b.g_event_id));
+        let copy = GoogleCopy {
+            g_event_id: gid,
+            g_recurring_event_id: g_base,
+            g_calendar_id: self.calendar.to_owned(),
+            etag: written.etag.clone(),
+            updated: written.updated,
+        };
+        self.record(&doc.event_id(), copy, Vec::new()).await?;
+        Ok(Pushed::Done)
+    }
+
+    /// The Google instance of every Compass instance of `base` (matched by start), with its etag.
+    async fn instance_copies(
+        &self,
+        base: &EventDoc,
+        g_base: &str,
+    ) -> Result<Vec<(EventId, GoogleCopy)>, SyncError> {
+        self.instance_copies_of(&Some(base.event_id()), g_base)
+            .await
+    }
+
+    async fn instance_copies_of(
+        &self,
+        base: &Option<EventId>,
+        g_base: &str,
+    ) -> Result<Vec<(EventId, GoogleCopy)>, SyncError> {
+        let Some(base) = base else {
+            return Ok(Vec::new());
+        };
+        let compass = Events::new(&self.engine.store)
+            .instances_of(self.user, base)
+            .await?
+            .into_items();
+        let google = self.google_instances(&Some(base.clone()), g_base).await?;
+        let mut copies = Vec::new();
+        for instance in compass {
+            let slot = Slot::of(instance.start_date());
+            let found = google.iter().find(|g| Slot::of_event(g) == Some(slot));
+            if let Some(found) = found {
+                let Some(gid) = found.id.as_ref() else {
+                    continue;
+                };
+                copies.push((
+                    instance.event_id(),
+                    GoogleCopy {
+                        g_event_id: gid.as_str().to_owned(),
+                        g_recurring_event_id: Some(g_base.to_owned()),
+                        g_calendar_id: self.calendar.to_owned(),
+                        etag: found.etag.clone(),
+                        updated: found.updated,
+                    },
+                ));
+            }
+        }
+        Ok(copies)
+    }
+
+    /// Google's current instances of the series `g_base` (whose Compass base is `base`).
+    async fn google_instances(
+        &self,
+        base: &Option<EventId>,
+        g_base: &str,
+    ) -> Result<Vec<Event>, SyncError> {
+        let from = match base {
+            Some(base) => Events::new(&self.engine.store)
+                .get(self.user, base, None)
+                .await?
+                .map(|b| b.start_date().start_instant_utc()),
+            None => None,
+        };
+        Ok(from_google::instances_of(
+            self.client,
+            self.calendar,
+            &google_id(g_base)?,
+            from.unwrap_or_else(Utc::now),
+        )
+        .await?)
+    }
+
+    /// Records the Google copy of `event` (and of its instances) and completes the entry, in one
+    /// transaction. When the event went meanwhile (deleted, moved to someday), the entry is recorded
+    /// again with the copy, so that the next push removes it.
+    async fn record(
+        &self,
+        event: &EventId,
+        copy: GoogleCopy,
+        instances: Vec<(EventId, GoogleCopy)>,
+    ) -> Result<(), SyncError> {
+        let events = Events::new(&self.engine.store);
+        let outbox = self.outbox();
+        let (user, entry) = (self.user, self.entry);
+        let parts = std::sync::Arc::new((copy, instances));
+        self.engine
+            .store
+            .transaction(|session| {
+                let (events, outbox, parts) = (events.clone(), outbox.clone(), parts.clone());
+                let event = event.clone();
+                async move {
+                    let mut session = session;
+                    let result =
+                        record_in(&events, &outbox, &mut session, user, entry, &event, &parts)
+                            .await;
+                    (session, result)
+                }
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// The body of [`Push::record`]'s transaction.
+async fn record_in(
+    events: &Events,
+    outbox: &Outbox,
+    session: &mut ClientSession,
+    user: &UserId,
+    entry: &OutboxDoc,
+    event: &EventId,
+    (copy, instances): &(GoogleCopy, Vec<(EventId, GoogleCopy)>),
+) -> Result<(), StoreError> {
+    let kept = events
+        .set_google_copy(user, event, copy, Some(&mut *session))
+        .await?;
+    if !kept {
+        let pending = Pending {
+            event: event.clone(),
+            instance: entry.instance,
+            g_event_id: Some(copy.g_event_id.clone()),
+            g_calendar_id: Some(copy.g_calendar_id.clone()),
+            slot: entry.slot,
+        };
+        outbox.record(user, &pending, Some(&mut *session)).await?;
+        return Ok(());
+    }
+    for (instance, instance_copy) in instances {
+        events
+            .set_google_copy(user, instance, instance_copy, Some(&mut *session))
+            .await?;
+    }
+    outbox
+        .complete(user, event, entry.version, Some(&mut *session))
+        .await?;
+    Ok(())
+}
+
+/// What a patch came to.
+enum Updated {
+    /// Google holds Compass's version now.
+    Written(Box<Event>),
+    /// Google's later version was applied to Compass instead.
+    GoogleWon,
+    /// The Google copy no longer exists (then it is created again).
+    Gone,
+}
+
+/// An occurrence, comparable between Compass and Google: a day, or an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Day(NaiveDate),
+    At(DateTime<Utc>),
+}
+
+impl Slot {
+    fn of(date: EventDate) -> Slot {
+        match date {
+            EventDate::Day(day) => Slot::Day(day),
+            EventDate::Timed(at) => Slot::At(at.with_timezone(&Utc)),
+        }
+    }
+
+    /// The slot of a Google instance: its original start (its start when it never moved).
+    fn of_event(event: &Event) -> Option<Slot> {
+        let at = event
+            .original_start_time
+            .as_ref()
+            .or(event.start.as_ref())?;
+        Slot::of_google(at.date, at.date_time)
+    }
+
+    fn of_google(date: Option<NaiveDate>, at: Option<DateTime<FixedOffset>>) -> Option<Slot> {
+        match (date, at) {
+            (Some(day), _) => Some(Slot::Day(day)),
+            (None, Some(at)) => Some(Slot::At(at.with_timezone(&Utc))),
+            (None, None) => None,
+        }
+    }
+}
+
+fn google_id(id: &str) -> Result<GoogleEventId, SyncError> {
+    GoogleEventId::parse(id).map_err(|_| unexpected("an empty Google event id"))
+}
+
+fn unexpected(message: &str) -> SyncError {
+    SyncError::Google(GoogleError::Unexpected(message.to_owned()))
+}

@@ -8,6 +8,7 @@
 //!   (`crate::store::leases`) so that one server instance works on it at a time: every page of
 //!   `events.list?syncToken=…`, then one transaction with the changes and the new token
 //!   ([`sync_calendar`]); a 410 drops the token and lists the calendar in full under the same lease;
+//! - starts one outbox drain per user with due entries (Compass → Google, [`super::outbox`]);
 //! - renews watches that expire soon ([`super::watches`]).
 //!
 //! A calendar whose sync fails is retried after an exponential backoff (1 s doubling up to 5 min, per
@@ -23,6 +24,7 @@ use super::engine::{SyncEngine, SyncError};
 use super::from_google::{self, Applied, Target};
 use crate::google::calendar::{CalendarClient, EventsQuery, GoogleError};
 use crate::store::events::Events;
+use crate::store::outbox::Outbox;
 use crate::store::sync_state::SyncStates;
 use crate::store::users::Users;
 use crate::store::watches::Watches;
@@ -114,6 +116,7 @@ impl SyncEngine {
                 engine.end(&key);
             });
         }
+        self.drain_outboxes().await?;
         self.renew_watches().await
     }
 
@@ -249,10 +252,11 @@ pub async fn sync_calendar(
     };
     let changes = std::sync::Arc::new(changes);
     let events = Events::new(&engine.store);
+    let outbox = Outbox::new(&engine.store);
     let applied = engine
         .store
         .transaction(|mut session| {
-            let (events, states) = (events.clone(), states.clone());
+            let (events, states, outbox) = (events.clone(), states.clone(), outbox.clone());
             let (changes, next_token) = (changes.clone(), next_token.clone());
             let (user, calendar) = (user.clone(), calendar.to_owned());
             let calendar_zone = calendar_zone.clone();
@@ -266,7 +270,8 @@ pub async fn sync_calendar(
                 };
                 let result = async {
                     let applied =
-                        from_google::apply(&events, &mut session, target, &changes).await?;
+                        from_google::apply(&events, &outbox, &mut session, target, &changes)
+                            .await?;
                     states
                         .commit_sync_token(&user, &calendar, &next_token, Some(&mut session))
                         .await?;

@@ -23,5 +23,6 @@ mod events_time_zone;
 mod google_client;
 mod priorities;
 mod sync;
+mod to_google;
 mod user;
 mod web_app;

@@ -1,0 +1,86 @@
+//! Which Google writes a planned change owes: the outbox entries ([`Pending`]) that
+//! `super::service` records in the same transaction as the change (pure, no I/O).
+//!
+//! - A series travels to Google through its **base** (the Google master): a create, an All Events or
+//!   This and Following edit, a rule change, a cut with `UNTIL`, a delete of the whole series — one entry
+//!   per base or standalone event written or deleted; the instances the change rewrote follow the master.
+//! - A **This Event** edit or delete of one instance is one entry for that instance (Google: the instance
+//!   patched or cancelled by its instance id); the base's `EXDATE` that a delete adds is not pushed
+//!   separately (the cancelled instance says the same).
+//! - **Someday** events never reach Google: an event that is someday after the change gets an entry only
+//!   when it had a Google copy before (the entry removes it); a deleted event that never reached Google
+//!   gets none (its pending create is cancelled instead, see [`Propagation::cancelled`]).
+
+use compass_core::EventId;
+
+use super::model::{EventRecord, SeriesRole};
+use super::plan::Changes;
+use crate::store::outbox::Pending;
+
+/// What one write owes Google.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Propagation {
+    /// Entries to record (or coalesce into the pending ones).
+    pub pending: Vec<Pending>,
+    /// Events deleted before Google ever held them: their pending creates are cancelled.
+    pub cancelled: Vec<EventId>,
+}
+
+/// The outbox entries of `changes` (see the module docs).
+pub fn propagation(changes: &Changes) -> Propagation {
+    let mut out = Propagation::default();
+    // Deleting the last instance deletes the series: then the master goes.
+    let this_event_instance = changes
+        .single_instance
+        .as_ref()
+        .filter(|_| !changes.deletes.iter().any(EventRecord::is_base));
+    let written = changes.upserts.iter().chain(&changes.inserts);
+    for record in written {
+        let wanted = match this_event_instance {
+            Some(target) => &record.id == target,
+            None => !matches!(record.role, SeriesRole::Instance { .. }),
+        };
+        if !wanted {
+            continue;
+        }
+        let before = changes.google_before.get(&record.id);
+        if record.is_someday && before.is_none() && record.g_event_id.is_none() {
+            continue;
+        }
+        out.pending.push(Pending {
+            event: record.id.clone(),
+            instance: this_event_instance.is_some(),
+            g_event_id: before.map(|(g, _)| g.as_str().to_owned()),
+            g_calendar_id: before.and_then(|(_, c)| c.clone()),
+            slot: this_event_instance.and(changes.instance_slot),
+        });
+    }
+    for record in &changes.deletes {
+        let wanted = match this_event_instance {
+            Some(target) => &record.id == target,
+            None => !matches!(record.role, SeriesRole::Instance { .. }),
+        };
+        if !wanted {
+            continue;
+        }
+        match google_copy(record) {
+            Some((g, calendar)) => out.pending.push(Pending {
+                event: record.id.clone(),
+                instance: this_event_instance.is_some(),
+                g_event_id: Some(g),
+                g_calendar_id: calendar,
+                slot: None,
+            }),
+            None => out.cancelled.push(record.id.clone()),
+        }
+    }
+    out
+}
+
+/// The Google id and calendar of a stored event, when Google holds a copy.
+fn google_copy(record: &EventRecord) -> Option<(String, Option<String>)> {
+    record
+        .g_event_id
+        .as_ref()
+        .map(|g| (g.as_str().to_owned(), record.g_calendar_id.clone()))
+}
