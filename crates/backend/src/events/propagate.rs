@@ -6,7 +6,9 @@
 //!   per base or standalone event written or deleted; the instances the change rewrote follow the master.
 //! - A **This Event** edit or delete of one instance is one entry for that instance (Google: the instance
 //!   patched or cancelled by its instance id); the base's `EXDATE` that a delete adds is not pushed
-//!   separately (the cancelled instance says the same).
+//!   separately (the cancelled instance says the same) — unless the instance has no Google id yet (the
+//!   series was not pushed, or its instance ids not recorded): then the base is pushed, and its rule's
+//!   `EXDATE` removes the occurrence at Google (found by the convergence test).
 //! - **Someday** events never reach Google: an event that is someday after the change gets an entry only
 //!   when it had a Google copy before (the entry removes it); a deleted event that never reached Google
 //!   gets none (its pending create is cancelled instead, see [`Propagation::cancelled`]).
@@ -34,10 +36,18 @@ pub fn propagation(changes: &Changes) -> Propagation {
         .single_instance
         .as_ref()
         .filter(|_| !changes.deletes.iter().any(EventRecord::is_base));
+    // A This Event delete of an instance Google cannot name yet travels as the base's new EXDATE.
+    let exdate_via_base = this_event_instance.is_some_and(|target| {
+        changes
+            .deletes
+            .iter()
+            .any(|d| &d.id == target && d.g_event_id.is_none())
+    });
     let written = changes.upserts.iter().chain(&changes.inserts);
     for record in written {
+        let via_base = exdate_via_base && record.is_base();
         let wanted = match this_event_instance {
-            Some(target) => &record.id == target,
+            Some(target) => &record.id == target || via_base,
             None => !matches!(record.role, SeriesRole::Instance { .. }),
         };
         if !wanted {
@@ -47,12 +57,17 @@ pub fn propagation(changes: &Changes) -> Propagation {
         if record.is_someday && before.is_none() && record.g_event_id.is_none() {
             continue;
         }
+        let instance = this_event_instance.is_some() && !via_base;
         out.pending.push(Pending {
             event: record.id.clone(),
-            instance: this_event_instance.is_some(),
+            instance,
             g_event_id: before.map(|(g, _)| g.as_str().to_owned()),
             g_calendar_id: before.and_then(|(_, c)| c.clone()),
-            slot: this_event_instance.and(changes.instance_slot),
+            slot: if instance {
+                changes.instance_slot
+            } else {
+                None
+            },
         });
     }
     for record in &changes.deletes {

@@ -358,12 +358,20 @@ impl Push<'_> {
         let google = self.google_instances(&Some(base.clone()), g_base).await?;
         let mut copies = Vec::new();
         for instance in compass {
+            // An instance Google already knows is found by its id (it may have moved off its slot).
             let slot = Slot::of(instance.start_date());
-            let found = google.iter().find(|g| Slot::of_event(g) == Some(slot));
+            let found = match instance.g_event_id.as_deref() {
+                Some(known) => google
+                    .iter()
+                    .find(|g| g.id.as_ref().is_some_and(|id| id.as_str() == known)),
+                None => None,
+            }
+            .or_else(|| google.iter().find(|g| Slot::of_event(g) == Some(slot)));
             if let Some(found) = found {
                 let Some(gid) = found.id.as_ref() else {
                     continue;
                 };
+                let found = self.align_instance(&instance, found, gid).await?;
                 copies.push((
                     instance.event_id(),
                     GoogleCopy {
@@ -377,6 +385,47 @@ impl Push<'_> {
             }
         }
         Ok(copies)
+    }
+
+    /// Makes Google's instance `found` say what the Compass instance says. A change of the master does not
+    /// reach Google's exceptions (an instance changed on its own keeps its own title, description, times),
+    /// while a Compass `All Events` / `This and Following` edit rewrites every instance: after the master
+    /// is pushed, an instance that still differs is patched (with `If-Match` on the etag just read; a 412
+    /// here means Google changed it meanwhile and is left to the next sync). Returns Google's version.
+    async fn align_instance(
+        &self,
+        instance: &EventDoc,
+        found: &Event,
+        gid: &GoogleEventId,
+    ) -> Result<Event, SyncError> {
+        let wanted = google_body(instance, true);
+        let same_text = found.summary.as_deref().unwrap_or_default()
+            == wanted.summary.as_deref().unwrap_or_default()
+            && found.description.as_deref().unwrap_or_default()
+                == wanted.description.as_deref().unwrap_or_default();
+        let same_times = [
+            (&found.start, instance.start_date()),
+            (&found.end, instance.end_date()),
+        ]
+        .into_iter()
+        .all(|(google, compass)| {
+            google
+                .as_ref()
+                .and_then(|at| Slot::of_google(at.date, at.date_time))
+                == Some(Slot::of(compass))
+        });
+        if same_text && same_times {
+            return Ok(found.clone());
+        }
+        match self
+            .client
+            .patch_event(self.calendar, gid, &wanted, found.etag.as_deref())
+            .await
+        {
+            Ok(written) => Ok(written),
+            Err(GoogleError::PreconditionFailed(_)) => Ok(found.clone()),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Google's current instances of the series `g_base` (whose Compass base is `base`).

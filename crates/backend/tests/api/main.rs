@@ -23,6 +23,7 @@ mod events_time_zone;
 mod google_client;
 mod priorities;
 mod sync;
+mod sync_convergence;
 mod to_google;
 mod user;
 mod web_app;

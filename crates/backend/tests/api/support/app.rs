@@ -146,12 +146,24 @@ impl<'a> TestAppBuilder<'a> {
         for customize in self.customize {
             customize(&mut settings);
         }
+        start(settings, db, emulator, self.public_url.as_deref()).await
+    }
+}
+
+/// Builds and runs the application with `settings` on `db` (and `emulator`).
+async fn start(
+    settings: Settings,
+    db: TestDb,
+    emulator: Option<RunningEmulator>,
+    public_url: Option<&str>,
+) -> TestApp {
+    {
         let app = Application::build(settings)
             .await
             .expect("the application builds");
         let port = app.port();
         let address = format!("http://127.0.0.1:{port}");
-        let origin = match &self.public_url {
+        let origin = match public_url {
             Some(url) => url::Url::parse(url).unwrap().origin().ascii_serialization(),
             None => address.clone(),
         };
@@ -517,6 +529,22 @@ impl TestApp {
             request = request.header("last-event-id", id);
         }
         request.send().await.expect("request sent")
+    }
+
+    /// Stops this server gracefully and starts a new one with the same settings on the same database, the
+    /// same emulator and the same port (a server restart or a deploy: what was in memory is gone, the
+    /// database remains, Google's watch channels still point at the right address).
+    pub async fn restart(mut self) -> TestApp {
+        let mut settings = self.state.settings.as_ref().clone();
+        settings.bind = format!("127.0.0.1:{}", self.port);
+        let emulator = self.emulator.take();
+        let public_url = (self.origin != self.address).then(|| self.origin.clone());
+        self.shutdown.shutdown().await;
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(15), server).await;
+        }
+        let db = TestDb::reopen(&mut self.db);
+        start(settings, db, emulator, public_url.as_deref()).await
     }
 
     /// Graceful shutdown (as on SIGTERM); returns what `run_until_stopped` returned.

@@ -48,6 +48,18 @@ impl TestDb {
         }
     }
 
+    /// The same database handed to a new owner (a restarted app): `old` stops owning it, so dropping `old`
+    /// no longer drops the database.
+    pub fn reopen(old: &mut TestDb) -> TestDb {
+        let external = std::mem::replace(&mut old.external, false);
+        TestDb {
+            uri: old.uri.clone(),
+            name: old.name.clone(),
+            store: old.store.clone(),
+            external,
+        }
+    }
+
     /// A store handle on this test's database (clones share the pool).
     pub fn store(&self) -> Store {
         self.store.clone()

@@ -1,9 +1,11 @@
 //! Shared test helpers: the one application harness (`app`), databases (`db`, `db_proxy` for outages),
-//! waiting with a deadline (`wait::eventually`) and the `TEST_LOG` switch (`log`).
+//! Google sign-in through the emulator (`google`), waiting with a deadline (`wait::eventually`) and the
+//! `TEST_LOG` switch (`log`).
 
 pub mod app;
 pub mod db;
 pub mod db_proxy;
+pub mod google;
 pub mod log;
 pub mod secantus_bin;
 pub mod wait;
