@@ -1,6 +1,7 @@
 //! The `watch` collection: Google push channels, one per user and Google calendar (or the literal
 //! `calendarlist` for the calendar-list channel). The document id is the channel id Google echoes in
-//! `X-Goog-Channel-ID`.
+//! `X-Goog-Channel-ID`. A record with an empty `resourceId` ([`WatchDoc::wanted`]) stands for a channel
+//! that is wanted but not open yet: its expiration is the epoch, so the renewal worker opens it first.
 
 use chrono::{DateTime, Utc};
 use compass_core::UserId;
@@ -55,6 +56,24 @@ impl WatchDoc {
             expiration: to_bson_date(expiration),
             created_at: now(),
         }
+    }
+
+    /// A record for a channel that is wanted but not open (no resource id, expired at the epoch).
+    pub fn wanted(user: &UserId, g_calendar_id: &str) -> Self {
+        WatchDoc {
+            expiration: bson::DateTime::from_millis(0),
+            ..WatchDoc::new(user, g_calendar_id, "", Utc::now())
+        }
+    }
+
+    /// True when a channel is open at Google for this record (it may have expired since).
+    pub fn is_open(&self) -> bool {
+        !self.resource_id.is_empty()
+    }
+
+    /// True when the channel is open and not expired at `now`.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.is_open() && self.expiration.timestamp_millis() > now.timestamp_millis()
     }
 
     /// The owner.

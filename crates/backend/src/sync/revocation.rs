@@ -1,12 +1,23 @@
-//! Revocation: when Google answers `invalid_grant`, removes the Google-derived events only
-//! (`crate::domain::Provenance::Google`; Compass-made events survive), forgets the sync state and the
-//! watches (no Google call: the grant is dead), clears the refresh token, sets both sync statuses to
-//! `RESTART` and publishes `GOOGLE_REVOKED`. Calendars stay (the reference keeps them).
+//! Revocation and disconnect.
+//!
+//! **Revocation**: when Google answers `invalid_grant` (during an import, a sync, a watch renewal, or a
+//! REST route that called Google), removes the Google-derived events only
+//! (`crate::domain::Provenance::Google`; Compass-made events survive), stops the channels (Google usually
+//! refuses by then: the refusal is logged and the records removed anyway), forgets the sync state, clears
+//! the refresh token (the link stays: `RECONNECT_REQUIRED`, as in the reference, §15 item 30), sets both
+//! sync statuses to `RESTART` and publishes `GOOGLE_REVOKED`, then `USER_METADATA`. Calendars stay (the
+//! reference keeps them).
+//!
+//! **Disconnect** (`POST /api/auth/google/disconnect`): the user asks Compass to forget Google — the
+//! channels are stopped, the Google-owned data (events, sync state, calendars) removed, the Google link
+//! and the sync statuses removed (`NOT_CONNECTED`; the Google account may be linked again). Compass-made
+//! events stay. `EVENT_CHANGED` and `USER_METADATA` follow.
 
 use compass_core::{SseEvent, SyncStatus, UserId};
 
 use super::engine::SyncEngine;
 use crate::domain::Provenance;
+use crate::store::calendars::Calendars;
 use crate::store::events::Events;
 use crate::store::sync_state::SyncStates;
 use crate::store::users::Users;
@@ -26,7 +37,7 @@ impl SyncEngine {
     }
 
     async fn prune(&self, user: &UserId) -> Result<(), StoreError> {
-        self.stop_watches(user, None).await;
+        self.stop_watches(user).await;
         Events::new(&self.store)
             .delete_by_provenance(user, Provenance::Google, None)
             .await?;
@@ -36,5 +47,22 @@ impl SyncEngine {
         users
             .set_sync_status(user, Some(SyncStatus::Restart), Some(SyncStatus::Restart))
             .await
+    }
+
+    /// Disconnects Google from `user` (see the module docs).
+    pub async fn disconnect(&self, user: &UserId) -> Result<(), StoreError> {
+        self.stop_watches(user).await;
+        let removed = Events::new(&self.store)
+            .delete_by_provenance(user, Provenance::Google, None)
+            .await?;
+        SyncStates::new(&self.store).delete_all(user, None).await?;
+        Calendars::new(&self.store).delete_all(user, None).await?;
+        Users::new(&self.store).unlink_google(user).await?;
+        tracing::info!(user = %user, "Google disconnected: Google data removed");
+        if removed > 0 {
+            self.publish(user, &SseEvent::EventChanged);
+        }
+        self.publish_metadata(user).await;
+        Ok(())
     }
 }
