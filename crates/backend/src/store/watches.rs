@@ -1,7 +1,8 @@
 //! The `watch` collection: Google push channels, one per user and Google calendar (or the literal
 //! `calendarlist` for the calendar-list channel). The document id is the channel id Google echoes in
-//! `X-Goog-Channel-ID`. A record with an empty `resourceId` ([`WatchDoc::wanted`]) stands for a channel
-//! that is wanted but not open yet: its expiration is the epoch, so the renewal worker opens it first.
+//! `X-Goog-Channel-ID`. A record whose `resourceId` is [`NOT_OPEN`] ([`WatchDoc::wanted`]) stands for a
+//! channel that is wanted but not open yet: its expiration is the epoch, so the renewal worker opens it
+//! first, and no notification can match it (notifications need an unexpired record).
 
 use chrono::{DateTime, Utc};
 use compass_core::UserId;
@@ -20,6 +21,8 @@ pub const COLLECTION: &str = "watch";
 pub const USER_CALENDAR_INDEX: &str = "user_gCalendarId_unique";
 /// The `gCalendarId` of the calendar-list channel.
 pub const CALENDAR_LIST: &str = "calendarlist";
+/// The `resourceId` of a record whose channel is wanted but not open (Google's ids never look like it).
+pub const NOT_OPEN: &str = "not-open";
 
 /// A stored push channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,13 +65,13 @@ impl WatchDoc {
     pub fn wanted(user: &UserId, g_calendar_id: &str) -> Self {
         WatchDoc {
             expiration: bson::DateTime::from_millis(0),
-            ..WatchDoc::new(user, g_calendar_id, "", Utc::now())
+            ..WatchDoc::new(user, g_calendar_id, NOT_OPEN, Utc::now())
         }
     }
 
     /// True when a channel is open at Google for this record (it may have expired since).
     pub fn is_open(&self) -> bool {
-        !self.resource_id.is_empty()
+        !self.resource_id.is_empty() && self.resource_id != NOT_OPEN
     }
 
     /// True when the channel is open and not expired at `now`.

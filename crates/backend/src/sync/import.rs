@@ -216,14 +216,22 @@ impl SyncEngine {
         }
         let mut watched = synced.clone();
         watched.push(CALENDAR_LIST.to_owned());
-        self.want_watches(user, &watched).await?;
         if self.watches_wanted(user).await? {
             for calendar in &watched {
-                if let Err(error) = self.ensure_watch(&client, user, calendar).await {
+                // The renewal worker may be opening it already (the same key keeps them apart).
+                let key = format!("watch:{user}:{calendar}");
+                if !self.begin(&key) {
+                    continue;
+                }
+                let opened = self.ensure_watch(&client, user, calendar).await;
+                self.end(&key);
+                if let Err(error) = opened {
                     if error.is_revoked() {
                         return Err(error);
                     }
                     tracing::warn!(%error, user = %user, "watch not opened; the worker retries");
+                    self.want_watches(user, std::slice::from_ref(calendar))
+                        .await?;
                 }
             }
         }

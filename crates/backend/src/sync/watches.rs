@@ -10,8 +10,8 @@
 //! **Wanted watches.** A user's watches are wanted while the address is usable, the user has a live
 //! grant and at least one active session (the reference stops them when the last session signs out,
 //! backend spec §8.6, and so does Compass; a session that simply expires lets them lapse at the next
-//! renewal). A wanted watch that is not open is stored as a record without a channel (empty
-//! `resourceId`, expiration at the epoch): the worker's renewal pass picks it up like an expiring one and
+//! renewal). A wanted watch that is not open is stored as a record without a channel (`resourceId`
+//! `not-open`, expiration at the epoch): the worker's renewal pass picks it up like an expiring one and
 //! opens it — so a failed create, a calendar newly selected or a user signing in again is repaired by
 //! the same loop. Such a record never matches a notification.
 //!
@@ -31,7 +31,7 @@ use crate::google::calendar::{CalendarClient, GoogleError, WatchRequest};
 use crate::store::calendars::Calendars;
 use crate::store::sessions::Sessions;
 use crate::store::users::Users;
-use crate::store::watches::{WatchDoc, Watches, CALENDAR_LIST, USER_CALENDAR_INDEX};
+use crate::store::watches::{WatchDoc, Watches, CALENDAR_LIST, NOT_OPEN, USER_CALENDAR_INDEX};
 use crate::store::StoreError;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -89,7 +89,7 @@ impl SyncEngine {
         let ttl = chrono::Duration::from_std(self.settings.sync.watch_ttl)
             .unwrap_or(chrono::Duration::days(7));
         let requested = Utc::now() + ttl;
-        let mut doc = WatchDoc::new(user, calendar, "", requested);
+        let mut doc = WatchDoc::new(user, calendar, NOT_OPEN, requested);
         let channel_id = doc.id.to_hex();
         let request = WatchRequest::new(&channel_id, address.as_str())
             .with_token(channel_token(

@@ -22,5 +22,6 @@ mod events_support;
 mod google_client;
 mod priorities;
 mod sync;
+mod sync_lifecycle;
 mod user;
 mod web_app;

@@ -22,25 +22,25 @@ use crate::support::app::{
 };
 use crate::support::wait::eventually;
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// A user signed in with Google.
-struct GoogleUser {
-    email: String,
-    cookie: CookiePair,
+pub(crate) struct GoogleUser {
+    pub(crate) email: String,
+    pub(crate) cookie: CookiePair,
     /// Sends the session cookie and the app's `Origin`.
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
 }
 
 impl GoogleUser {
-    async fn get_json(&self, app: &TestApp, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get_json(&self, app: &TestApp, path: &str) -> (StatusCode, Value) {
         let response = self.client.get(app.url(path)).send().await.unwrap();
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// Every grid event.
-    async fn grid(&self, app: &TestApp) -> Vec<Value> {
+    pub(crate) async fn grid(&self, app: &TestApp) -> Vec<Value> {
         let (status, body) = self
             .get_json(app, "/api/event?start=2000-01-01&end=2100-01-01")
             .await;
@@ -48,7 +48,7 @@ impl GoogleUser {
         body.as_array().unwrap().clone()
     }
 
-    async fn titles(&self, app: &TestApp) -> Vec<String> {
+    pub(crate) async fn titles(&self, app: &TestApp) -> Vec<String> {
         let mut titles: Vec<String> = self
             .grid(app)
             .await
@@ -59,12 +59,12 @@ impl GoogleUser {
         titles
     }
 
-    async fn import_status(&self, app: &TestApp) -> Value {
+    pub(crate) async fn import_status(&self, app: &TestApp) -> Value {
         let (_, metadata) = self.get_json(app, "/api/user/metadata").await;
         metadata["sync"]["importGCal"].clone()
     }
 
-    async fn wait_imported(&self, app: &TestApp) {
+    pub(crate) async fn wait_imported(&self, app: &TestApp) {
         eventually("the import completes", WAIT, || async {
             self.import_status(app).await == "COMPLETED"
         })
@@ -72,7 +72,7 @@ impl GoogleUser {
     }
 
     /// The import completed and a watch channel is open at Google (notifications will arrive).
-    async fn wait_synced(&self, app: &TestApp) {
+    pub(crate) async fn wait_synced(&self, app: &TestApp) {
         self.wait_imported(app).await;
         eventually("a watch is open", WAIT, || async {
             !app.control().channels().await.unwrap().is_empty()
@@ -80,11 +80,11 @@ impl GoogleUser {
         .await;
     }
 
-    async fn stream(&self, app: &TestApp) -> SseReader {
+    pub(crate) async fn stream(&self, app: &TestApp) -> SseReader {
         app.open_stream_with(&self.client, None).await
     }
 
-    async fn import(&self, app: &TestApp, body: &Value) -> StatusCode {
+    pub(crate) async fn import(&self, app: &TestApp, body: &Value) -> StatusCode {
         self.client
             .post(app.url("/api/sync/import-gcal"))
             .json(body)
@@ -95,12 +95,12 @@ impl GoogleUser {
     }
 }
 
-async fn google_app() -> TestApp {
+pub(crate) async fn google_app() -> TestApp {
     spawn_app().with_google().await
 }
 
 /// Creates `email` at Google and signs in to Compass with it (the import starts in the background).
-async fn sign_in(app: &TestApp, email: &str) -> GoogleUser {
+pub(crate) async fn sign_in(app: &TestApp, email: &str) -> GoogleUser {
     let control = app.control();
     let _ = control.create_user(email, Some("Gina")).await;
     control.set_auto_approve(Some(email)).await.unwrap();
@@ -137,7 +137,7 @@ async fn sign_in(app: &TestApp, email: &str) -> GoogleUser {
     }
 }
 
-fn timed(summary: &str, start: &str, end: &str) -> Value {
+pub(crate) fn timed(summary: &str, start: &str, end: &str) -> Value {
     json!({
         "summary": summary,
         "start": {"dateTime": start, "timeZone": "UTC"},
@@ -145,7 +145,7 @@ fn timed(summary: &str, start: &str, end: &str) -> Value {
     })
 }
 
-async fn insert(app: &TestApp, email: &str, calendar: &str, event: &Value) -> String {
+pub(crate) async fn insert(app: &TestApp, email: &str, calendar: &str, event: &Value) -> String {
     let created = app
         .control()
         .insert_event(email, calendar, event)
@@ -161,7 +161,7 @@ fn utc(event: &Value, key: &str) -> DateTime<Utc> {
 }
 
 /// Reads events until one named `name` arrives (others, e.g. `USER_METADATA`, are skipped).
-async fn expect_event(stream: &mut SseReader, name: &str) -> Value {
+pub(crate) async fn expect_event(stream: &mut SseReader, name: &str) -> Value {
     let until = tokio::time::Instant::now() + WAIT;
     loop {
         assert!(tokio::time::Instant::now() < until, "no {name} in time");
