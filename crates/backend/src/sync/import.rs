@@ -29,6 +29,9 @@ use crate::store::sync_state::SyncStates;
 use crate::store::users::Users;
 use crate::store::watches::CALENDAR_LIST;
 
+/// The `IMPORT_GCAL_END` message of an import that found the grant revoked.
+const REVOKED_MESSAGE: &str =
+    "Google access was revoked or has expired. Please reconnect Google Calendar.";
 /// How long an import holds the user's import lease (a crashed import blocks the next one this long).
 const IMPORT_LEASE: Duration = Duration::from_secs(30 * 60);
 /// How long an import waits for a calendar that the worker is syncing.
@@ -154,7 +157,18 @@ impl SyncEngine {
                 );
                 self.publish(user, &SseEvent::EventChanged);
             }
-            Err(error) if error.is_revoked() => self.revoke(user).await,
+            Err(error) if error.is_revoked() => {
+                self.revoke(user).await;
+                // The reference ends a revoked import without IMPORT_GCAL_END (§15 item 32), leaving a
+                // tab that waits for it spinning: here it ends ERRORED, after GOOGLE_REVOKED.
+                self.publish(
+                    user,
+                    &SseEvent::ImportGCalEnd(ImportGCalEndPayload::Errored {
+                        operation,
+                        message: REVOKED_MESSAGE.into(),
+                    }),
+                );
+            }
             Err(SyncError::Stopping) => {
                 // The server is stopping: the next one (or this one, restarted) imports again.
                 tracing::info!(user = %user, "Google import abandoned: the server is stopping");

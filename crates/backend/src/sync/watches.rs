@@ -13,7 +13,9 @@
 //! renewal). A wanted watch that is not open is stored as a record without a channel (`resourceId`
 //! `not-open`, expiration at the epoch): the worker's renewal pass picks it up like an expiring one and
 //! opens it — so a failed create, a calendar newly selected or a user signing in again is repaired by
-//! the same loop. Such a record never matches a notification.
+//! the same loop (the "watch repair" the reference only describes, §15 item 42). Such a record never
+//! matches a notification. A channel reopened after a gap (no live channel before) marks its calendar
+//! (or the list) dirty, so changes made in the gap are caught up at once, incrementally.
 //!
 //! The channel token Google echoes in `X-Goog-Channel-Token` is an HMAC-SHA256 of the channel id under
 //! the server's encryption key: nothing secret is stored, and [`verify_channel_token`] checks a
@@ -30,6 +32,7 @@ use super::engine::{SyncEngine, SyncError};
 use crate::google::calendar::{CalendarClient, GoogleError, WatchRequest};
 use crate::store::calendars::Calendars;
 use crate::store::sessions::Sessions;
+use crate::store::sync_state::SyncStates;
 use crate::store::users::Users;
 use crate::store::watches::{WatchDoc, Watches, CALENDAR_LIST, NOT_OPEN, USER_CALENDAR_INDEX};
 use crate::store::StoreError;
@@ -150,10 +153,21 @@ impl SyncEngine {
             return self.stop_watch(user, calendar, None).await;
         }
         let client = self.client_for(user).await?;
+        // No live channel until now (never opened, failed, expired, stopped at sign-out): changes made
+        // in the gap sent no notification, so the calendar (or the list) is synced once it is open —
+        // incrementally from its sync token, in full when Google says the token is too old.
+        let gap = !Watches::new(&self.store)
+            .for_calendar(user, calendar)
+            .await?
+            .is_some_and(|w| w.is_live(Utc::now()));
         self.ensure_watch(&client, user, calendar).await?;
         // A sign-out of the last session while the channel opened: do not leave it behind.
         if !self.watch_wanted(user, calendar).await? {
-            self.stop_watch(user, calendar, Some(&client)).await?;
+            return self.stop_watch(user, calendar, Some(&client)).await;
+        }
+        if gap {
+            SyncStates::new(&self.store).mark_dirty(user, calendar).await?;
+            self.wake();
         }
         Ok(())
     }

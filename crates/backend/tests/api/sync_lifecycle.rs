@@ -191,17 +191,59 @@ async fn the_last_sign_out_stops_the_channels_and_the_next_sign_in_reopens_them(
         .unwrap();
     assert_eq!(stops.len(), 2, "one channels.stop per channel");
 
-    // A change made in Google meanwhile is still caught by the polling backstop's next pass; the next
-    // sign-in reopens both channels and the state is HEALTHY again.
+    // A change made in Google while nobody is signed in sends no notification; the next sign-in
+    // reopens both channels, and the reopened channel catches the gap up at once (not at the 15-minute
+    // backstop).
+    insert(
+        &app,
+        email,
+        email,
+        &timed("While away", "2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z"),
+    )
+    .await;
     let third = sign_in(&app, email).await;
     eventually("the channels are reopened", WAIT, || async {
         google_channels(&app).await == [None, Some(email.to_owned())]
+    })
+    .await;
+    eventually("the gap is caught up", WAIT, || async {
+        third.titles(&app).await == ["While away"]
     })
     .await;
     eventually("HEALTHY again", WAIT, || async {
         connection_state(&third, &app).await == "HEALTHY"
     })
     .await;
+}
+
+#[tokio::test]
+async fn an_import_that_finds_the_grant_revoked_ends_errored_after_google_revoked() {
+    let app = google_app().await;
+    let email = "iris@example.com";
+    app.control().create_user(email, None).await.unwrap();
+    let user = sign_in(&app, email).await;
+    user.wait_synced(&app).await;
+    let mut stream = user.stream(&app).await;
+    expect_event(&mut stream, "USER_METADATA").await;
+    // The repair's event listing waits 1.5 s; the grant is revoked meanwhile.
+    app.control()
+        .add_fault(&FaultSpec {
+            latency_ms: Some(1_500),
+            ..FaultSpec::new("calendar.events.list", FaultKind::Latency).times(1)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        user.import(&app, &json!({"force": true})).await,
+        StatusCode::NO_CONTENT
+    );
+    expect_event(&mut stream, "IMPORT_GCAL_START").await;
+    app.control().revoke_user(email).await.unwrap();
+    expect_event(&mut stream, "GOOGLE_REVOKED").await;
+    let end = expect_event(&mut stream, "IMPORT_GCAL_END").await;
+    assert_eq!(end["status"], "ERRORED", "{end}");
+    assert_eq!(end["operation"], "REPAIR", "{end}");
+    assert_eq!(connection_state(&user, &app).await, "RECONNECT_REQUIRED");
 }
 
 #[tokio::test]
