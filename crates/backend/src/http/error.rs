@@ -18,8 +18,8 @@ use crate::accounts::password_flow::INVALID_CREDENTIALS;
 use crate::accounts::{AuthError, GoogleAuthError, OpenStreamError};
 use crate::events::plan::PlanError;
 use crate::events::service::EventsError;
-use crate::priorities::PrioritiesError;
 use crate::google::calendar::GoogleError;
+use crate::priorities::PrioritiesError;
 use crate::store::StoreError;
 use crate::sync::SyncError;
 
@@ -468,8 +468,7 @@ mod tests {
 
     #[actix_web::test]
     async fn a_revoked_grant_is_the_reference_payload() {
-        let (status, body) =
-            body_of(SyncError::Google(GoogleError::Revoked).into()).await;
+        let (status, body) = body_of(SyncError::Google(GoogleError::Revoked).into()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert_eq!(
             body,

@@ -13,9 +13,7 @@ use compass_core::{SseEvent, UserId};
 use mongodb::bson::Document;
 
 use super::engine::{SyncEngine, SyncError};
-use crate::google::calendar::{
-    CalendarClient, CalendarListEntry, CalendarListQuery, GoogleError,
-};
+use crate::google::calendar::{CalendarClient, CalendarListEntry, CalendarListQuery, GoogleError};
 use crate::store::calendars::{CalendarDoc, CalendarEntry, Calendars};
 use crate::store::events::Events;
 use crate::store::sync_state::SyncStates;

@@ -187,7 +187,10 @@ impl SyncEngine {
             if tokio::time::timeout_at(until, idle).await.is_err() {
                 let ended = !self.worker_running() && self.running_jobs() == 0;
                 if !ended {
-                    tracing::warn!(jobs = self.running_jobs(), "sync jobs still running at shutdown");
+                    tracing::warn!(
+                        jobs = self.running_jobs(),
+                        "sync jobs still running at shutdown"
+                    );
                 }
                 return ended;
             }

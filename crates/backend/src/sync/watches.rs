@@ -85,7 +85,8 @@ impl SyncEngine {
             .unwrap_or(chrono::Duration::MAX);
         let old = watches.for_calendar(user, calendar).await?;
         if old.as_ref().is_some_and(|w| {
-            w.is_open() && w.expiration.timestamp_millis() > (Utc::now() + margin).timestamp_millis()
+            w.is_open()
+                && w.expiration.timestamp_millis() > (Utc::now() + margin).timestamp_millis()
         }) {
             return Ok(());
         }
@@ -166,7 +167,9 @@ impl SyncEngine {
             return self.stop_watch(user, calendar, Some(&client)).await;
         }
         if gap {
-            SyncStates::new(&self.store).mark_dirty(user, calendar).await?;
+            SyncStates::new(&self.store)
+                .mark_dirty(user, calendar)
+                .await?;
             self.wake();
         }
         Ok(())
@@ -197,7 +200,12 @@ impl SyncEngine {
 
     /// True when a channel on `calendar` (or the calendar list) is wanted for `user`.
     async fn watch_wanted(&self, user: &UserId, calendar: &str) -> Result<bool, StoreError> {
-        if calendar != CALENDAR_LIST && !self.synced_calendars(user).await?.iter().any(|c| c == calendar)
+        if calendar != CALENDAR_LIST
+            && !self
+                .synced_calendars(user)
+                .await?
+                .iter()
+                .any(|c| c == calendar)
         {
             return Ok(false);
         }

@@ -255,7 +255,11 @@ async fn disconnect_stops_the_channels_removes_google_data_and_keeps_compass_eve
         &app,
         email,
         email,
-        &timed("From Google", "2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z"),
+        &timed(
+            "From Google",
+            "2026-12-01T09:00:00Z",
+            "2026-12-01T10:00:00Z",
+        ),
     )
     .await;
     let user = sign_in(&app, email).await;
@@ -328,7 +332,11 @@ async fn a_revoked_grant_found_by_a_rest_route_answers_google_revoked_after_prun
         &app,
         email,
         email,
-        &timed("From Google", "2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z"),
+        &timed(
+            "From Google",
+            "2026-12-01T09:00:00Z",
+            "2026-12-01T10:00:00Z",
+        ),
     )
     .await;
     let user = sign_in(&app, email).await;
@@ -448,11 +456,8 @@ async fn google_callback_with(
         Some(session) => crate::support::app::CookiePair(format!("{}; {}", session.0, binding.0)),
         None => binding,
     };
-    app.get_with_cookie(
-        &format!("/api/auth/google/callback?{query}"),
-        Some(&cookie),
-    )
-    .await
+    app.get_with_cookie(&format!("/api/auth/google/callback?{query}"), Some(&cookie))
+        .await
 }
 
 /// `?auth_error=<code>` of a callback's redirect to the app (and no session cookie).
@@ -472,8 +477,9 @@ fn auth_error(response: &reqwest::Response) -> Option<String> {
 
 /// Rewrites the `scope` parameter of a URL or query string to the OpenID scopes only.
 fn without_calendar_scope(url: &str) -> String {
-    let calendar = url::form_urlencoded::byte_serialize(b"https://www.googleapis.com/auth/calendar")
-        .collect::<String>();
+    let calendar =
+        url::form_urlencoded::byte_serialize(b"https://www.googleapis.com/auth/calendar")
+            .collect::<String>();
     url.replace(&format!("+{calendar}"), "")
         .replace(&format!("%20{calendar}"), "")
 }
@@ -528,11 +534,10 @@ async fn callback_failures_redirect_with_a_code_and_a_missing_scope_or_bad_code_
     assert!(stored.get("google").is_none(), "{stored}");
 
     // With every scope the same connect works (the check is not refusing everything).
-    let response =
-        google_callback_with(&app, "connect", Some(&session), "nora@example.com", |u| {
-            u.to_owned()
-        })
-        .await;
+    let response = google_callback_with(&app, "connect", Some(&session), "nora@example.com", |u| {
+        u.to_owned()
+    })
+    .await;
     assert_eq!(auth_error(&response), None);
     assert_eq!(
         response.headers()[LOCATION].to_str().unwrap(),
@@ -553,7 +558,11 @@ async fn a_rejected_code_on_connect_is_not_a_revocation() {
         &app,
         email,
         email,
-        &timed("From Google", "2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z"),
+        &timed(
+            "From Google",
+            "2026-12-01T09:00:00Z",
+            "2026-12-01T10:00:00Z",
+        ),
     )
     .await;
     let user = sign_in(&app, email).await;
@@ -570,8 +579,7 @@ async fn a_rejected_code_on_connect_is_not_a_revocation() {
             None => url.to_owned(),
         }
     };
-    let response =
-        google_callback_with(&app, "connect", Some(&user.cookie), email, forge).await;
+    let response = google_callback_with(&app, "connect", Some(&user.cookie), email, forge).await;
     assert_eq!(
         auth_error(&response).as_deref(),
         Some("GOOGLE_CODE_REJECTED")
@@ -645,7 +653,7 @@ async fn the_worker_stops_with_the_server_and_a_second_server_picks_up_the_work(
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(state.get_bool("dirty").unwrap(), true, "{state}");
+    assert!(state.get_bool("dirty").unwrap(), "{state}");
     let events = store
         .collection::<Document>("event")
         .count_documents(doc! {})

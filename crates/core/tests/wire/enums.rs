@@ -1,8 +1,8 @@
 //! `fixtures/enums.json`: every Compass wire enum lists exactly these strings, in this order.
 
 use compass_core::{
-    AuthErrorCode, ErrorCode, GoogleConnectionState, ImportGCalOperation, ImportGCalStatus, Origin, Priority,
-    SseEventName, SyncStatus, UpdateScope,
+    AuthErrorCode, ErrorCode, GoogleConnectionState, ImportGCalOperation, ImportGCalStatus, Origin,
+    Priority, SseEventName, SyncStatus, UpdateScope,
 };
 use serde::Serialize;
 use serde_json::Value;
