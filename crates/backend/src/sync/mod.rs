@@ -21,9 +21,13 @@
 //! 2. [`worker`] drains the outbox (at-least-once, idempotent by Compass id) and
 //! 3. [`to_google`] calls the Calendar API (`crate::google`); only `sync/` writes to Google.
 //!
-//! Around them: [`watches`] (open, renew before expiry, stop), [`import`] (first and repair imports,
-//! `IMPORT_GCAL_START`/`_END`), [`health`] (what `google.connectionState` reports), [`revocation`]
-//! (a revoked grant removes Google-derived data only, then `GOOGLE_REVOKED`).
+//! Around them: [`watches`] (events and calendar-list channels: open, renew before expiry, repair the
+//! missing ones, stop on the last sign-out, disconnect or revocation), [`calendars`] (the calendar list,
+//! re-read when its channel says it changed), [`import`] (first and repair imports,
+//! `IMPORT_GCAL_START`/`_END`), [`health`] (what `google.connectionState` reports; `USER_METADATA` when it
+//! changes), [`revocation`] (a revoked grant removes Google-derived data only, then `GOOGLE_REVOKED`; and
+//! disconnect). The worker stops with the server (`engine`: work under way is abandoned uncommitted, its
+//! leases released).
 //!
 //! May import: `store`, `sse`, `google`, `domain`, `settings` (never `http` or another flow's internals).
 
