@@ -231,6 +231,14 @@ impl SyncEngine {
         user: &UserId,
         calendars: &[String],
     ) -> Result<(), StoreError> {
+        if self
+            .settings
+            .sync
+            .usable_notification_url(&self.settings.public_url)
+            .is_none()
+        {
+            return Ok(());
+        }
         let watches = Watches::new(&self.store);
         let mut missing = Vec::new();
         for calendar in calendars {
