@@ -217,6 +217,39 @@ async fn the_last_sign_out_stops_the_channels_and_the_next_sign_in_reopens_them(
 }
 
 #[tokio::test]
+async fn deselecting_a_calendar_whose_channel_stop_finds_the_grant_revoked_answers_google_revoked() {
+    let app = google_app().await;
+    let email = "sela@example.com";
+    let control = app.control();
+    control.create_user(email, None).await.unwrap();
+    let team = control.create_calendar(email, "Team").await.unwrap();
+    let team = team["id"].as_str().unwrap().to_owned();
+    let user = sign_in(&app, email).await;
+    user.wait_synced(&app).await;
+    eventually("the secondary calendar is watched", WAIT, || async {
+        watch_records(&app)
+            .await
+            .iter()
+            .any(|(c, r)| c == &team && r != "not-open")
+    })
+    .await;
+
+    control.revoke_user(email).await.unwrap();
+    let response = user
+        .client
+        .put(app.url("/api/calendars/select"))
+        .json(&json!([{"id": team, "selected": false}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "GOOGLE_REVOKED");
+    assert!(watch_records(&app).await.is_empty());
+    assert_eq!(connection_state(&user, &app).await, "RECONNECT_REQUIRED");
+}
+
+#[tokio::test]
 async fn an_import_that_finds_the_grant_revoked_ends_errored_after_google_revoked() {
     let app = google_app().await;
     let email = "iris@example.com";
