@@ -404,6 +404,11 @@ async fn a_revoked_grant_found_by_a_rest_route_answers_google_revoked_after_prun
     expect_event(&mut stream, "GOOGLE_REVOKED").await;
     assert!(user.titles(&app).await.is_empty());
     assert!(watch_records(&app).await.is_empty());
+    assert_eq!(
+        google_channels(&app).await.len(),
+        2,
+        "Google refused the stops (the grant is dead): the channels lapse by themselves"
+    );
     assert_eq!(connection_state(&user, &app).await, "RECONNECT_REQUIRED");
     assert_eq!(user.import_status(&app).await, "RESTART");
     // No import was started (no IMPORT_GCAL_START after the revocation).
