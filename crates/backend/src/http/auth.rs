@@ -180,8 +180,9 @@ async fn google_start(
         .finish())
 }
 
-/// `GET /api/auth/google/callback` query (Google also sends `scope`, `authuser`, ... which are ignored).
-#[derive(Debug, Deserialize)]
+/// `GET /api/auth/google/callback` query (Google also sends `scope`, `authuser`, ... which are ignored:
+/// the granted scopes are read from the token response).
+#[derive(Debug, Default, Deserialize)]
 struct GoogleCallbackQuery {
     code: Option<String>,
     state: Option<String>,
@@ -194,10 +195,11 @@ struct GoogleCallbackQuery {
 async fn google_callback(
     state: web::Data<AppState>,
     req: HttpRequest,
-    query: web::Query<GoogleCallbackQuery>,
+    query: Result<web::Query<GoogleCallbackQuery>, actix_web::Error>,
     session: Option<SessionUser>,
 ) -> HttpResponse {
-    let query = query.into_inner();
+    // An unreadable query is a callback without `state`: it ends as GOOGLE_SIGNIN_EXPIRED, not as JSON.
+    let query = query.map(web::Query::into_inner).unwrap_or_default();
     let callback = Callback {
         code: query.code,
         state: query.state,

@@ -86,6 +86,10 @@ impl SyncEngine {
 
     /// Runs a full import of `user` (see the module docs); reports through SSE and metadata only.
     pub async fn import(&self, user: &UserId, force: bool) {
+        if self.is_stopping() {
+            // Not started: `sync.importGCal` is unchanged, so the next server starts it.
+            return;
+        }
         let operation = if force {
             ImportGCalOperation::Repair
         } else {

@@ -74,6 +74,9 @@ impl SyncEngine {
     /// One pass of the worker (see the module docs); `pending_imports`: also look for imports to start
     /// (on a wake-up, e.g. after a Google sign-in, and every [`PENDING_SCAN`]).
     pub async fn tick(&self, pending_imports: bool) -> Result<(), SyncError> {
+        if self.is_stopping() {
+            return Ok(());
+        }
         let pending = if pending_imports {
             Users::new(&self.store).pending_imports(BATCH).await?
         } else {

@@ -217,7 +217,8 @@ async fn the_last_sign_out_stops_the_channels_and_the_next_sign_in_reopens_them(
 }
 
 #[tokio::test]
-async fn deselecting_a_calendar_whose_channel_stop_finds_the_grant_revoked_answers_google_revoked() {
+async fn deselecting_a_calendar_whose_channel_stop_finds_the_grant_revoked_answers_google_revoked()
+{
     let app = google_app().await;
     let email = "sela@example.com";
     let control = app.control();
@@ -535,6 +536,22 @@ async fn callback_failures_redirect_with_a_code_and_a_missing_scope_or_bad_code_
             .await
             .unwrap()
     };
+    // Any callback the server cannot use still lands on the app with a code, never JSON.
+    for query in [
+        "",
+        "?state=a&state=b",
+        "?error=access_denied",
+        "?code=x&state=unknown",
+    ] {
+        let response = app
+            .get_with_cookie(&format!("/api/auth/google/callback{query}"), None)
+            .await;
+        assert_eq!(
+            auth_error(&response).as_deref(),
+            Some("GOOGLE_SIGNIN_EXPIRED"),
+            "{query}"
+        );
+    }
     // Sign-in without the Calendar scope: refused, no account.
     let response = google_callback_with(&app, "signin", None, "nora@example.com", |u| {
         without_calendar_scope(u)
