@@ -32,6 +32,8 @@ use crate::store::watches::CALENDAR_LIST;
 /// The `IMPORT_GCAL_END` message of an import that found the grant revoked.
 const REVOKED_MESSAGE: &str =
     "Google access was revoked or has expired. Please reconnect Google Calendar.";
+/// How long `POST /api/sync/import-gcal` waits for its grant check before answering anyway.
+const GRANT_CHECK: Duration = Duration::from_secs(5);
 /// How long an import holds the user's import lease (a crashed import blocks the next one this long).
 const IMPORT_LEASE: Duration = Duration::from_secs(30 * 60);
 /// How long an import waits for a calendar that the worker is syncing.
@@ -64,14 +66,15 @@ impl SyncEngine {
             max_results: Some(1),
             ..CalendarListQuery::default()
         };
-        match client.list_calendars(&probe).await {
-            Ok(_) => {}
-            Err(GoogleError::Revoked) => {
+        match tokio::time::timeout(GRANT_CHECK, client.list_calendars(&probe)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(GoogleError::Revoked)) => {
                 self.revoke(user).await;
                 return Err(SyncError::Google(GoogleError::Revoked));
             }
-            // Anything else is the import's to report (over SSE), as before.
-            Err(error) => tracing::info!(%error, "grant check failed; the import reports it"),
+            // Anything else (or a slow Google) is the import's to report, over SSE.
+            Ok(Err(error)) => tracing::info!(%error, "grant check failed; the import reports it"),
+            Err(_) => tracing::info!("grant check timed out; the import reports any failure"),
         }
         self.request_import(user, force);
         Ok(())
