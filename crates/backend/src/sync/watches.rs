@@ -293,8 +293,9 @@ impl SyncEngine {
                 let engine = self.clone();
                 let user = user.clone();
                 self.spawn(async move {
-                    engine.stop_watches(&user).await;
-                    engine.refresh_health(&user).await;
+                    if engine.stop_watches(&user).await > 0 {
+                        engine.refresh_health(&user).await;
+                    }
                 });
             }
             Ok(_) => {}
@@ -316,7 +317,7 @@ impl SyncEngine {
             return Ok(());
         };
         let mut stopped = Ok(());
-        if watch.is_open() {
+        if watch.is_live(Utc::now()) {
             let built;
             let client = match client {
                 Some(client) => Some(client),
@@ -339,21 +340,23 @@ impl SyncEngine {
         stopped.map_err(SyncError::Google)
     }
 
-    /// Stops every channel of `user` at Google (best effort: a refused stop is logged, e.g. after a
-    /// revocation) and forgets them all.
-    pub(crate) async fn stop_watches(&self, user: &UserId) {
+    /// Stops every live channel of `user` at Google (best effort: a refused stop is logged, e.g. after a
+    /// revocation) and forgets every record. Returns how many records there were.
+    pub(crate) async fn stop_watches(&self, user: &UserId) -> usize {
         let watches = Watches::new(&self.store);
         let listed = match watches.list(user).await {
             Ok(listed) => listed.items,
             Err(error) => {
                 tracing::warn!(%error, "watches not listed");
-                return;
+                return 0;
             }
         };
         if listed.is_empty() {
-            return;
+            return 0;
         }
-        let client = if listed.iter().any(WatchDoc::is_open) {
+        let count = listed.len();
+        let now = Utc::now();
+        let client = if listed.iter().any(|w| w.is_live(now)) {
             match self.client_for(user).await {
                 Ok(client) => Some(client),
                 Err(error) => {
@@ -365,7 +368,7 @@ impl SyncEngine {
             None
         };
         for watch in listed {
-            if let (Some(client), true) = (&client, watch.is_open()) {
+            if let (Some(client), true) = (&client, watch.is_live(now)) {
                 let _ = stop_channel(client, &watch).await;
             }
             if let Err(error) = watches.delete(user, &watch.id).await {
@@ -373,6 +376,7 @@ impl SyncEngine {
             }
         }
         tracing::info!(user = %user, "watches stopped");
+        count
     }
 }
 
