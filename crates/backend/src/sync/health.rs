@@ -15,7 +15,7 @@
 //! the calendars fresh, and it counts.
 //!
 //! [`publish`] always sends `USER_METADATA` and remembers the state sent (`user.publishedConnectionState`);
-//! [`SyncEngine::refresh_health`] sends it only when the state differs from the one last sent, so the
+//! `SyncEngine::refresh_health` sends it only when the state differs from the one last sent, so the
 //! engine calls it after everything that may change it (watch opened, expired, stopped; import done;
 //! calendars changed) without flooding the tabs.
 
