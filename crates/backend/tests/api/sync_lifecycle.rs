@@ -403,6 +403,7 @@ async fn a_revoked_grant_found_by_a_rest_route_answers_google_revoked_after_prun
     // The revocation ran before the answer: Google data, sync state and watch records are gone (Google
     // refused to stop the channels: the records go anyway), and the tabs were told.
     expect_event(&mut stream, "GOOGLE_REVOKED").await;
+    expect_state(&mut stream, "RECONNECT_REQUIRED").await;
     assert!(user.titles(&app).await.is_empty());
     assert!(watch_records(&app).await.is_empty());
     assert_eq!(
