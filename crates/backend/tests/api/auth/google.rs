@@ -1,6 +1,7 @@
 //! Google sign-in and connect against the gcal-emulator (OAuth 2 code flow with PKCE): accounts created
 //! and linked, refresh tokens stored encrypted, conflicts refused with the reference's codes, and the
-//! `state` bound to one browser and usable once.
+//! `state` bound to one browser and usable once. A failed callback redirects to the app with
+//! `?auth_error=<code>` (more of them, and the scope check, in `sync_lifecycle.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use compass_backend::accounts::token_cipher::TokenCipher;
