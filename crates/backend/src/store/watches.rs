@@ -41,6 +41,9 @@ pub struct WatchDoc {
     pub expiration: bson::DateTime,
     /// When the channel was stored.
     pub created_at: bson::DateTime,
+    /// After a failed open or renewal: not to be tried again before this (every server instance skips it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<bson::DateTime>,
 }
 
 impl WatchDoc {
@@ -58,6 +61,7 @@ impl WatchDoc {
             resource_id: resource_id.to_owned(),
             expiration: to_bson_date(expiration),
             created_at: now(),
+            retry_at: None,
         }
     }
 
@@ -160,19 +164,43 @@ impl Watches {
             .await
     }
 
-    /// All users' channels that expire at or before `at` (renewal worker), soonest first.
+    /// All users' channels that expire at or before `at` (renewal worker), soonest first, leaving out
+    /// the ones postponed past `now` ([`Watches::postpone`]), so failing records never crowd out the rest.
     pub async fn expiring_before(
         &self,
         at: DateTime<Utc>,
+        now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Listing<WatchDoc>, StoreError> {
         let cursor = self
             .raw
-            .find(doc! { "expiration": { "$lte": to_bson_date(at) } })
+            .find(doc! {
+                "expiration": { "$lte": to_bson_date(at) },
+                "$or": [
+                    { "retryAt": { "$exists": false } },
+                    { "retryAt": { "$lte": to_bson_date(now) } },
+                ],
+            })
             .sort(doc! { "expiration": 1 })
             .limit(limit)
             .await?;
         decode_all(COLLECTION, cursor).await
+    }
+
+    /// Postpones the next attempt on the user's record for `g_calendar_id` until `until` (after a failure).
+    pub async fn postpone(
+        &self,
+        user: &UserId,
+        g_calendar_id: &str,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.raw
+            .update_one(
+                doc! { "user": user_oid(user), "gCalendarId": g_calendar_id },
+                doc! { "$set": { "retryAt": to_bson_date(until) } },
+            )
+            .await?;
+        Ok(())
     }
 
     /// Deletes one channel of the user; `false` when there was none.

@@ -252,18 +252,20 @@ impl SyncEngine {
         })
     }
 
-    /// Records the outcome of job `key`: a failure doubles its backoff (1 s up to 5 min), a success clears it.
-    pub(crate) fn record(&self, key: &str, failed: bool) {
+    /// Records the outcome of job `key`: a failure doubles its backoff (1 s up to 5 min), a success clears
+    /// it. Returns the backoff after a failure.
+    pub(crate) fn record(&self, key: &str, failed: bool) -> Option<Duration> {
         let Ok(mut failures) = self.failures.lock() else {
-            return;
+            return None;
         };
         if !failed {
             failures.remove(key);
-            return;
+            return None;
         }
         let count = failures.get(key).map_or(0, |(n, _)| *n).saturating_add(1);
         let wait = Duration::from_secs(1u64 << count.min(9)).min(Duration::from_secs(300));
         failures.insert(key.to_owned(), (count, tokio::time::Instant::now() + wait));
+        Some(wait)
     }
 
     /// Clears a [`Self::begin`] mark.

@@ -195,12 +195,13 @@ impl SyncEngine {
     /// Renews the watches that expire within the margin, and opens the wanted ones that are not open
     /// (records without a channel, see [`super::watches`]): new channel first, then the old one stops. A
     /// watch no longer wanted (the user has no session left, no grant, or stopped syncing the calendar) is
-    /// stopped and forgotten instead. A failure is retried after the same backoff as calendar syncs.
+    /// stopped and forgotten instead. A failure is retried after the same backoff as calendar syncs,
+    /// written to the record (`retryAt`) so that failing records do not take the batch from the others.
     async fn renew_watches(&self) -> Result<(), SyncError> {
         let margin = chrono::Duration::from_std(self.settings.sync.watch_renew_margin)
             .unwrap_or(chrono::Duration::MAX);
         let expiring = Watches::new(&self.store)
-            .expiring_before(Utc::now() + margin, BATCH)
+            .expiring_before(Utc::now() + margin, Utc::now(), BATCH)
             .await?;
         for watch in expiring.items {
             let user = watch.user_id();
@@ -221,7 +222,16 @@ impl SyncEngine {
                         true
                     }
                 };
-                engine.record(&key, failed);
+                if let Some(wait) = engine.record(&key, failed) {
+                    let until = Utc::now()
+                        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                    if let Err(error) = Watches::new(&engine.store)
+                        .postpone(&user, &watch.g_calendar_id, until)
+                        .await
+                    {
+                        tracing::warn!(%error, "watch retry not postponed");
+                    }
+                }
                 engine.refresh_health(&user).await;
                 engine.end(&key);
             });
