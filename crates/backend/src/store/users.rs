@@ -214,6 +214,41 @@ impl Users {
             .await?)
     }
 
+    /// True when the user has a (non-empty) refresh token stored (read inside `session` when given).
+    pub async fn has_grant(
+        &self,
+        id: &UserId,
+        session: Option<&mut mongodb::ClientSession>,
+    ) -> Result<bool, StoreError> {
+        let filter = doc! {
+            "_id": object_id(id),
+            "google.gRefreshToken": { "$nin": ["", null] },
+        };
+        let found = in_session!(self.collection.count_documents(filter), session)?;
+        Ok(found > 0)
+    }
+
+    /// Inside `session` (the transaction that writes Google's changes): marks the grant as used and says
+    /// whether there still is one. Being a write on the user document, it serialises that transaction
+    /// with a disconnect or a revocation (both clear the grant first): either the transaction commits
+    /// before the grant is cleared — and their deletes run after it — or it sees no grant and writes
+    /// nothing.
+    pub async fn touch_grant(
+        &self,
+        id: &UserId,
+        session: &mut mongodb::ClientSession,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .collection
+            .update_one(
+                doc! { "_id": object_id(id), "google.gRefreshToken": { "$nin": ["", null] } },
+                doc! { "$set": { "google.grantUsedAt": bson::DateTime::now() } },
+            )
+            .session(session)
+            .await?;
+        Ok(result.matched_count == 1)
+    }
+
     /// The user with this (normalised) email.
     pub async fn find_by_email(&self, email: &Email) -> Result<Option<UserDoc>, StoreError> {
         Ok(self

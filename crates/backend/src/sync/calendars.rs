@@ -17,6 +17,7 @@ use crate::google::calendar::{CalendarClient, CalendarListEntry, CalendarListQue
 use crate::store::calendars::{CalendarDoc, CalendarEntry, Calendars};
 use crate::store::events::Events;
 use crate::store::sync_state::SyncStates;
+use crate::store::users::Users;
 use crate::store::watches::CALENDAR_LIST;
 use crate::store::StoreError;
 
@@ -174,6 +175,13 @@ impl SyncEngine {
             .filter(|c| !before.contains(c))
             .cloned()
             .collect();
+        // Disconnected (or revoked) meanwhile: that flow cleared the grant before deleting, so whatever
+        // was written here after its deletes is removed now.
+        if !Users::new(&self.store).has_grant(user, None).await? {
+            Calendars::new(&self.store).delete_all(user, None).await?;
+            states.delete_all(user, None).await?;
+            return Err(SyncError::NotConnected);
+        }
         Ok(ListApplied {
             synced,
             added,

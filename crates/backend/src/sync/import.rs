@@ -176,6 +176,18 @@ impl SyncEngine {
                     }),
                 );
             }
+            Err(SyncError::NotConnected) => {
+                // Disconnected (or revoked) while the import ran: nothing of it was written after that,
+                // and the status belongs to whoever cleared the grant.
+                tracing::info!(user = %user, "Google import ended: the grant is gone");
+                self.publish(
+                    user,
+                    &SseEvent::ImportGCalEnd(ImportGCalEndPayload::Errored {
+                        operation,
+                        message: REVOKED_MESSAGE.into(),
+                    }),
+                );
+            }
             Err(SyncError::Stopping) => {
                 // The server is stopping: the next one (or this one, restarted) imports again.
                 tracing::info!(user = %user, "Google import abandoned: the server is stopping");

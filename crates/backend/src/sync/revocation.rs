@@ -21,6 +21,7 @@ use crate::store::calendars::Calendars;
 use crate::store::events::Events;
 use crate::store::sync_state::SyncStates;
 use crate::store::users::Users;
+use crate::store::watches::Watches;
 use crate::store::StoreError;
 
 impl SyncEngine {
@@ -36,28 +37,34 @@ impl SyncEngine {
         }
     }
 
+    /// The channels are stopped while the grant may still work; then the grant is cleared *before*
+    /// anything is deleted, so a sync that was reading Google meanwhile either committed before (and is
+    /// deleted here) or finds no grant and writes nothing (`Users::touch_grant`).
     async fn prune(&self, user: &UserId) -> Result<(), StoreError> {
         self.stop_watches(user).await;
+        let users = Users::new(&self.store);
+        users.clear_refresh_token(user).await?;
+        Watches::new(&self.store).delete_all(user, None).await?;
         Events::new(&self.store)
             .delete_by_provenance(user, Provenance::Google, None)
             .await?;
         SyncStates::new(&self.store).delete_all(user, None).await?;
-        let users = Users::new(&self.store);
-        users.clear_refresh_token(user).await?;
         users
             .set_sync_status(user, Some(SyncStatus::Restart), Some(SyncStatus::Restart))
             .await
     }
 
-    /// Disconnects Google from `user` (see the module docs).
+    /// Disconnects Google from `user` (see the module docs; the same order as a revocation: channels
+    /// stopped, the link cleared, then the Google data deleted).
     pub async fn disconnect(&self, user: &UserId) -> Result<(), StoreError> {
         self.stop_watches(user).await;
+        Users::new(&self.store).unlink_google(user).await?;
+        Watches::new(&self.store).delete_all(user, None).await?;
         let removed = Events::new(&self.store)
             .delete_by_provenance(user, Provenance::Google, None)
             .await?;
         SyncStates::new(&self.store).delete_all(user, None).await?;
         Calendars::new(&self.store).delete_all(user, None).await?;
-        Users::new(&self.store).unlink_google(user).await?;
         tracing::info!(user = %user, "Google disconnected: Google data removed");
         if removed > 0 {
             self.publish(user, &SseEvent::EventChanged);

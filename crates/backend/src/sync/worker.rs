@@ -308,17 +308,26 @@ pub async fn sync_calendar(
                     complete,
                 };
                 let result = async {
+                    // Disconnected (or revoked) while Google was being read: write nothing (a write on
+                    // the user document, so that this transaction and the clearing of the grant are
+                    // ordered).
+                    if !Users::new(&engine.store)
+                        .touch_grant(&user, &mut session)
+                        .await?
+                    {
+                        return Ok(None);
+                    }
                     let applied =
                         from_google::apply(&events, &mut session, target, &changes).await?;
                     states
                         .commit_sync_token(&user, &calendar, &next_token, Some(&mut session))
                         .await?;
-                    Ok(applied)
+                    Ok(Some(applied))
                 }
                 .await;
                 (session, result)
             }
         })
         .await?;
-    Ok(applied)
+    applied.ok_or(SyncError::NotConnected)
 }

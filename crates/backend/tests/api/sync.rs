@@ -64,9 +64,20 @@ impl GoogleUser {
         metadata["sync"]["importGCal"].clone()
     }
 
+    /// The import completed and has ended (its `IMPORT_GCAL_END` is sent before it lets go of its lease,
+    /// so a stream opened after this does not see it).
     pub(crate) async fn wait_imported(&self, app: &TestApp) {
         eventually("the import completes", WAIT, || async {
             self.import_status(app).await == "COMPLETED"
+        })
+        .await;
+        eventually("the import lets go of its lease", WAIT, || async {
+            app.store()
+                .collection::<Document>("lease")
+                .count_documents(doc! { "_id": { "$regex": "^import:" } })
+                .await
+                .unwrap()
+                == 0
         })
         .await;
     }

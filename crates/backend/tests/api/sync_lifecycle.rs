@@ -357,6 +357,78 @@ async fn disconnect_stops_the_channels_removes_google_data_and_keeps_compass_eve
 }
 
 #[tokio::test]
+async fn a_disconnect_during_an_import_is_not_undone_by_it() {
+    let app = google_app().await;
+    // The disconnect lands while the repair reads the events, then while it reads the calendar list
+    // (the route's own grant check takes the first slow calendarList.list).
+    disconnect_during_import(&app, "dora@example.com", "calendar.events.list", 1).await;
+    disconnect_during_import(&app, "lisa@example.com", "calendar.calendarList.list", 2).await;
+}
+
+/// Signs `email` in, slows the next `times` calls of `operation` by 1.5 s, starts a repair and
+/// disconnects during it: nothing of the repair may survive the disconnect.
+async fn disconnect_during_import(app: &TestApp, email: &str, operation: &str, times: u32) {
+    app.control().create_user(email, None).await.unwrap();
+    insert(
+        app,
+        email,
+        email,
+        &timed(
+            "From Google",
+            "2026-12-01T09:00:00Z",
+            "2026-12-01T10:00:00Z",
+        ),
+    )
+    .await;
+    let user = sign_in(app, email).await;
+    user.wait_imported(app).await;
+    let mut stream = user.stream(app).await;
+    expect_event(&mut stream, "USER_METADATA").await;
+    app.control()
+        .add_fault(&FaultSpec {
+            latency_ms: Some(1_500),
+            user: Some(email.to_owned()),
+            ..FaultSpec::new(operation, FaultKind::Latency).times(times)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        user.import(app, &json!({"force": true})).await,
+        StatusCode::NO_CONTENT
+    );
+    expect_event(&mut stream, "IMPORT_GCAL_START").await;
+    let response = user
+        .client
+        .post(app.url("/api/auth/google/disconnect"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let end = expect_event(&mut stream, "IMPORT_GCAL_END").await;
+    assert_eq!(end["status"], "ERRORED", "{operation}: {end}");
+    // What the repair read came back after the disconnect: nothing of it was kept.
+    assert!(user.titles(app).await.is_empty(), "{operation}");
+    let store = app.store();
+    let user_id = store
+        .collection::<Document>("user")
+        .find_one(doc! { "email": email })
+        .await
+        .unwrap()
+        .unwrap()
+        .get_object_id("_id")
+        .unwrap();
+    for collection in ["sync", "calendar", "watch"] {
+        let found = store
+            .collection::<Document>(collection)
+            .find_one(doc! { "user": user_id })
+            .await
+            .unwrap();
+        assert!(found.is_none(), "{operation}: {collection}: {found:?}");
+    }
+    assert_eq!(connection_state(&user, app).await, "NOT_CONNECTED");
+}
+
+#[tokio::test]
 async fn a_revoked_grant_found_by_a_rest_route_answers_google_revoked_after_pruning() {
     let app = google_app().await;
     let email = "rita@example.com";
