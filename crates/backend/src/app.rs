@@ -4,7 +4,10 @@
 //! (port 0 picks a free port) and assembles the actix-web server around the shared [`AppState`] (defined in
 //! `crate::state`, re-exported here for callers of the old path).
 //! [`Application::run_until_stopped`] serves until SIGTERM/SIGINT (or a [`ShutdownHandle`]) and then shuts
-//! down gracefully: stop accepting, end every SSE stream cleanly, let in-flight requests finish.
+//! down gracefully: stop accepting, end every SSE stream cleanly, let in-flight requests finish, and stop
+//! the sync worker (its current unit of work finishes or is abandoned uncommitted, leases released; see
+//! `crate::sync`). [`Application::run`] returns only once the worker has ended (or the shutdown timeout
+//! passed).
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -70,16 +73,19 @@ pub struct ShutdownHandle {
     server: ServerHandle,
     hub: Hub,
     relay: Option<Arc<Relay>>,
+    sync: SyncEngine,
 }
 
 impl ShutdownHandle {
-    /// Ends every SSE stream, stops accepting, waits for in-flight requests (up to the shutdown timeout).
-    /// The server future must be running elsewhere (e.g. a spawned `run_until_stopped`).
+    /// Ends every SSE stream, tells the sync worker to stop, stops accepting, waits for in-flight requests
+    /// (up to the shutdown timeout). The server future must be running elsewhere (e.g. a spawned `run`,
+    /// which then also waits for the sync worker).
     pub async fn shutdown(&self) {
         self.hub.close();
         if let Some(relay) = &self.relay {
             relay.stop();
         }
+        self.sync.stop();
         self.server.stop(true).await;
     }
 }
@@ -214,18 +220,25 @@ impl Application {
             server: self.server.handle(),
             hub: self.state.hub.clone(),
             relay: self.relay.clone(),
+            sync: self.state.sync.clone(),
         }
     }
 
-    /// Serves until a [`ShutdownHandle`] stops it. Installs no signal handlers, so an embedding process
-    /// (the tests) keeps the default reaction to SIGINT/SIGTERM and can always be interrupted.
+    /// Serves until a [`ShutdownHandle`] stops it, then waits for the sync worker to end (up to the
+    /// shutdown timeout). Installs no signal handlers, so an embedding process (the tests) keeps the
+    /// default reaction to SIGINT/SIGTERM and can always be interrupted.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let sync = self.state.sync.clone();
+        let patience = self.state.settings.shutdown_timeout;
+        let result = self.server.await;
+        sync.stopped(patience).await;
+        result
     }
 
     /// Serves until SIGTERM/SIGINT or a [`ShutdownHandle`], then shuts down gracefully.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.shutdown_handle();
+        let patience = self.state.settings.shutdown_timeout;
         let server = self.server;
         tokio::pin!(server);
         tokio::select! {
@@ -237,10 +250,12 @@ impl Application {
         if let Some(relay) = &handle.relay {
             relay.stop();
         }
+        handle.sync.stop();
         // The stop command is sent at once; the server future (polled below) carries it out.
         let stopped = handle.server.stop(true);
         let result = server.await;
         stopped.await;
+        handle.sync.stopped(patience).await;
         result
     }
 }

@@ -7,6 +7,7 @@
 #[macro_use]
 mod wire_enum;
 
+pub mod auth_error;
 pub mod error;
 pub mod error_code;
 pub mod event;
@@ -32,6 +33,7 @@ pub mod time_zone;
 pub mod timestamp;
 pub mod update_scope;
 
+pub use auth_error::{AuthErrorCode, AUTH_ERROR_PARAM};
 pub use error::ErrorBody;
 pub use error_code::ErrorCode;
 pub use event::{Event, PayloadOrder};

@@ -140,9 +140,10 @@ const BACKEND_LAYERS: &[(&str, &[&str])] = &[
     // the handles handlers reach (used by http; built by app)
     ("state", &["accounts", "sync", "store", "sse", "settings"]),
     // flows
+    // accounts reads the sync health (`sync::health`) for the metadata it shows
     (
         "accounts",
-        &["store", "sse", "google", "domain", "settings"],
+        &["store", "sse", "google", "sync", "domain", "settings"],
     ),
     ("events", &["store", "sse", "domain"]),
     ("priorities", &["store", "domain"]),

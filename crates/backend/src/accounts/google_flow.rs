@@ -10,11 +10,10 @@
 use chrono::Utc;
 use compass_core::ids::UserId;
 use compass_core::Nullable;
-use compass_core::{SseEvent, SyncMetadata, SyncStatus, UserMetadata};
+use compass_core::{SyncMetadata, SyncStatus, UserMetadata};
 use url::Url;
 
 use super::password_flow::{give_default_priorities, MAX_NAME_CHARS};
-use super::profile::client_view;
 use super::session::{issue_session, IssuedSession, SessionUser};
 use super::token_cipher::TokenCipher;
 use crate::domain::{Email, SecretToken};
@@ -25,6 +24,7 @@ pub use crate::store::oauth_state::{Intent, LIFETIME};
 use crate::store::oauth_state::{PendingAuthorization, PendingAuthorizations};
 use crate::store::users::{GoogleLinkDoc, NewUser, UserDoc, Users, EMAIL_INDEX, GOOGLE_ID_INDEX};
 use crate::store::{Store, StoreError};
+use crate::sync::health;
 
 /// Path of the callback (under the public base URL).
 pub const CALLBACK_PATH: &str = "/api/auth/google/callback";
@@ -53,6 +53,9 @@ pub enum GoogleAuthError {
     /// Google rejected the code (expired/reused/wrong verifier). No data is touched.
     #[error("Google code exchange failed")]
     CodeRejected,
+    /// The user did not grant the Calendar scope on Google's consent screen. Nothing is stored.
+    #[error("Missing Google Calendar permissions. Please grant all requested permissions.")]
+    MissingCalendarScope,
     /// Google returned no refresh token.
     #[error("Google did not grant offline access; please try again")]
     MissingRefreshToken,
@@ -263,9 +266,13 @@ impl<'a> GoogleAccounts<'a> {
             .exchange_code(&code, verifier)
             .await
             .map_err(|e| match e {
+                // A bad or expired code is not a revoked grant: nobody's Google data is touched (§15 item 26).
                 OAuthError::InvalidGrant => GoogleAuthError::CodeRejected,
                 other => GoogleAuthError::Provider(other),
             })?;
+        if !tokens.has_calendar_scope() {
+            return Err(GoogleAuthError::MissingCalendarScope);
+        }
         let info = client
             .userinfo(&tokens.access_token)
             .await
@@ -287,10 +294,11 @@ impl<'a> GoogleAccounts<'a> {
         }
     }
 
-    /// Tells the user's tabs their metadata changed (after the write committed).
-    fn publish_metadata(&self, user: &UserDoc) {
-        self.hub
-            .publish(&user.user_id(), &SseEvent::UserMetadata(client_view(user)));
+    /// Tells the user's tabs their metadata changed (after the write committed); best effort.
+    async fn publish_metadata(&self, user: &UserDoc) {
+        if let Err(error) = health::publish(self.store, self.hub, &user.user_id()).await {
+            tracing::warn!(%error, "metadata not published");
+        }
     }
 
     /// Links Google to the signed-in `user` (§4.3): conflicts first, nothing persisted on conflict.
@@ -336,7 +344,7 @@ impl<'a> GoogleAccounts<'a> {
             .set_sync_status(user, Some(SyncStatus::Restart), Some(SyncStatus::Restart))
             .await?;
         if let Some(updated) = users.find(user).await? {
-            self.publish_metadata(&updated);
+            self.publish_metadata(&updated).await;
         }
         tracing::info!(user = %user, "google connected");
         Ok(())
@@ -438,7 +446,7 @@ impl<'a> GoogleAccounts<'a> {
             }
         };
         let id = user.user_id();
-        self.publish_metadata(&user);
+        self.publish_metadata(&user).await;
         let session = issue_session(self.store, &id, self.settings.session_ttl, now).await?;
         tracing::info!(user = %id, "google sign-in");
         Ok(Finished {

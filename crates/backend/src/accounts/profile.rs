@@ -1,20 +1,20 @@
 //! The profile and metadata flows of `/api/user/*` ([`Profiles`]), and the metadata a client sees
 //! (`GET /api/user/metadata`, SSE `USER_METADATA`): the stored metadata with `google.connectionState`
-//! computed from the user's Google link and sync state. A metadata write publishes `USER_METADATA` to the
-//! user's tabs after it is stored.
+//! computed from the user's Google link and sync health (`crate::sync::health`, the one rule the sync
+//! engine uses too). A metadata write publishes `USER_METADATA` to the user's tabs after it is stored.
 
 use compass_core::ids::UserId;
-use compass_core::{SseEvent, UserMetadata};
+use compass_core::UserMetadata;
 
 use crate::domain::metadata::ClientPatch;
 use crate::sse::Hub;
 use crate::store::users::{UserDoc, Users};
 use crate::store::{Store, StoreError};
+use crate::sync::health;
 
-/// The client view of one user's stored metadata (computed by [`UserDoc::client_metadata`], which the sync
-/// engine uses too).
-pub fn client_view(user: &UserDoc) -> UserMetadata {
-    user.client_metadata()
+/// The client view of one user's stored metadata (`crate::sync::health::client_metadata`).
+pub async fn client_view(store: &Store, user: &UserDoc) -> Result<UserMetadata, StoreError> {
+    health::client_metadata(store, user).await
 }
 
 /// Loads a user's metadata as clients see it. An unknown user is [`StoreError::NotFound`].
@@ -23,7 +23,7 @@ pub async fn metadata_for_client(store: &Store, user: &UserId) -> Result<UserMet
         .find(user)
         .await?
         .ok_or_else(|| StoreError::not_found(crate::store::users::COLLECTION, user))?;
-    Ok(client_view(&doc))
+    client_view(store, &doc).await
 }
 
 /// The `/api/user/*` flows over the handles they need.
@@ -58,9 +58,7 @@ impl<'a> Profiles<'a> {
         let stored = Users::new(self.store)
             .apply_client_patch(user, patch)
             .await?;
-        let view = client_view(&stored);
-        self.hub
-            .publish(user, &SseEvent::UserMetadata(view.clone()));
-        Ok(view)
+        health::publish(self.store, self.hub, user).await?;
+        client_view(self.store, &stored).await
     }
 }

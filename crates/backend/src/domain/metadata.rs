@@ -88,7 +88,7 @@ pub struct GoogleLink {
     pub linked: bool,
     /// A refresh token is stored.
     pub has_refresh_token: bool,
-    /// Sync is healthy (tokens and watches in place); see `docs/auth.md` for the interim rule.
+    /// Sync is healthy (import completed, sync tokens and live watches in place; `crate::sync::health`).
     pub sync_healthy: bool,
 }
 

@@ -23,6 +23,9 @@ pub const SCOPES: &[&str] = &[
     "https://www.googleapis.com/auth/calendar",
 ];
 
+/// The Calendar scope Compass needs (read/write events, calendar list, watches).
+pub const CALENDAR_SCOPE: &str = "https://www.googleapis.com/auth/calendar";
+
 /// How long the provider calls may take.
 const HTTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
@@ -68,6 +71,19 @@ pub struct GoogleTokens {
     pub access_token: String,
     /// Long-lived refresh token (only with `access_type=offline` and consent).
     pub refresh_token: Option<String>,
+    /// The scopes Google granted (the token response's `scope`); `None` when Google left it out, which
+    /// OAuth 2 allows only when the grant is exactly what was asked for.
+    pub scopes: Option<Vec<String>>,
+}
+
+impl GoogleTokens {
+    /// True unless Google says the Calendar scope ([`CALENDAR_SCOPE`]) was not granted (the user may
+    /// untick it on the consent screen).
+    pub fn has_calendar_scope(&self) -> bool {
+        self.scopes
+            .as_ref()
+            .is_none_or(|scopes| scopes.iter().any(|s| s == CALENDAR_SCOPE))
+    }
 }
 
 /// The OpenID userinfo claims Compass uses.
@@ -177,6 +193,9 @@ impl GoogleOAuth {
         Ok(GoogleTokens {
             access_token: response.access_token().secret().clone(),
             refresh_token: response.refresh_token().map(|t| t.secret().clone()),
+            scopes: response
+                .scopes()
+                .map(|scopes| scopes.iter().map(|s| s.as_str().to_owned()).collect()),
         })
     }
 

@@ -1,13 +1,17 @@
-//! `/api/auth/*` handlers: email + password sign-up, sign-in, sign-out, the current session, and the
-//! Google sign-in/connect redirect and callback. Thin: parse, call one `crate::accounts` flow, map its error.
+//! `/api/auth/*` handlers: email + password sign-up, sign-in, sign-out, the current session, the
+//! Google sign-in/connect redirect and callback, and Google disconnect. Thin: parse, call one
+//! `crate::accounts` flow, map its error; then tell the sync engine about the session change (a sign-in
+//! resumes the user's Google watches, the sign-out of the last session stops them, backend spec §8.6).
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use compass_core::{AuthErrorCode, AUTH_ERROR_PARAM};
+
 use super::cookie::{self, CookiePolicy};
 use super::error::ApiError;
-use crate::accounts::google_flow::{self, Callback, GoogleAccounts, LIFETIME};
+use crate::accounts::google_flow::{self, Callback, GoogleAccounts, GoogleAuthError, LIFETIME};
 use crate::accounts::password_flow::{PasswordAccounts, SignIn, SignUp};
 use crate::accounts::session::IssuedSession;
 use crate::accounts::SessionUser;
@@ -23,7 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/signout", web::post().to(sign_out))
             .route("/session", web::get().to(session))
             .route("/google", web::get().to(google_start))
-            .route("/google/callback", web::get().to(google_callback)),
+            .route("/google/callback", web::get().to(google_callback))
+            .route("/google/disconnect", web::post().to(google_disconnect)),
     );
 }
 
@@ -111,6 +116,7 @@ async fn sign_in(
         password: string_field(&body, "password")?,
     };
     let (user, session) = passwords(&state).sign_in(input, &client_ip(&req)).await?;
+    state.sync.resume_watches(&user.user_id()).await;
     Ok(signed_in_response(&state, &user, &session))
 }
 
@@ -122,7 +128,10 @@ async fn sign_out(
     session: Result<SessionUser, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     match session {
-        Ok(session) => passwords(&state).sign_out(&session).await?,
+        Ok(session) => {
+            passwords(&state).sign_out(&session).await?;
+            state.sync.signed_out(&session.user_id).await;
+        }
         Err(ApiError::Unauthorized { .. }) => {}
         Err(error) => return Err(error),
     }
@@ -137,6 +146,17 @@ async fn session(session: SessionUser) -> HttpResponse {
         "userId": session.user_id,
         "expiresAt": session.expires_at,
     }))
+}
+
+/// `POST /api/auth/google/disconnect`: forgets Google for the signed-in user — channels stopped,
+/// Google-owned events, sync state and calendars removed, the link and grant cleared (`NOT_CONNECTED`);
+/// Compass-made events stay. 200 also when Google was not connected.
+async fn google_disconnect(
+    state: web::Data<AppState>,
+    session: SessionUser,
+) -> Result<HttpResponse, ApiError> {
+    state.sync.disconnect(&session.user_id).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "OK" })))
 }
 
 /// `GET /api/auth/google` query.
@@ -160,45 +180,91 @@ async fn google_start(
         .finish())
 }
 
-/// `GET /api/auth/google/callback` query (Google also sends `scope`, `authuser`, ... which are ignored).
-#[derive(Debug, Deserialize)]
+/// `GET /api/auth/google/callback` query (Google also sends `scope`, `authuser`, ... which are ignored:
+/// the granted scopes are read from the token response).
+#[derive(Debug, Default, Deserialize)]
 struct GoogleCallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
 }
 
-/// `GET /api/auth/google/callback`: finishes the flow, then sends the browser to the app.
+/// `GET /api/auth/google/callback`: finishes the flow, then sends the browser to the app. This is a
+/// top-level navigation, so a failure is never answered with JSON: the browser goes to
+/// `/?auth_error=<CODE>` (a [`AuthErrorCode`] the web app shows), the binding cookie cleared either way.
 async fn google_callback(
     state: web::Data<AppState>,
     req: HttpRequest,
-    query: web::Query<GoogleCallbackQuery>,
+    query: Result<web::Query<GoogleCallbackQuery>, actix_web::Error>,
     session: Option<SessionUser>,
-) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
+) -> HttpResponse {
+    // An unreadable query is a callback without `state`: it ends as GOOGLE_SIGNIN_EXPIRED, not as JSON.
+    let query = query.map(web::Query::into_inner).unwrap_or_default();
     let callback = Callback {
         code: query.code,
         state: query.state,
         error: query.error,
     };
+    let policy = cookie_policy(&state);
     let finished = google(&state)
         .finish(callback, cookie::oauth_nonce(&req), session.as_ref())
-        .await?;
-    // A linked Google account wants its import (`sync.importGCal = RESTART`): the worker starts it now.
-    state.sync.wake();
-    let policy = cookie_policy(&state);
+        .await;
     let mut home = state.settings.public_url.clone();
     home.set_path("/");
     home.set_query(None);
     let mut response = HttpResponse::SeeOther();
     response
-        .insert_header((header::LOCATION, home.to_string()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .cookie(policy.clear_oauth_cookie());
-    if let Some(issued) = &finished.session {
-        let ttl = chrono::Duration::from_std(state.settings.session_ttl)
-            .unwrap_or(chrono::Duration::days(14));
-        response.cookie(policy.session_cookie(&issued.token, ttl));
+    match finished {
+        Ok(finished) => {
+            // A linked Google account wants its import (`sync.importGCal = RESTART`) and its watches: the
+            // worker starts them now.
+            state.sync.resume_watches(&finished.user).await;
+            state.sync.wake();
+            if let Some(issued) = &finished.session {
+                let ttl = chrono::Duration::from_std(state.settings.session_ttl)
+                    .unwrap_or(chrono::Duration::days(14));
+                response.cookie(policy.session_cookie(&issued.token, ttl));
+            }
+        }
+        Err(error) => {
+            let code = auth_error_code(&error);
+            match &error {
+                GoogleAuthError::Provider(_)
+                | GoogleAuthError::Store(_)
+                | GoogleAuthError::Crypto => {
+                    tracing::warn!(%error, code = code.as_str(), "Google sign-in failed")
+                }
+                _ => tracing::info!(%error, code = code.as_str(), "Google sign-in refused"),
+            }
+            home.query_pairs_mut()
+                .append_pair(AUTH_ERROR_PARAM, code.as_str());
+        }
     }
-    Ok(response.finish())
+    response
+        .insert_header((header::LOCATION, home.to_string()))
+        .finish()
+}
+
+/// The code the web app is sent for a failed Google callback.
+fn auth_error_code(error: &GoogleAuthError) -> AuthErrorCode {
+    match error {
+        GoogleAuthError::NotConfigured => AuthErrorCode::GoogleNotConfigured,
+        GoogleAuthError::StateInvalid | GoogleAuthError::InvalidIntent => {
+            AuthErrorCode::GoogleSigninExpired
+        }
+        GoogleAuthError::Denied => AuthErrorCode::GoogleAccessDenied,
+        GoogleAuthError::MissingCode => AuthErrorCode::GoogleCodeMissing,
+        GoogleAuthError::CodeRejected => AuthErrorCode::GoogleCodeRejected,
+        GoogleAuthError::MissingCalendarScope => AuthErrorCode::GooglePermissionsMissing,
+        GoogleAuthError::MissingRefreshToken => AuthErrorCode::GoogleOfflineAccessMissing,
+        GoogleAuthError::MissingEmail => AuthErrorCode::GoogleEmailMissing,
+        GoogleAuthError::EmailUnverified => AuthErrorCode::GoogleEmailNotVerified,
+        GoogleAuthError::AlreadyConnected => AuthErrorCode::GoogleAccountAlreadyConnected,
+        GoogleAuthError::EmailMismatch => AuthErrorCode::GoogleConnectEmailMismatch,
+        GoogleAuthError::Provider(_) => AuthErrorCode::GoogleUnavailable,
+        GoogleAuthError::NotSignedIn | GoogleAuthError::UserMissing => AuthErrorCode::NotSignedIn,
+        GoogleAuthError::Crypto | GoogleAuthError::Store(_) => AuthErrorCode::ServerError,
+    }
 }

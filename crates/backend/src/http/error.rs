@@ -18,8 +18,10 @@ use crate::accounts::password_flow::INVALID_CREDENTIALS;
 use crate::accounts::{AuthError, GoogleAuthError, OpenStreamError};
 use crate::events::plan::PlanError;
 use crate::events::service::EventsError;
+use crate::google::calendar::GoogleError;
 use crate::priorities::PrioritiesError;
 use crate::store::StoreError;
+use crate::sync::SyncError;
 
 /// A failure as the HTTP client sees it.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +40,10 @@ pub enum ApiError {
         /// What the client is told, e.g. "Not signed in".
         message: String,
     },
+    /// 401 `GOOGLE_REVOKED`: a Google call made for this request found the grant revoked; the revocation
+    /// already ran (Google-derived data removed, `GOOGLE_REVOKED` published). The reference's payload (§4.0).
+    #[error("Google access revoked. Your Google data has been removed.")]
+    GoogleRevoked,
     /// 403: signed in but not allowed (also CSRF refusals).
     #[error("{message}")]
     Forbidden {
@@ -128,7 +134,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized { .. } | Self::GoogleRevoked => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -143,6 +149,7 @@ impl ApiError {
     fn code(&self) -> Option<ErrorCode> {
         match self {
             Self::Conflict { code, .. } | Self::Unavailable { code, .. } => *code,
+            Self::GoogleRevoked => Some(ErrorCode::GoogleRevoked),
             _ => None,
         }
     }
@@ -162,8 +169,12 @@ impl ResponseError for ApiError {
             Self::Unavailable { .. } => tracing::warn!(error = %self, "dependency unavailable"),
             _ => tracing::debug!(status = status.as_u16(), error = %self, "request refused"),
         }
+        let result = match self {
+            Self::GoogleRevoked => "Google access revoked",
+            _ => status.canonical_reason().unwrap_or("Error"),
+        };
         let body = ErrorBody {
-            result: status.canonical_reason().unwrap_or("Error").to_owned(),
+            result: result.to_owned(),
             message: self.to_string(),
             code: self.code().map(|code| code.as_str().to_owned()),
         };
@@ -235,6 +246,7 @@ impl From<GoogleAuthError> for ApiError {
             GoogleAuthError::Denied
             | GoogleAuthError::CodeRejected
             | GoogleAuthError::MissingRefreshToken
+            | GoogleAuthError::MissingCalendarScope
             | GoogleAuthError::MissingEmail => ApiError::malformed(message),
             GoogleAuthError::AlreadyConnected => conflict(ErrorCode::GoogleAccountAlreadyConnected),
             GoogleAuthError::EmailMismatch => conflict(ErrorCode::GoogleConnectEmailMismatch),
@@ -249,6 +261,31 @@ impl From<GoogleAuthError> for ApiError {
             GoogleAuthError::UserMissing => ApiError::NotFound,
             GoogleAuthError::Crypto => ApiError::internal(GoogleAuthError::Crypto),
             GoogleAuthError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<SyncError> for ApiError {
+    fn from(error: SyncError) -> Self {
+        match error {
+            SyncError::Google(GoogleError::Revoked) => ApiError::GoogleRevoked,
+            SyncError::NotConnected => ApiError::BadRequest {
+                field: None,
+                message: "User is missing a Google refresh token".into(),
+            },
+            SyncError::Store(error) => error.into(),
+            SyncError::Google(cause) => {
+                tracing::warn!(error = %cause, "Google call failed");
+                ApiError::Unavailable {
+                    message: "Google is unavailable, try again shortly".into(),
+                    code: Some(ErrorCode::GoogleUnavailable),
+                }
+            }
+            SyncError::Stopping => ApiError::Unavailable {
+                message: "The server is shutting down".into(),
+                code: None,
+            },
+            other => ApiError::internal(other),
         }
     }
 }
@@ -427,6 +464,20 @@ mod tests {
         let api: ApiError = GoogleAuthError::CodeRejected.into();
         assert_eq!(api.status(), 400);
         assert_eq!(api.to_string(), "Google code exchange failed");
+    }
+
+    #[actix_web::test]
+    async fn a_revoked_grant_is_the_reference_payload() {
+        let (status, body) = body_of(SyncError::Google(GoogleError::Revoked).into()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "result": "Google access revoked",
+                "message": "Google access revoked. Your Google data has been removed.",
+                "code": "GOOGLE_REVOKED",
+            })
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! `/api/sync/*` and `/api/calendars*` handlers: start an import (`POST /api/sync/import-gcal`, 204 at
 //! once), Google's push notifications (`POST /api/sync/gcal/notifications`, no session: the channel
 //! token authenticates), the user's calendars and their selection. Thin: parse, call the
-//! `crate::sync` engine, map its error.
+//! `crate::sync` engine, map its error. A route that calls Google and finds the grant revoked answers
+//! `401 GOOGLE_REVOKED` after the engine ran the revocation (`POST /api/sync/import-gcal`,
+//! `PUT /api/calendars/select`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -12,7 +14,6 @@ use crate::accounts::SessionUser;
 use crate::state::AppState;
 use crate::sync::calendars::Selection;
 use crate::sync::notifications::{Notification, NotificationError};
-use crate::sync::SyncError;
 
 /// Registers the routes (relative to `/api`).
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -42,19 +43,11 @@ async fn import_gcal(
             message: "must be a boolean".into(),
         })?
     };
-    match state
+    state
         .sync
         .start_import(&session.user_id, request.force == Some(true))
-        .await
-    {
-        Ok(()) => Ok(HttpResponse::NoContent().finish()),
-        Err(SyncError::NotConnected) => Err(ApiError::BadRequest {
-            field: None,
-            message: "User is missing a Google refresh token".into(),
-        }),
-        Err(SyncError::Store(error)) => Err(error.into()),
-        Err(other) => Err(ApiError::internal(other)),
-    }
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 fn header(req: &HttpRequest, name: &str) -> String {

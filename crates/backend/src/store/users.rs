@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use compass_core::ids::UserId;
-use compass_core::{SyncStatus, UserMetadata};
+use compass_core::{GoogleConnectionState, SyncStatus, UserMetadata};
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{self, doc, Bson, Document};
 use mongodb::Collection;
@@ -23,6 +23,8 @@ pub const COLLECTION: &str = "user";
 pub const EMAIL_INDEX: &str = "email_unique";
 /// Name of the unique (partial) index on `google.googleId`.
 pub const GOOGLE_ID_INDEX: &str = "google_id_unique";
+/// The connection state last sent to the user's tabs (`crate::sync::health`), kept beside the document.
+const PUBLISHED_STATE: &str = "publishedConnectionState";
 
 /// The stored string of a sync status (`"RESTART"`, ...).
 fn status_bson(status: SyncStatus) -> Bson {
@@ -117,14 +119,13 @@ impl UserDoc {
     }
 
     /// The metadata as clients see it (`GET /api/user/metadata`, SSE `USER_METADATA`): the stored keys
-    /// and `google.connectionState` computed from the Google link and the sync state (§11.2). Sync health
-    /// uses an interim rule until the engine reports real health (tokens and watches, §11.1): the last
-    /// full import completed.
-    pub fn client_metadata(&self) -> UserMetadata {
+    /// and `google.connectionState` computed from the Google link and `sync_healthy` (§11.2), which
+    /// `crate::sync::health` works out from the sync records.
+    pub fn client_metadata(&self, sync_healthy: bool) -> UserMetadata {
         let link = GoogleLink {
             linked: self.has_google(),
             has_refresh_token: self.has_refresh_token(),
-            sync_healthy: self.metadata.import_gcal() == Some(SyncStatus::Completed),
+            sync_healthy,
         };
         let state = connection_state(link, &self.metadata);
         self.metadata.clone().with_connection_state(state)
@@ -213,6 +214,41 @@ impl Users {
             .await?)
     }
 
+    /// True when the user has a (non-empty) refresh token stored (read inside `session` when given).
+    pub async fn has_grant(
+        &self,
+        id: &UserId,
+        session: Option<&mut mongodb::ClientSession>,
+    ) -> Result<bool, StoreError> {
+        let filter = doc! {
+            "_id": object_id(id),
+            "google.gRefreshToken": { "$nin": ["", null] },
+        };
+        let found = in_session!(self.collection.count_documents(filter), session)?;
+        Ok(found > 0)
+    }
+
+    /// Inside `session` (the transaction that writes Google's changes): marks the grant as used and says
+    /// whether there still is one. Being a write on the user document, it serialises that transaction
+    /// with a disconnect or a revocation (both clear the grant first): either the transaction commits
+    /// before the grant is cleared — and their deletes run after it — or it sees no grant and writes
+    /// nothing.
+    pub async fn touch_grant(
+        &self,
+        id: &UserId,
+        session: &mut mongodb::ClientSession,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .collection
+            .update_one(
+                doc! { "_id": object_id(id), "google.gRefreshToken": { "$nin": ["", null] } },
+                doc! { "$set": { "google.grantUsedAt": bson::DateTime::now() } },
+            )
+            .session(session)
+            .await?;
+        Ok(result.matched_count == 1)
+    }
+
     /// The user with this (normalised) email.
     pub async fn find_by_email(&self, email: &Email) -> Result<Option<UserDoc>, StoreError> {
         Ok(self
@@ -277,6 +313,36 @@ impl Users {
             )
             .await?;
         Ok(())
+    }
+
+    /// Forgets the Google link entirely (disconnect): `google` and the sync statuses go, so the state is
+    /// `NOT_CONNECTED` and the Google account may be linked again, here or to another account.
+    pub async fn unlink_google(&self, id: &UserId) -> Result<(), StoreError> {
+        self.collection
+            .update_one(
+                doc! { "_id": object_id(id) },
+                doc! { "$unset": { "google": "", "metadata.sync": "", PUBLISHED_STATE: "" } },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Remembers the connection state last sent to the user's tabs; `true` when it differs from the one
+    /// remembered (or none was).
+    pub async fn record_published_state(
+        &self,
+        id: &UserId,
+        state: GoogleConnectionState,
+    ) -> Result<bool, StoreError> {
+        let value = format!("{state:?}");
+        let result = self
+            .collection
+            .update_one(
+                doc! { "_id": object_id(id), PUBLISHED_STATE: { "$ne": &value } },
+                doc! { "$set": { PUBLISHED_STATE: value } },
+            )
+            .await?;
+        Ok(result.modified_count == 1)
     }
 
     /// Sets the server-owned sync statuses (`None` leaves one unchanged), leaving other keys alone.

@@ -1,6 +1,8 @@
 //! The `watch` collection: Google push channels, one per user and Google calendar (or the literal
 //! `calendarlist` for the calendar-list channel). The document id is the channel id Google echoes in
-//! `X-Goog-Channel-ID`.
+//! `X-Goog-Channel-ID`. A record whose `resourceId` is [`NOT_OPEN`] ([`WatchDoc::wanted`]) stands for a
+//! channel that is wanted but not open yet: its expiration is the epoch, so the renewal worker opens it
+//! first, and no notification can match it (notifications need an unexpired record).
 
 use chrono::{DateTime, Utc};
 use compass_core::UserId;
@@ -19,6 +21,8 @@ pub const COLLECTION: &str = "watch";
 pub const USER_CALENDAR_INDEX: &str = "user_gCalendarId_unique";
 /// The `gCalendarId` of the calendar-list channel.
 pub const CALENDAR_LIST: &str = "calendarlist";
+/// The `resourceId` of a record whose channel is wanted but not open (Google's ids never look like it).
+pub const NOT_OPEN: &str = "not-open";
 
 /// A stored push channel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +41,9 @@ pub struct WatchDoc {
     pub expiration: bson::DateTime,
     /// When the channel was stored.
     pub created_at: bson::DateTime,
+    /// After a failed open or renewal: not to be tried again before this (every server instance skips it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<bson::DateTime>,
 }
 
 impl WatchDoc {
@@ -54,7 +61,26 @@ impl WatchDoc {
             resource_id: resource_id.to_owned(),
             expiration: to_bson_date(expiration),
             created_at: now(),
+            retry_at: None,
         }
+    }
+
+    /// A record for a channel that is wanted but not open (no resource id, expired at the epoch).
+    pub fn wanted(user: &UserId, g_calendar_id: &str) -> Self {
+        WatchDoc {
+            expiration: bson::DateTime::from_millis(0),
+            ..WatchDoc::new(user, g_calendar_id, NOT_OPEN, Utc::now())
+        }
+    }
+
+    /// True when a channel is open at Google for this record (it may have expired since).
+    pub fn is_open(&self) -> bool {
+        !self.resource_id.is_empty() && self.resource_id != NOT_OPEN
+    }
+
+    /// True when the channel is open and not expired at `now`.
+    pub fn is_live(&self, now: DateTime<Utc>) -> bool {
+        self.is_open() && self.expiration.timestamp_millis() > now.timestamp_millis()
     }
 
     /// The owner.
@@ -138,19 +164,43 @@ impl Watches {
             .await
     }
 
-    /// All users' channels that expire at or before `at` (renewal worker), soonest first.
+    /// All users' channels that expire at or before `at` (renewal worker), soonest first, leaving out
+    /// the ones postponed past `now` ([`Watches::postpone`]), so failing records never crowd out the rest.
     pub async fn expiring_before(
         &self,
         at: DateTime<Utc>,
+        now: DateTime<Utc>,
         limit: i64,
     ) -> Result<Listing<WatchDoc>, StoreError> {
         let cursor = self
             .raw
-            .find(doc! { "expiration": { "$lte": to_bson_date(at) } })
+            .find(doc! {
+                "expiration": { "$lte": to_bson_date(at) },
+                "$or": [
+                    { "retryAt": { "$exists": false } },
+                    { "retryAt": { "$lte": to_bson_date(now) } },
+                ],
+            })
             .sort(doc! { "expiration": 1 })
             .limit(limit)
             .await?;
         decode_all(COLLECTION, cursor).await
+    }
+
+    /// Postpones the next attempt on the user's record for `g_calendar_id` until `until` (after a failure).
+    pub async fn postpone(
+        &self,
+        user: &UserId,
+        g_calendar_id: &str,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.raw
+            .update_one(
+                doc! { "user": user_oid(user), "gCalendarId": g_calendar_id },
+                doc! { "$set": { "retryAt": to_bson_date(until) } },
+            )
+            .await?;
+        Ok(())
     }
 
     /// Deletes one channel of the user; `false` when there was none.

@@ -1,7 +1,16 @@
 //! [`SyncEngine`]: the sync handle the server holds (store, hub, settings, the shared Calendar API
-//! client, the worker's wake-up), and [`SyncError`], what a sync step can fail with.
+//! client, the worker's wake-up, its stop signal and the background tasks it tracks), and [`SyncError`],
+//! what a sync step can fail with.
+//!
+//! Stopping ([`SyncEngine::stop`], then [`SyncEngine::stopped`]): the worker loop ends after its current
+//! pass, every job waiting on Google under a calendar lease is abandoned (nothing of it was committed: a
+//! calendar's changes and its sync token are written in one transaction at the end) and its lease
+//! released, an abandoned import puts `sync.importGCal` back to `RESTART` so the next server resumes it, and
+//! the short jobs (a watch renewal, a channel stop) finish. A lease whose release failed lapses by itself.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,6 +47,9 @@ pub enum SyncError {
     /// Another worker holds the calendar.
     #[error("the calendar is being synced elsewhere")]
     Busy,
+    /// The server is stopping: the job was abandoned before anything was committed.
+    #[error("the server is stopping")]
+    Stopping,
 }
 
 impl SyncError {
@@ -61,6 +73,29 @@ pub struct SyncEngine {
     pub(crate) failures: Arc<Mutex<HashMap<String, (u32, tokio::time::Instant)>>>,
     /// This instance, for lease holders.
     pub(crate) instance: String,
+    /// Stop signal and the tracked background tasks.
+    pub(crate) life: Arc<Life>,
+}
+
+/// The engine's stop signal and the background tasks it waits for when stopping.
+#[derive(Debug, Default)]
+pub(crate) struct Life {
+    stopping: AtomicBool,
+    stop: tokio::sync::Notify,
+    tasks: AtomicUsize,
+    idle: tokio::sync::Notify,
+    worker: AtomicBool,
+}
+
+/// Counts a tracked task until it is dropped.
+struct TaskGuard(Arc<Life>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        if self.0.tasks.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
 }
 
 impl std::fmt::Debug for SyncEngine {
@@ -94,6 +129,79 @@ impl SyncEngine {
             running: Arc::new(Mutex::new(HashSet::new())),
             failures: Arc::new(Mutex::new(HashMap::new())),
             instance: mongodb::bson::oid::ObjectId::new().to_hex(),
+            life: Arc::new(Life::default()),
+        }
+    }
+
+    /// Runs `job` in the background as a task [`Self::stopped`] waits for.
+    pub(crate) fn spawn(&self, job: impl Future<Output = ()> + Send + 'static) {
+        self.life.tasks.fetch_add(1, Ordering::SeqCst);
+        let guard = TaskGuard(self.life.clone());
+        tokio::spawn(async move {
+            job.await;
+            drop(guard);
+        });
+    }
+
+    /// True once [`Self::stop`] was called.
+    pub fn is_stopping(&self) -> bool {
+        self.life.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Resolves when [`Self::stop`] is called (at once if it was).
+    pub(crate) async fn stop_requested(&self) {
+        let notified = self.life.stop.notified();
+        if self.is_stopping() {
+            return;
+        }
+        notified.await;
+    }
+
+    /// Asks the worker and every tracked job to stop (see the module docs). Returns at once.
+    pub fn stop(&self) {
+        self.life.stopping.store(true, Ordering::SeqCst);
+        self.life.stop.notify_waiters();
+        self.wake.notify_one();
+    }
+
+    /// True while the background worker loop runs.
+    pub fn worker_running(&self) -> bool {
+        self.life.worker.load(Ordering::SeqCst)
+    }
+
+    /// How many tracked background jobs are running.
+    pub fn running_jobs(&self) -> usize {
+        self.life.tasks.load(Ordering::SeqCst)
+    }
+
+    /// [`Self::stop`], then waits up to `patience` for the worker loop and the tracked jobs to end.
+    /// Returns whether everything ended in time.
+    pub async fn stopped(&self, patience: Duration) -> bool {
+        self.stop();
+        let until = tokio::time::Instant::now() + patience;
+        loop {
+            let idle = self.life.idle.notified();
+            if !self.worker_running() && self.running_jobs() == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(until, idle).await.is_err() {
+                let ended = !self.worker_running() && self.running_jobs() == 0;
+                if !ended {
+                    tracing::warn!(
+                        jobs = self.running_jobs(),
+                        "sync jobs still running at shutdown"
+                    );
+                }
+                return ended;
+            }
+        }
+    }
+
+    /// Marks the worker loop as running or ended (and wakes [`Self::stopped`]).
+    pub(crate) fn set_worker_running(&self, running: bool) {
+        self.life.worker.store(running, Ordering::SeqCst);
+        if !running {
+            self.life.idle.notify_waiters();
         }
     }
 
@@ -128,16 +236,6 @@ impl SyncEngine {
         self.hub.publish(user, event);
     }
 
-    /// Tells the user's tabs their metadata changed (after the write): `USER_METADATA` with the computed
-    /// connection state.
-    pub(crate) async fn publish_metadata(&self, user: &UserId) {
-        match Users::new(&self.store).find(user).await {
-            Ok(Some(doc)) => self.publish(user, &SseEvent::UserMetadata(doc.client_metadata())),
-            Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "metadata not published"),
-        }
-    }
-
     /// Marks `key` as running in this process; `false` when it already is.
     pub(crate) fn begin(&self, key: &str) -> bool {
         self.running
@@ -154,18 +252,20 @@ impl SyncEngine {
         })
     }
 
-    /// Records the outcome of job `key`: a failure doubles its backoff (1 s up to 5 min), a success clears it.
-    pub(crate) fn record(&self, key: &str, failed: bool) {
+    /// Records the outcome of job `key`: a failure doubles its backoff (1 s up to 5 min), a success clears
+    /// it. Returns the backoff after a failure.
+    pub(crate) fn record(&self, key: &str, failed: bool) -> Option<Duration> {
         let Ok(mut failures) = self.failures.lock() else {
-            return;
+            return None;
         };
         if !failed {
             failures.remove(key);
-            return;
+            return None;
         }
         let count = failures.get(key).map_or(0, |(n, _)| *n).saturating_add(1);
         let wait = Duration::from_secs(1u64 << count.min(9)).min(Duration::from_secs(300));
         failures.insert(key.to_owned(), (count, tokio::time::Instant::now() + wait));
+        Some(wait)
     }
 
     /// Clears a [`Self::begin`] mark.
@@ -207,9 +307,17 @@ impl SyncEngine {
             if tokio::time::Instant::now() >= until {
                 return Err(SyncError::Busy);
             }
+            if self.is_stopping() {
+                return Err(SyncError::Stopping);
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let result = job().await;
+        // Stopping abandons the job (its writes are one transaction at its end, so nothing half-done
+        // remains) and still releases the lease.
+        let result = tokio::select! {
+            result = job() => result,
+            () = self.stop_requested() => Err(SyncError::Stopping),
+        };
         if let Err(error) = leases.release(&name, &holder).await {
             tracing::warn!(%error, "calendar lease not released (it will lapse)");
         }

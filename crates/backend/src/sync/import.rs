@@ -10,24 +10,30 @@
 //! A failed import or repair therefore leaves the user's Google events as they were (backend spec §15
 //! item 2). Calendars: the primary and every calendar the user selected (`GET /api/calendars`,
 //! `PUT /api/calendars/select`); the Google events of calendars no longer synced are removed. Watches
-//! are opened after the events are committed. `invalid_grant` revokes ([`super::revocation`]).
+//! are opened after the events are committed — the calendar list's and each synced calendar's; one
+//! that fails is left as a wanted record that the worker opens ([`super::watches`]). `invalid_grant`
+//! revokes ([`super::revocation`]). A server that stops abandons the import at the next Google call
+//! (nothing half-committed: each calendar is one transaction) and sets `sync.importGCal` back to
+//! `RESTART`, so the next server resumes it.
 
 use std::time::Duration;
 
 use compass_core::{ImportGCalEndPayload, ImportGCalOperation, SseEvent, SyncStatus, UserId};
 use mongodb::bson::oid::ObjectId;
-use mongodb::bson::Document;
 
 use super::engine::{SyncEngine, SyncError};
 use super::worker::sync_calendar;
-use crate::google::calendar::{CalendarClient, CalendarListEntry, CalendarListQuery, GoogleError};
-use crate::store::calendars::{CalendarEntry, Calendars};
-use crate::store::events::Events;
+use crate::google::calendar::{CalendarListQuery, GoogleError};
 use crate::store::leases::Leases;
 use crate::store::sync_state::SyncStates;
 use crate::store::users::Users;
 use crate::store::watches::CALENDAR_LIST;
 
+/// The `IMPORT_GCAL_END` message of an import that found the grant revoked.
+const REVOKED_MESSAGE: &str =
+    "Google access was revoked or has expired. Please reconnect Google Calendar.";
+/// How long `POST /api/sync/import-gcal` waits for its grant check before answering anyway.
+const GRANT_CHECK: Duration = Duration::from_secs(5);
 /// How long an import holds the user's import lease (a crashed import blocks the next one this long).
 const IMPORT_LEASE: Duration = Duration::from_secs(30 * 60);
 /// How long an import waits for a calendar that the worker is syncing.
@@ -44,7 +50,9 @@ pub struct Imported {
 
 impl SyncEngine {
     /// `POST /api/sync/import-gcal`: checks that `user` has a Google grant ([`SyncError::NotConnected`]
-    /// otherwise), then starts the import in the background and returns.
+    /// otherwise) and that Google still honours it (one small `calendarList.list`): `invalid_grant` runs
+    /// the revocation and is returned (the route answers `GOOGLE_REVOKED`). Then starts the import in the
+    /// background and returns.
     pub async fn start_import(&self, user: &UserId, force: bool) -> Result<(), SyncError> {
         let connected = Users::new(&self.store)
             .find(user)
@@ -52,6 +60,21 @@ impl SyncEngine {
             .is_some_and(|u| u.has_refresh_token());
         if !connected {
             return Err(SyncError::NotConnected);
+        }
+        let client = self.client_for(user).await?;
+        let probe = CalendarListQuery {
+            max_results: Some(1),
+            ..CalendarListQuery::default()
+        };
+        match tokio::time::timeout(GRANT_CHECK, client.list_calendars(&probe)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(GoogleError::Revoked)) => {
+                self.revoke(user).await;
+                return Err(SyncError::Google(GoogleError::Revoked));
+            }
+            // Anything else (or a slow Google) is the import's to report, over SSE.
+            Ok(Err(error)) => tracing::info!(%error, "grant check failed; the import reports it"),
+            Err(_) => tracing::info!("grant check timed out; the import reports any failure"),
         }
         self.request_import(user, force);
         Ok(())
@@ -61,11 +84,15 @@ impl SyncEngine {
     pub fn request_import(&self, user: &UserId, force: bool) {
         let engine = self.clone();
         let user = user.clone();
-        tokio::spawn(async move { engine.import(&user, force).await });
+        self.spawn(async move { engine.import(&user, force).await });
     }
 
     /// Runs a full import of `user` (see the module docs); reports through SSE and metadata only.
     pub async fn import(&self, user: &UserId, force: bool) {
+        if self.is_stopping() {
+            // Not started: `sync.importGCal` is unchanged, so the next server starts it.
+            return;
+        }
         let operation = if force {
             ImportGCalOperation::Repair
         } else {
@@ -141,19 +168,39 @@ impl SyncEngine {
                 );
                 self.publish(user, &SseEvent::EventChanged);
             }
-            Err(error) if error.is_revoked() => self.revoke(user).await,
-            // The grant went while the import started (another job met `invalid_grant` and revoked):
-            // the import is owed again once the user reconnects (`RESTART`, as the revocation left it);
-            // `ERRORED` or a lingering `IMPORTING` would hide that.
+            Err(error) if error.is_revoked() => {
+                self.revoke(user).await;
+                // The reference ends a revoked import without IMPORT_GCAL_END (§15 item 32), leaving a
+                // tab that waits for it spinning: here it ends ERRORED, after GOOGLE_REVOKED.
+                self.publish(
+                    user,
+                    &SseEvent::ImportGCalEnd(ImportGCalEndPayload::Errored {
+                        operation,
+                        message: REVOKED_MESSAGE.into(),
+                    }),
+                );
+            }
             Err(SyncError::NotConnected) => {
-                tracing::info!(user = %user, "import ended: the Google grant was revoked meanwhile");
+                // Disconnected (or revoked) while the import ran: nothing of it was written after that,
+                // and the status belongs to whoever cleared the grant.
+                tracing::info!(user = %user, "Google import ended: the grant is gone");
+                self.publish(
+                    user,
+                    &SseEvent::ImportGCalEnd(ImportGCalEndPayload::Errored {
+                        operation,
+                        message: REVOKED_MESSAGE.into(),
+                    }),
+                );
+            }
+            Err(SyncError::Stopping) => {
+                // The server is stopping: the next one (or this one, restarted) imports again.
+                tracing::info!(user = %user, "Google import abandoned: the server is stopping");
                 if let Err(error) = users
                     .set_sync_status(user, Some(SyncStatus::Restart), None)
                     .await
                 {
                     tracing::warn!(%error, "import status not stored");
                 }
-                self.publish_metadata(user).await;
             }
             Err(error) => {
                 tracing::warn!(%error, user = %user, "Google import failed");
@@ -175,10 +222,16 @@ impl SyncEngine {
         }
     }
 
-    /// The import itself: calendars, then each synced calendar's events, then watches.
+    /// The import itself: calendars, then each synced calendar's events, then watches (the calendar list
+    /// and each synced calendar; one that cannot be opened is left to the worker's repair).
     async fn import_all(&self, user: &UserId) -> Result<Imported, SyncError> {
         let client = self.client_for(user).await?;
-        let synced = self.import_calendars(&client, user).await?;
+        let listed = self
+            .with_calendar_lease(user, CALENDAR_LIST, LEASE_PATIENCE, || {
+                self.apply_calendar_list(&client, user)
+            })
+            .await?;
+        let synced = listed.synced;
         let mut imported = Imported {
             events: 0,
             calendars: synced.len() as u64,
@@ -195,60 +248,31 @@ impl SyncEngine {
                 .await?;
             imported.events += applied.written + applied.unchanged;
         }
-        for calendar in &synced {
-            if let Err(error) = self.ensure_watch(&client, user, calendar).await {
-                if error.is_revoked() {
-                    return Err(error);
+        if self.is_stopping() {
+            return Err(SyncError::Stopping);
+        }
+        let mut watched = synced.clone();
+        watched.push(CALENDAR_LIST.to_owned());
+        if self.watches_wanted(user).await? {
+            for calendar in &watched {
+                // The renewal worker may be opening it already (the same key keeps them apart).
+                let key = format!("watch:{user}:{calendar}");
+                if !self.begin(&key) {
+                    continue;
                 }
-                tracing::warn!(%error, user = %user, "watch not opened; the polling backstop covers it");
+                let opened = self.ensure_watch(&client, user, calendar).await;
+                self.end(&key);
+                if let Err(error) = opened {
+                    if error.is_revoked() {
+                        return Err(error);
+                    }
+                    tracing::warn!(%error, user = %user, "watch not opened; the worker retries");
+                    self.want_watches(user, std::slice::from_ref(calendar))
+                        .await?;
+                }
             }
         }
         Ok(imported)
-    }
-
-    /// Refreshes the user's calendar list and returns the ids of the calendars to sync (the primary
-    /// and the selected ones); forgets the Google events and sync state of the others.
-    async fn import_calendars(
-        &self,
-        client: &CalendarClient,
-        user: &UserId,
-    ) -> Result<Vec<String>, SyncError> {
-        let page = client
-            .list_all_calendars(&CalendarListQuery::default())
-            .await?;
-        let calendars = Calendars::new(&self.store);
-        let mut keep = Vec::new();
-        for entry in page.items.iter().filter(|e| !e.deleted) {
-            calendars
-                .upsert_from_google(user, &calendar_entry(entry), None)
-                .await?;
-            keep.push(entry.id.clone());
-        }
-        if keep.is_empty() {
-            return Err(SyncError::Google(GoogleError::Unexpected(
-                "the calendar list is empty".into(),
-            )));
-        }
-        calendars.delete_missing(user, &keep, None).await?;
-        let synced: Vec<String> = calendars
-            .list(user)
-            .await?
-            .items
-            .into_iter()
-            .filter(|c| c.primary || c.selected)
-            .map(|c| c.metadata.id)
-            .collect();
-        Events::new(&self.store)
-            .delete_google_outside(user, &synced, None)
-            .await?;
-        let states = SyncStates::new(&self.store);
-        for state in states.list(user).await?.items {
-            let id = state.g_calendar_id;
-            if id != CALENDAR_LIST && !synced.contains(&id) {
-                states.delete(user, &id).await?;
-            }
-        }
-        Ok(synced)
     }
 }
 
@@ -259,37 +283,5 @@ fn failure_message(error: &SyncError) -> &'static str {
             "Google Calendar repair hit a Google API limit. Please wait a few minutes and try again."
         }
         _ => "Google Calendar repair failed. Please try again.",
-    }
-}
-
-/// The stored form of a calendar-list entry.
-fn calendar_entry(entry: &CalendarListEntry) -> CalendarEntry {
-    let mut rest = Document::new();
-    if let Some(summary) = entry.summary_override.as_ref().or(entry.summary.as_ref()) {
-        rest.insert("summary", summary.as_str());
-    }
-    if let Some(description) = &entry.description {
-        rest.insert("description", description.as_str());
-    }
-    if let Some(role) = &entry.access_role {
-        rest.insert("accessRole", role.as_str());
-    }
-    let color = entry
-        .extra
-        .get("foregroundColor")
-        .and_then(|v| v.as_str())
-        .unwrap_or("#000000")
-        .to_owned();
-    CalendarEntry {
-        g_calendar_id: entry.id.clone(),
-        background_color: entry
-            .background_color
-            .clone()
-            .unwrap_or_else(|| "#9fe1e7".into()),
-        color,
-        selected: entry.selected || entry.primary,
-        primary: entry.primary,
-        timezone: entry.time_zone.clone(),
-        rest,
     }
 }

@@ -29,10 +29,14 @@
 //!    Compass id as Google id, patch with `If-Match` (a 412 is settled by the later writer), delete; then
 //!    records `gEventId`/`gCalendarId`/etag on the event and completes the entry in one transaction.
 //!
-//! Around them: [`watches`] (open, renew before expiry, stop), [`import`] (first and repair imports,
+//! Around them: [`watches`] (events and calendar-list channels: open, renew before expiry, repair the
+//! missing ones, stop on the last sign-out, disconnect or revocation), [`calendars`] (the calendar list,
+//! re-read when its channel says it changed), [`import`] (first and repair imports,
 //! `IMPORT_GCAL_START`/`_END`, then the backfill of Compass events made before Google was connected),
-//! [`health`] (what `google.connectionState` reports), [`revocation`] (a revoked grant removes
-//! Google-derived data and the pending Google writes only, then `GOOGLE_REVOKED`).
+//! [`health`] (what `google.connectionState` reports; `USER_METADATA` when it changes), [`revocation`] (a
+//! revoked grant removes Google-derived data and the pending Google writes only, then `GOOGLE_REVOKED`; and
+//! disconnect). The worker stops with the server (`engine`: work under way is abandoned uncommitted, its
+//! leases released).
 //!
 //! May import: `store`, `sse`, `google`, `domain`, `settings` (never `http` or another flow's internals).
 

@@ -7,6 +7,11 @@
 //! effect, and the caller answers the same for every refusal (nothing tells a forger which part was
 //! wrong). `sync` (Google's handshake when a channel opens, possibly before the watch is stored) is
 //! acknowledged after the token check, without any lookup.
+//!
+//! The stored record tells the two kinds of channel apart: an events channel marks its calendar dirty
+//! (the worker lists its events), the calendar-list channel (record `gCalendarId = "calendarlist"`) marks
+//! the user's calendar list dirty (the worker re-reads it, `super::calendars`). The token check is the
+//! same for both.
 
 use chrono::Utc;
 use mongodb::bson::oid::ObjectId;
@@ -14,7 +19,7 @@ use mongodb::bson::oid::ObjectId;
 use super::engine::SyncEngine;
 use super::watches::verify_channel_token;
 use crate::store::sync_state::SyncStates;
-use crate::store::watches::Watches;
+use crate::store::watches::{Watches, CALENDAR_LIST};
 use crate::store::StoreError;
 
 /// The `X-Goog-*` headers of a notification, as received.
@@ -37,6 +42,8 @@ pub enum Outcome {
     Initialized,
     /// The calendar is marked dirty; the worker will sync it.
     Queued,
+    /// The calendar list is marked dirty; the worker will re-read it.
+    CalendarListQueued,
 }
 
 impl Outcome {
@@ -44,7 +51,7 @@ impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Initialized => "INITIALIZED",
-            Outcome::Queued => "PROCESSED",
+            Outcome::Queued | Outcome::CalendarListQueued => "PROCESSED",
         }
     }
 }
@@ -82,10 +89,17 @@ impl SyncEngine {
             .await?
             .filter(|w| w.expiration.timestamp_millis() > Utc::now().timestamp_millis())
             .ok_or(NotificationError::Refused)?;
-        SyncStates::new(&self.store)
-            .mark_dirty(&watch.user_id(), &watch.g_calendar_id)
-            .await?;
+        let states = SyncStates::new(&self.store);
+        let outcome = if watch.g_calendar_id == CALENDAR_LIST {
+            states.mark_dirty(&watch.user_id(), CALENDAR_LIST).await?;
+            Outcome::CalendarListQueued
+        } else {
+            states
+                .mark_dirty(&watch.user_id(), &watch.g_calendar_id)
+                .await?;
+            Outcome::Queued
+        };
         self.wake();
-        Ok(Outcome::Queued)
+        Ok(outcome)
     }
 }

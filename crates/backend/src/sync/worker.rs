@@ -9,7 +9,11 @@
 //!   `events.list?syncToken=…`, then one transaction with the changes and the new token
 //!   ([`sync_calendar`]); a 410 drops the token and lists the calendar in full under the same lease;
 //! - starts one outbox drain per user with due entries (Compass → Google, [`super::outbox`]);
-//! - renews watches that expire soon ([`super::watches`]).
+//! - re-reads the calendar list when its channel said it changed ([`super::calendars`]);
+//! - renews watches that expire soon and opens the wanted ones that are missing, stops the ones no
+//!   longer wanted ([`super::watches`]).
+//!
+//! It stops with the server ([`SyncEngine::stop`]; `super::engine` says what happens to work under way).
 //!
 //! A calendar whose sync fails is retried after an exponential backoff (1 s doubling up to 5 min, per
 //! process). The dirty flag is cleared only with the generation read before draining, so a notification that
@@ -27,7 +31,7 @@ use crate::store::events::Events;
 use crate::store::outbox::Outbox;
 use crate::store::sync_state::SyncStates;
 use crate::store::users::Users;
-use crate::store::watches::Watches;
+use crate::store::watches::{Watches, CALENDAR_LIST};
 
 /// How often the worker looks for users whose import is pending when nothing woke it (the user
 /// collection has no index for it; a Google sign-in wakes the worker at once).
@@ -38,16 +42,19 @@ const PAGE: u32 = 2500;
 const BATCH: i64 = 100;
 
 impl SyncEngine {
-    /// Starts the background worker (unless disabled in the settings or Google is not configured).
+    /// Starts the background worker (unless disabled in the settings or Google is not configured). It
+    /// runs until [`SyncEngine::stop`]: the pass under way ends (its jobs abandon what they wait on Google
+    /// for, see `super::engine`), then the loop ends.
     pub fn start(&self) {
         if !self.settings.sync.worker || self.api.is_none() {
             return;
         }
         let engine = self.clone();
+        engine.set_worker_running(true);
         tokio::spawn(async move {
             let mut woken = true;
             let mut last_scan = tokio::time::Instant::now();
-            loop {
+            while !engine.is_stopping() {
                 let scan = woken || last_scan.elapsed() >= PENDING_SCAN;
                 if scan {
                     last_scan = tokio::time::Instant::now();
@@ -58,14 +65,20 @@ impl SyncEngine {
                 woken = tokio::select! {
                     () = engine.wake.notified() => true,
                     () = tokio::time::sleep(engine.settings.sync.tick) => false,
+                    () = engine.stop_requested() => false,
                 };
             }
+            tracing::info!("sync worker stopped");
+            engine.set_worker_running(false);
         });
     }
 
     /// One pass of the worker (see the module docs); `pending_imports`: also look for imports to start
     /// (on a wake-up, e.g. after a Google sign-in, and every [`PENDING_SCAN`]).
     pub async fn tick(&self, pending_imports: bool) -> Result<(), SyncError> {
+        if self.is_stopping() {
+            return Ok(());
+        }
         let pending = if pending_imports {
             Users::new(&self.store).pending_imports(BATCH).await?
         } else {
@@ -77,7 +90,7 @@ impl SyncEngine {
                 continue;
             }
             let engine = self.clone();
-            tokio::spawn(async move {
+            self.spawn(async move {
                 engine.import(&user, false).await;
                 engine.end(&key);
             });
@@ -99,10 +112,18 @@ impl SyncEngine {
             if self.backing_off(&key) || !self.begin(&key) {
                 continue;
             }
+            let first_sync = state.next_sync_token.is_none();
             let engine = self.clone();
-            tokio::spawn(async move {
-                let failed = match engine.drain(&user, &calendar, state.dirty_generation).await {
-                    Ok(()) | Err(SyncError::Busy) => false,
+            self.spawn(async move {
+                let drained = if calendar == CALENDAR_LIST {
+                    engine.drain_calendar_list(&user, state.dirty_generation).await
+                } else {
+                    engine
+                        .drain(&user, &calendar, state.dirty_generation, first_sync)
+                        .await
+                };
+                let failed = match drained {
+                    Ok(()) | Err(SyncError::Busy | SyncError::Stopping) => false,
                     Err(error) if error.is_revoked() => {
                         engine.revoke(&user).await;
                         false
@@ -120,8 +141,16 @@ impl SyncEngine {
         self.renew_watches().await
     }
 
-    /// Syncs one dirty calendar and clears its dirty flag (if nothing new arrived meanwhile).
-    async fn drain(&self, user: &UserId, calendar: &str, generation: i64) -> Result<(), SyncError> {
+    /// Syncs one dirty calendar and clears its dirty flag (if nothing new arrived meanwhile). A calendar
+    /// synced for the first time may change the user's health; one without a watch record gets one
+    /// (the renewal pass opens it: a watch that should exist and does not is repaired).
+    async fn drain(
+        &self,
+        user: &UserId,
+        calendar: &str,
+        generation: i64,
+        first_sync: bool,
+    ) -> Result<(), SyncError> {
         let client = self.client_for(user).await?;
         let synced = self
             .with_calendar_lease(user, calendar, Duration::ZERO, || {
@@ -143,6 +172,10 @@ impl SyncEngine {
         SyncStates::new(&self.store)
             .clear_dirty(user, calendar, generation)
             .await?;
+        self.want_watches(user, &[calendar.to_owned()]).await?;
+        if first_sync {
+            self.refresh_health(user).await;
+        }
         Ok(())
     }
 
@@ -154,42 +187,55 @@ impl SyncEngine {
             .delete_google_calendar_except(user, calendar, &[], None)
             .await?;
         SyncStates::new(&self.store).delete(user, calendar).await?;
-        let watches = Watches::new(&self.store);
-        if let Some(watch) = watches.for_calendar(user, calendar).await? {
-            watches.delete(user, &watch.id).await?;
-        }
+        self.stop_watch(user, calendar, None).await?;
         if gone > 0 {
             self.publish(user, &SseEvent::EventChanged);
         }
+        self.refresh_health(user).await;
         Ok(())
     }
 
-    /// Renews the watches that expire within the margin (new channel first, then the old one stops).
+    /// Renews the watches that expire within the margin, and opens the wanted ones that are not open
+    /// (records without a channel, see [`super::watches`]): new channel first, then the old one stops. A
+    /// watch no longer wanted (the user has no session left, no grant, or stopped syncing the calendar) is
+    /// stopped and forgotten instead. A failure is retried after the same backoff as calendar syncs,
+    /// written to the record (`retryAt`) so that failing records do not take the batch from the others.
     async fn renew_watches(&self) -> Result<(), SyncError> {
         let margin = chrono::Duration::from_std(self.settings.sync.watch_renew_margin)
             .unwrap_or(chrono::Duration::MAX);
         let expiring = Watches::new(&self.store)
-            .expiring_before(Utc::now() + margin, BATCH)
+            .expiring_before(Utc::now() + margin, Utc::now(), BATCH)
             .await?;
         for watch in expiring.items {
             let user = watch.user_id();
             let key = format!("watch:{user}:{}", watch.g_calendar_id);
-            if !self.begin(&key) {
+            if self.backing_off(&key) || !self.begin(&key) {
                 continue;
             }
             let engine = self.clone();
-            tokio::spawn(async move {
-                let renewed = match engine.client_for(&user).await {
-                    Ok(client) => {
-                        engine
-                            .ensure_watch(&client, &user, &watch.g_calendar_id)
-                            .await
+            self.spawn(async move {
+                let failed = match engine.renew_watch(&user, &watch.g_calendar_id).await {
+                    Ok(()) => false,
+                    Err(error) if error.is_revoked() => {
+                        engine.revoke(&user).await;
+                        false
                     }
-                    Err(error) => Err(error),
+                    Err(error) => {
+                        tracing::warn!(%error, user = %user, "watch not opened; retried after a backoff");
+                        true
+                    }
                 };
-                if let Err(error) = renewed {
-                    tracing::warn!(%error, user = %user, "watch renewal failed; retried next tick");
+                if let Some(wait) = engine.record(&key, failed) {
+                    let until = Utc::now()
+                        + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+                    if let Err(error) = Watches::new(&engine.store)
+                        .postpone(&user, &watch.g_calendar_id, until)
+                        .await
+                    {
+                        tracing::warn!(%error, "watch retry not postponed");
+                    }
                 }
+                engine.refresh_health(&user).await;
                 engine.end(&key);
             });
         }
@@ -269,18 +315,27 @@ pub async fn sync_calendar(
                     time_zone: calendar_zone.as_deref(),
                 };
                 let result = async {
+                    // Disconnected (or revoked) while Google was being read: write nothing (a write on
+                    // the user document, so that this transaction and the clearing of the grant are
+                    // ordered).
+                    if !Users::new(&engine.store)
+                        .touch_grant(&user, &mut session)
+                        .await?
+                    {
+                        return Ok(None);
+                    }
                     let applied =
                         from_google::apply(&events, &outbox, &mut session, target, &changes)
                             .await?;
                     states
                         .commit_sync_token(&user, &calendar, &next_token, Some(&mut session))
                         .await?;
-                    Ok(applied)
+                    Ok(Some(applied))
                 }
                 .await;
                 (session, result)
             }
         })
         .await?;
-    Ok(applied)
+    applied.ok_or(SyncError::NotConnected)
 }

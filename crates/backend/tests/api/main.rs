@@ -24,6 +24,7 @@ mod google_client;
 mod priorities;
 mod sync;
 mod sync_convergence;
+mod sync_lifecycle;
 mod to_google;
 mod user;
 mod web_app;

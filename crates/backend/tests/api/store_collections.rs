@@ -276,15 +276,34 @@ async fn watches_one_channel_per_user_and_calendar() {
             .id,
         list_channel.id
     );
-    let expiring: Vec<ObjectId> = watches
-        .expiring_before(Utc::now() + chrono::Duration::days(3), 10)
+    let expiring = |now: chrono::DateTime<Utc>| {
+        let watches = watches.clone();
+        async move {
+            watches
+                .expiring_before(Utc::now() + chrono::Duration::days(3), now, 10)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|w| w.id)
+                .collect::<Vec<ObjectId>>()
+        }
+    };
+    assert_eq!(expiring(Utc::now()).await, vec![list_channel.id]);
+    // A postponed record (a failed renewal) is left out until its retry time.
+    watches
+        .postpone(
+            &user,
+            CALENDAR_LIST,
+            Utc::now() + chrono::Duration::hours(1),
+        )
         .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|w| w.id)
-        .collect();
-    assert_eq!(expiring, vec![list_channel.id]);
+        .unwrap();
+    assert!(expiring(Utc::now()).await.is_empty());
+    assert_eq!(
+        expiring(Utc::now() + chrono::Duration::hours(2)).await,
+        vec![list_channel.id]
+    );
     assert!(!watches.delete(&other, &events_channel.id).await.unwrap());
     assert!(watches.delete(&user, &events_channel.id).await.unwrap());
     assert_eq!(watches.list(&user).await.unwrap().items.len(), 1);

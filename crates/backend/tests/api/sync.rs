@@ -22,18 +22,18 @@ use crate::support::app::{
 };
 use crate::support::wait::eventually;
 
-const WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WAIT: Duration = Duration::from_secs(30);
 
 /// A user signed in with Google.
 pub(crate) struct GoogleUser {
-    email: String,
-    cookie: CookiePair,
+    pub(crate) email: String,
+    pub(crate) cookie: CookiePair,
     /// Sends the session cookie and the app's `Origin`.
     pub(crate) client: reqwest::Client,
 }
 
 impl GoogleUser {
-    async fn get_json(&self, app: &TestApp, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get_json(&self, app: &TestApp, path: &str) -> (StatusCode, Value) {
         let response = self.client.get(app.url(path)).send().await.unwrap();
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
@@ -48,7 +48,7 @@ impl GoogleUser {
         body.as_array().unwrap().clone()
     }
 
-    async fn titles(&self, app: &TestApp) -> Vec<String> {
+    pub(crate) async fn titles(&self, app: &TestApp) -> Vec<String> {
         let mut titles: Vec<String> = self
             .grid(app)
             .await
@@ -59,20 +59,31 @@ impl GoogleUser {
         titles
     }
 
-    async fn import_status(&self, app: &TestApp) -> Value {
+    pub(crate) async fn import_status(&self, app: &TestApp) -> Value {
         let (_, metadata) = self.get_json(app, "/api/user/metadata").await;
         metadata["sync"]["importGCal"].clone()
     }
 
+    /// The import completed and has ended (its `IMPORT_GCAL_END` is sent before it lets go of its lease,
+    /// so a stream opened after this does not see it).
     pub(crate) async fn wait_imported(&self, app: &TestApp) {
         eventually("the import completes", WAIT, || async {
             self.import_status(app).await == "COMPLETED"
         })
         .await;
+        eventually("the import lets go of its lease", WAIT, || async {
+            app.store()
+                .collection::<Document>("lease")
+                .count_documents(doc! { "_id": { "$regex": "^import:" } })
+                .await
+                .unwrap()
+                == 0
+        })
+        .await;
     }
 
     /// The import completed and a watch channel is open at Google (notifications will arrive).
-    async fn wait_synced(&self, app: &TestApp) {
+    pub(crate) async fn wait_synced(&self, app: &TestApp) {
         self.wait_imported(app).await;
         eventually("a watch is open", WAIT, || async {
             !app.control().channels().await.unwrap().is_empty()
@@ -80,11 +91,11 @@ impl GoogleUser {
         .await;
     }
 
-    async fn stream(&self, app: &TestApp) -> SseReader {
+    pub(crate) async fn stream(&self, app: &TestApp) -> SseReader {
         app.open_stream_with(&self.client, None).await
     }
 
-    async fn import(&self, app: &TestApp, body: &Value) -> StatusCode {
+    pub(crate) async fn import(&self, app: &TestApp, body: &Value) -> StatusCode {
         self.client
             .post(app.url("/api/sync/import-gcal"))
             .json(body)
@@ -137,7 +148,7 @@ pub(crate) async fn sign_in(app: &TestApp, email: &str) -> GoogleUser {
     }
 }
 
-fn timed(summary: &str, start: &str, end: &str) -> Value {
+pub(crate) fn timed(summary: &str, start: &str, end: &str) -> Value {
     json!({
         "summary": summary,
         "start": {"dateTime": start, "timeZone": "UTC"},
@@ -145,7 +156,7 @@ fn timed(summary: &str, start: &str, end: &str) -> Value {
     })
 }
 
-async fn insert(app: &TestApp, email: &str, calendar: &str, event: &Value) -> String {
+pub(crate) async fn insert(app: &TestApp, email: &str, calendar: &str, event: &Value) -> String {
     let created = app
         .control()
         .insert_event(email, calendar, event)
@@ -161,7 +172,7 @@ fn utc(event: &Value, key: &str) -> DateTime<Utc> {
 }
 
 /// Reads events until one named `name` arrives (others, e.g. `USER_METADATA`, are skipped).
-async fn expect_event(stream: &mut SseReader, name: &str) -> Value {
+pub(crate) async fn expect_event(stream: &mut SseReader, name: &str) -> Value {
     let until = tokio::time::Instant::now() + WAIT;
     loop {
         assert!(tokio::time::Instant::now() < until, "no {name} in time");

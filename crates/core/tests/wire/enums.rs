@@ -1,8 +1,8 @@
 //! `fixtures/enums.json`: every Compass wire enum lists exactly these strings, in this order.
 
 use compass_core::{
-    ErrorCode, GoogleConnectionState, ImportGCalOperation, ImportGCalStatus, Origin, Priority,
-    SseEventName, SyncStatus, UpdateScope,
+    AuthErrorCode, ErrorCode, GoogleConnectionState, ImportGCalOperation, ImportGCalStatus, Origin,
+    Priority, SseEventName, SyncStatus, UpdateScope,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -41,6 +41,7 @@ fn every_enum_matches_its_fixture_list() {
         "priority": wire_strings(Priority::ALL),
         "updateScope": wire_strings(UpdateScope::ALL),
         "errorCode": wire_strings(ErrorCode::ALL),
+        "authErrorCode": wire_strings(AuthErrorCode::ALL),
     });
     assert_eq!(actual, fixture);
 }
@@ -62,6 +63,9 @@ fn every_fixture_string_parses_back() {
     }
     for name in list("errorCode") {
         assert_eq!(name.parse::<ErrorCode>().expect("known").as_str(), name);
+    }
+    for name in list("authErrorCode") {
+        assert_eq!(name.parse::<AuthErrorCode>().expect("known").as_str(), name);
     }
     for name in list("updateScope") {
         assert_eq!(name.parse::<UpdateScope>().expect("known").as_str(), name);

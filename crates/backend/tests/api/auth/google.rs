@@ -1,13 +1,13 @@
 //! Google sign-in and connect against the gcal-emulator (OAuth 2 code flow with PKCE): accounts created
 //! and linked, refresh tokens stored encrypted, conflicts refused with the reference's codes, and the
-//! `state` bound to one browser and usable once.
+//! `state` bound to one browser and usable once. A failed callback redirects to the app with
+//! `?auth_error=<code>` (more of them, and the scope check, in `sync_lifecycle.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use compass_backend::accounts::token_cipher::TokenCipher;
 use mongodb::bson::{doc, Document};
 use reqwest::header::LOCATION;
 use reqwest::StatusCode;
-use serde_json::Value;
 
 use crate::support::app::{
     cookie_pair, spawn_app, CookiePair, TestApp, CLIENT_ID, CLIENT_SECRET, ENCRYPTION_KEY,
@@ -64,6 +64,20 @@ async fn authorize(
 async fn callback(app: &TestApp, query: &str, cookie: Option<&CookiePair>) -> reqwest::Response {
     app.get_with_cookie(&format!("/api/auth/google/callback?{query}"), cookie)
         .await
+}
+
+/// The callback failed the way a browser sees it: `303` to the app with `?auth_error=<code>`, no session
+/// cookie, the binding cookie cleared. Returns the code.
+fn auth_error(response: &reqwest::Response) -> String {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(cookie_pair(response.headers(), "compass_session").is_none());
+    let location = response.headers()[LOCATION].to_str().unwrap();
+    let (home, query) = location.split_once('?').expect("a query with the code");
+    assert_eq!(home, format!("{PUBLIC_URL}/"));
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "auth_error")
+        .map(|(_, v)| v.into_owned())
+        .expect("auth_error in the redirect")
 }
 
 async fn user_doc(app: &TestApp, email: &str) -> Document {
@@ -133,7 +147,7 @@ async fn google_signin_creates_an_account_with_an_encrypted_refresh_token() {
 
     // The same `state` cannot be used twice.
     let replay = callback(&app, &query, Some(&binding)).await;
-    assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(auth_error(&replay), "GOOGLE_SIGNIN_EXPIRED");
     // A second Google sign-in finds the same account.
     let (query, binding) = authorize(&app, "signin", None, "gina@example.com").await;
     let response = callback(&app, &query, Some(&binding)).await;
@@ -152,18 +166,13 @@ async fn the_callback_must_come_from_the_browser_that_started_and_carry_a_valid_
     // Without the binding cookie (another browser): refused, and the state is spent.
     let (query, binding) = authorize(&app, "signin", None, "gina@example.com").await;
     let response = callback(&app, &query, None).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body: Value = response.json().await.unwrap();
-    assert!(
-        body["message"].as_str().unwrap().starts_with("state:"),
-        "{body}"
-    );
+    assert_eq!(auth_error(&response), "GOOGLE_SIGNIN_EXPIRED");
     assert_eq!(
-        callback(&app, &query, Some(&binding)).await.status(),
-        StatusCode::BAD_REQUEST
+        auth_error(&callback(&app, &query, Some(&binding)).await),
+        "GOOGLE_SIGNIN_EXPIRED"
     );
 
-    // A code Google does not know: a plain 400, nothing created.
+    // A code Google does not know: refused (not a revocation), nothing created.
     let (query, binding) = authorize(&app, "signin", None, "gina@example.com").await;
     let forged: String = url::form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| {
@@ -179,9 +188,7 @@ async fn the_callback_must_come_from_the_browser_that_started_and_carry_a_valid_
         .collect::<Vec<_>>()
         .join("&");
     let response = callback(&app, &forged, Some(&binding)).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["message"], "Google code exchange failed");
+    assert_eq!(auth_error(&response), "GOOGLE_CODE_REJECTED");
     let users = app
         .store()
         .collection::<Document>("user")
@@ -251,9 +258,7 @@ async fn connect_conflicts_are_409_with_codes_and_change_nothing() {
     ] {
         let (query, binding) = authorize(&app, "connect", Some(&bob), google_email).await;
         let response = callback(&app, &query, Some(&both(&bob, &binding))).await;
-        assert_eq!(response.status(), StatusCode::CONFLICT, "{google_email}");
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["code"], code);
+        assert_eq!(auth_error(&response), code, "{google_email}");
     }
     let (_, metadata) = app
         .get_json_with_cookie("/api/user/metadata", Some(&bob))
@@ -272,7 +277,7 @@ async fn connect_conflicts_are_409_with_codes_and_change_nothing() {
     assert_eq!(start.status(), StatusCode::UNAUTHORIZED);
     let (query, binding) = authorize(&app, "connect", Some(&bob), "bob@example.com").await;
     let response = callback(&app, &query, Some(&both(&gina, &binding))).await;
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(auth_error(&response), "NOT_SIGNED_IN");
     let bad_intent = app
         .get_with_cookie("/api/auth/google?intent=steal", None)
         .await;
@@ -302,14 +307,7 @@ async fn google_outages_are_503_and_create_nothing() {
             .await
             .expect("fault added");
         let response = callback(&app, &query, Some(&binding)).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::SERVICE_UNAVAILABLE,
-            "{operation}"
-        );
-        assert!(cookie_pair(response.headers(), "compass_session").is_none());
-        let body: Value = response.json().await.unwrap();
-        assert_eq!(body["code"], "GOOGLE_UNAVAILABLE", "{operation}");
+        assert_eq!(auth_error(&response), "GOOGLE_UNAVAILABLE", "{operation}");
         app.control().clear_faults().await.expect("faults cleared");
     }
     let users = app

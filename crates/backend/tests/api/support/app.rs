@@ -547,6 +547,17 @@ impl TestApp {
         start(settings, db, emulator, public_url.as_deref()).await
     }
 
+    /// Graceful shutdown of the server only (the emulator and the database stay, e.g. for a second app on
+    /// them); returns what `Application::run` returned, which is after the sync worker ended.
+    pub async fn stop_server(&mut self) -> std::io::Result<()> {
+        self.shutdown.shutdown().await;
+        let server = self.server.take().expect("running");
+        tokio::time::timeout(Duration::from_secs(15), server)
+            .await
+            .expect("server stops within the deadline")
+            .expect("server task did not panic")
+    }
+
     /// Graceful shutdown (as on SIGTERM); returns what `run_until_stopped` returned.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         self.shutdown.shutdown().await;
