@@ -661,7 +661,8 @@ async fn a_google_event_moved_to_someday_is_compass_owned_and_survives_revocatio
 
     // Revocation prunes Google-owned events only: the someday event stays.
     control.revoke_user(email).await.unwrap();
-    let (status, _) = gina
+    // The route checks the grant first: it revokes, then answers the reference's GOOGLE_REVOKED.
+    let (status, answer) = gina
         .cal
         .send(
             reqwest::Method::POST,
@@ -669,7 +670,8 @@ async fn a_google_event_moved_to_someday_is_compass_owned_and_survives_revocatio
             Some(&json!({"force": true})),
         )
         .await;
-    assert!(status.is_success(), "{status}");
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    assert_eq!(answer["code"], "GOOGLE_REVOKED");
     eventually("the revocation is noticed", WAIT, || async {
         let (_, metadata) = gina
             .cal
