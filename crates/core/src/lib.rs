@@ -7,6 +7,7 @@
 #[macro_use]
 mod wire_enum;
 
+pub mod auth;
 pub mod error;
 pub mod error_code;
 pub mod event;
@@ -31,6 +32,10 @@ pub mod sse_event;
 pub mod timestamp;
 pub mod update_scope;
 
+pub use auth::{
+    GoogleConfig, ImportGCalRequest, PublicConfig, SessionInfo, SignInRequest, SignUpRequest,
+    SignedIn,
+};
 pub use error::ErrorBody;
 pub use error_code::ErrorCode;
 pub use event::{Event, PayloadOrder};
