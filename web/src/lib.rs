@@ -16,6 +16,7 @@ pub mod auth_error;
 pub mod commands;
 pub mod components;
 pub mod dialog;
+pub mod drop;
 pub mod form;
 pub mod layout;
 pub mod local;

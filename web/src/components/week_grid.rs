@@ -3,7 +3,8 @@
 //! overlapping timed events sit side by side. Clicking an empty slot asks for a new event at that time
 //! (snapped to 15 minutes), clicking the all-day row for a new all-day event, clicking an event to edit it.
 //! Dragging a timed event moves it (also to another day), dragging its top or bottom edge resizes it, in
-//! 15-minute steps; the grid shows the new place while dragging and reports it when the pointer is released.
+//! 15-minute steps; the grid shows the new place while dragging and reports it when the pointer is released
+//! (dropped on the someday sidebar, the event is reported as moved there instead).
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use compass_core::{Event, EventDate};
@@ -124,6 +125,9 @@ pub fn WeekGrid(
     /// A timed event was dragged: the event and its new local start and end.
     #[prop(into)]
     on_drag: Callback<(Event, NaiveDateTime, NaiveDateTime)>,
+    /// A timed event was dropped on the someday sidebar: the event, and whether on the month list.
+    #[prop(into)]
+    on_to_sidebar: Callback<(Event, bool)>,
 ) -> impl IntoView {
     let drag = RwSignal::new(None::<Drag>);
     // A drag ends with a click on the event; that click must not open the form.
@@ -177,9 +181,18 @@ pub fn WeekGrid(
                 }
             });
         });
-        let ups = window_event_listener(leptos::ev::pointerup, move |_| {
+        let ups = window_event_listener(leptos::ev::pointerup, move |ev| {
             if let Some(d) = drag.get_untracked() {
                 drag.set(None);
+                if d.mode == DragMode::Move {
+                    if let crate::drop::DropTarget::Sidebar { month, .. } =
+                        crate::drop::target_at(ev.client_x(), ev.client_y())
+                    {
+                        swallow_click.set_value(true);
+                        on_to_sidebar.run((d.event, month));
+                        return;
+                    }
+                }
                 if d.to != d.from {
                     swallow_click.set_value(true);
                     on_drag.run((d.event, d.to.0, d.to.1));
@@ -192,7 +205,7 @@ pub fn WeekGrid(
         });
     }
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = (on_drag, swallow_click);
+    let _ = (on_drag, on_to_sidebar, swallow_click);
     // While dragging, the grid draws the dragged event at its new place.
     let shown = Signal::derive(move || {
         let mut list = events.get();

@@ -404,6 +404,58 @@ pub fn WeekPage(
         someday.someday_span = Some((w, w + Duration::days(6)));
         save_moved(event, &someday);
     };
+    // Dropped from the sidebar on a time slot: scheduled there for an hour (the series' rule is dropped,
+    // as with "Move to grid").
+    let schedule_at = move |(event, day, minutes): (Event, NaiveDate, i64)| {
+        let form = FormState::from_event(&event, zone);
+        let mut scheduled =
+            FormState::new_timed(day, NaiveTime::MIN + Duration::minutes(minutes), 60);
+        scheduled.title = form.title;
+        scheduled.priority = form.priority;
+        scheduled.description = form.description;
+        scheduled.repeat = None;
+        save_moved(event, &scheduled);
+    };
+    // A grid event dropped on the sidebar: this week's list, or the month's.
+    let to_sidebar = move |(event, month): (Event, bool)| {
+        let w = week.get_untracked();
+        let (weekly, monthly) = someday_lists(&someday_events.get_untracked(), w);
+        if (if month { monthly.len() } else { weekly.len() }) >= SOMEDAY_LIMIT {
+            let unit = if month { "month" } else { "week" };
+            notice.set(Some(format!(
+                "Sorry, you can only have {SOMEDAY_LIMIT} unscheduled events per {unit}."
+            )));
+            reload_grid();
+            return;
+        }
+        let mut someday = FormState::from_event(&event, zone);
+        someday.someday = true;
+        someday.all_day = false;
+        someday.someday_span = Some(if month {
+            time::month_bounds(w)
+        } else {
+            (w, w + Duration::days(6))
+        });
+        save_moved(event, &someday);
+    };
+    // Someday positions: shown at once, saved with `PUT /api/event/reorder`, undone if refused.
+    let reorder = move |orders: Vec<compass_core::PayloadOrder>| {
+        let before = someday_events.get_untracked();
+        someday_events.update(|list| crate::local::reorder(list, &orders));
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = repo.reorder(&orders).await;
+            busy.try_set(false);
+            match result {
+                Ok(()) => reload_someday(),
+                Err(ApiError::Unauthorized) => signed_out(),
+                Err(e) => {
+                    someday_events.try_set(before);
+                    notice.try_set(Some(format!("Your change was not saved: {e}")));
+                }
+            }
+        });
+    };
     let add_someday = move |month: bool| {
         let w = week.get_untracked();
         let (weekly, monthly) = someday_lists(&someday_events.get_untracked(), w);
@@ -635,6 +687,8 @@ pub fn WeekPage(
                         events=someday_events
                         on_add=add_someday
                         on_select=open_event
+                        on_schedule=schedule_at
+                        on_reorder=reorder
                     />
                 </Show>
                 <main class="main">
@@ -650,6 +704,7 @@ pub fn WeekPage(
                         on_all_day=move |day| open_new(FormState::new_all_day(day))
                         on_select=open_event
                         on_drag=dropped
+                        on_to_sidebar=to_sidebar
                     />
                 </main>
             </div>

@@ -15,6 +15,7 @@ mod palette;
 mod reconnect;
 mod recurring;
 mod screenshot;
+mod sidebar_drag;
 mod someday;
 mod support;
 
