@@ -14,6 +14,7 @@ mod local_events;
 mod palette;
 mod reconnect;
 mod recurring;
+mod repair;
 mod screenshot;
 mod sidebar_drag;
 mod someday;
