@@ -9,7 +9,9 @@ use compass_core::{Event, EventDate, PayloadOrder};
 use leptos::prelude::*;
 
 use crate::components::week_grid::title_of;
-use crate::drop::{reordered, target_at, DropTarget};
+#[cfg(target_arch = "wasm32")]
+use crate::drop::DropTarget;
+use crate::drop::{reordered, target_at};
 use crate::layout::is_month_someday;
 
 /// The week list and the month list of the view starting on `week`, each sorted by `order`.

@@ -11,6 +11,7 @@ mod google;
 mod keyboard;
 mod live;
 mod local_events;
+mod memory;
 mod palette;
 mod reconnect;
 mod recurring;
