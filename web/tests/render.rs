@@ -213,5 +213,8 @@ fn command_palette_is_a_dialog_with_a_combobox_over_a_listbox() {
     assert_eq!(html.matches("role=\"option\"").count(), 9, "{html}");
     assert_eq!(html.matches("aria-selected=\"true\"").count(), 1, "{html}");
     assert!(html.contains("Repair Google Calendar"), "{html}");
-    assert!(html.contains("aria-activedescendant=\"cmd-go-to-today\""), "{html}");
+    assert!(
+        html.contains("aria-activedescendant=\"cmd-go-to-today\""),
+        "{html}"
+    );
 }
