@@ -43,6 +43,36 @@ async fn sign_in(browser: &Browser, app: &crate::support::app::TestApp, user: &U
     wait_live(browser).await;
 }
 
+/// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute` passthrough.
+#[derive(Debug)]
+struct Cdp(&'static str);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.0, "params": {} });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// The renderer's DOM counters: documents, nodes (attached or not, still alive) and JS event listeners.
+async fn dom_counters(tab: &Browser) -> serde_json::Value {
+    tab.client
+        .issue_cmd(Cdp("Memory.getDOMCounters"))
+        .await
+        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }))
+}
+
 async fn sample(tab: &Browser) -> (f64, f64) {
     let values = tab
         .client
@@ -149,8 +179,9 @@ async fn memory_stays_flat_under_live_updates() {
         tab.wait_for(Locator::XPath(&event_button(&last_title)), &last_title)
             .await;
         let (heap, wasm) = sample(&tab).await;
+        let counters = dom_counters(&tab).await;
         println!(
-            "after {:>5} changes ({:>4} s): JS heap {:>7.0} KiB, wasm memory {:>7.0} KiB",
+            "after {:>5} changes ({:>4} s): JS heap {:>7.0} KiB, wasm memory {:>7.0} KiB, DOM {counters}",
             (batch + 1) * BATCH,
             started.elapsed().as_secs(),
             heap / 1024.0,
