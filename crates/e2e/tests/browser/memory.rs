@@ -7,7 +7,8 @@
 //! changes, once the tab shows the latest title, the tab collects garbage (`gc()`, Chromium started with
 //! `--js-flags=--expose-gc`) and the test samples the JS heap (`performance.memory.usedJSHeapSize`, precise
 //! with `--enable-precise-memory-info`) and the WebAssembly memory's size. It fails when either grows by
-//! more than its bound between the first sample after warm-up and the last.
+//! more than its bound between the first sample after warm-up and the last. `COMPASS_MEMORY_SOURCE=hub-grid`
+//! (or `hub-someday`) publishes the stream messages through the hub instead, with no change to the data.
 
 use chrono::{Datelike, Duration, Local, NaiveTime, TimeZone};
 use compass_core::{EventDate, EventDraft, EventSpan, Nullable, Origin, Priority, RecurrenceDraft};
@@ -149,7 +150,42 @@ async fn memory_stays_flat_under_live_updates() {
 
     let mut samples = Vec::new();
     let started = std::time::Instant::now();
+    // `COMPASS_MEMORY_SOURCE=hub-grid` (or `hub-someday`): instead of real changes, publish that many
+    // `EVENT_CHANGED` (or `SOMEDAY_EVENT_CHANGED`) through the hub, 20 ms apart: the same stream messages and
+    // refetches with identical data (to tell the redraw, the fetch and the stream apart).
+    let source = std::env::var("COMPASS_MEMORY_SOURCE").unwrap_or_default();
+    if source.starts_with("hub-") {
+        let (status, session) = crate::fetch_json(&tab, "/api/auth/session").await;
+        assert_eq!(status, 200);
+        let user_id =
+            compass_core::UserId::parse(session["userId"].as_str().unwrap_or_default()).unwrap();
+        let event = if source == "hub-someday" {
+            compass_core::SseEvent::SomedayEventChanged
+        } else {
+            compass_core::SseEvent::EventChanged
+        };
+        for batch in 0..CHANGES / BATCH {
+            for _ in 0..BATCH {
+                app.publish(&user_id, &event);
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let (heap, wasm) = sample(&tab).await;
+            let counters = dom_counters(&tab).await;
+            println!(
+                "{source}: after {:>5} messages ({:>4} s): JS heap {:>7.0} KiB, wasm memory {:>7.0} KiB, DOM {counters}",
+                (batch + 1) * BATCH,
+                started.elapsed().as_secs(),
+                heap / 1024.0,
+                wasm / 1024.0
+            );
+            samples.push((heap, wasm));
+        }
+    }
     for batch in 0..CHANGES / BATCH {
+        if source.starts_with("hub-") {
+            break;
+        }
         let last_title = writer
             .client
             .execute_async(
