@@ -5,6 +5,9 @@
 # when it is missing (scripts/setup.sh does that too). When `wasm-opt` (npm binaryen 132, see
 # docs/web-app.md) is on PATH, release builds are optimised for size with it; Debian's binaryen 108 is
 # refused because its output crashes at start-up.
+# The JS, WASM and CSS files get their content's hash in their names (`name.<16 hex>.ext`) and index.html
+# refers to those names, so the server can let browsers cache them for a year (crates/backend/src/http/
+# web_app.rs); index.html itself is revalidated on every load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,6 +41,28 @@ if [ "$profile" = "release" ] && command -v wasm-opt >/dev/null; then
     fi
 fi
 cp web/index.html web/boot.js web/style.css web/dist/
-wasm_kb=$(( $(wc -c <web/dist/compass_web_bg.wasm) / 1024 ))
+
+# Content hashes: the wasm first (the JS glue names it), then the glue (boot.js imports it), then boot.js
+# and the stylesheet (index.html names them).
+hash_of() { sha256sum "$1" | cut -c1-16; }
+hashed() { # file (in web/dist) -> renames it to name.<hash>.ext and prints the new name
+    local file="$1" name="${1%.*}" ext="${1##*.}" hash
+    hash=$(hash_of "web/dist/$file")
+    mv "web/dist/$file" "web/dist/$name.$hash.$ext"
+    echo "$name.$hash.$ext"
+}
+wasm_name=$(hashed compass_web_bg.wasm)
+sed -i "s|'compass_web_bg.wasm'|'${wasm_name}'|" web/dist/compass_web.js
+grep -q "'${wasm_name}'" web/dist/compass_web.js || { echo "build-web: the JS glue does not name the wasm" >&2; exit 1; }
+glue_name=$(hashed compass_web.js)
+sed -i "s|\"/compass_web.js\"|\"/${glue_name}\"|" web/dist/boot.js
+grep -q "/${glue_name}" web/dist/boot.js || { echo "build-web: boot.js does not import the glue" >&2; exit 1; }
+boot_name=$(hashed boot.js)
+css_name=$(hashed style.css)
+sed -i -e "s|\"/boot.js\"|\"/${boot_name}\"|" -e "s|\"/style.css\"|\"/${css_name}\"|" web/dist/index.html
+grep -q "/${boot_name}" web/dist/index.html && grep -q "/${css_name}" web/dist/index.html \
+    || { echo "build-web: index.html does not name the hashed files" >&2; exit 1; }
+
+wasm_kb=$(( $(wc -c <"web/dist/${wasm_name}") / 1024 ))
 gzip_kb=$(( $(cat web/dist/*.wasm web/dist/*.js web/dist/*.css web/dist/*.html | gzip -9 | wc -c) / 1024 ))
 echo "build-web: web/dist is ready (${profile}; wasm ${wasm_kb} KiB, everything gzipped ${gzip_kb} KiB)"

@@ -1,4 +1,7 @@
 // Starts the app. A file of its own (not an inline script), so a Content-Security-Policy of
-// `script-src 'self' 'wasm-unsafe-eval'` allows it.
+// `script-src 'self' 'wasm-unsafe-eval'` allows it. The module's memory is kept on `globalThis` so that
+// the memory benchmark (crates/e2e/tests/browser/memory.rs) can read its size.
 import init from "/compass_web.js";
-init();
+init().then((exports) => {
+  globalThis.__compassWasmMemory = exports.memory;
+});

@@ -1,10 +1,12 @@
 //! The only module that talks HTTP: one function per endpoint the app uses, with compass-core types for
 //! events, drafts, scopes, metadata and error bodies (`gloo-net`, same origin, cookies sent by the browser).
 //!
-//! compass-core has no types for the auth and config routes yet; their small shapes are declared here
-//! (see `docs/web-app.md`, "What the server and core lack").
+//! Every body is a compass-core type (auth, session and config included): the app declares no JSON shapes.
 
-use compass_core::{DateRange, ErrorBody, Event, EventDraft, EventId, UpdateScope, UserMetadata};
+use compass_core::{
+    DateRange, ErrorBody, Event, EventDraft, EventId, ImportGCalRequest, PayloadOrder,
+    PublicConfig, SessionInfo, SignInRequest, SignUpRequest, SignedIn, UpdateScope, UserMetadata,
+};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{Deserialize, Serialize};
 
@@ -28,61 +30,6 @@ pub enum ApiError {
     /// The answer was not what the contract says.
     #[error("The server sent an answer this app does not understand ({0}).")]
     Unexpected(String),
-}
-
-/// `POST /api/auth/signup` body.
-#[derive(Debug, Clone, Serialize)]
-pub struct SignUpRequest {
-    /// Email.
-    pub email: String,
-    /// Password (at least 8 characters).
-    pub password: String,
-    /// Display name.
-    pub name: String,
-}
-
-/// `POST /api/auth/signin` body.
-#[derive(Debug, Clone, Serialize)]
-pub struct SignInRequest {
-    /// Email.
-    pub email: String,
-    /// Password.
-    pub password: String,
-}
-
-/// What sign-up and sign-in answer.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignedIn {
-    /// The user's id.
-    pub user_id: String,
-    /// Normalised email.
-    pub email: String,
-    /// Display name.
-    pub name: String,
-}
-
-/// `GET /api/auth/session`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SessionInfo {
-    /// The signed-in user's id.
-    pub user_id: String,
-}
-
-/// `GET /api/config`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub struct AppConfig {
-    /// Google settings.
-    pub google: GoogleConfig,
-}
-
-/// `GET /api/config` → `google`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GoogleConfig {
-    /// Whether Google sign-in and sync are configured on the server.
-    pub is_configured: bool,
 }
 
 /// The URL that starts connecting Google Calendar (a full-page navigation, not a fetch).
@@ -149,7 +96,7 @@ pub async fn sign_out() -> Result<(), ApiError> {
 }
 
 /// `GET /api/config`.
-pub async fn config() -> Result<AppConfig, ApiError> {
+pub async fn config() -> Result<PublicConfig, ApiError> {
     json(send(Request::get("/api/config").build()).await?).await
 }
 
@@ -196,4 +143,37 @@ pub async fn delete_event(id: &EventId, scope: UpdateScope) -> Result<(), ApiErr
         .query([("applyTo", scope.as_str())])
         .build();
     send(request).await.map(drop)
+}
+
+/// `GET /api/event/:id`: `None` when the user has no such event.
+pub async fn get_event(id: &EventId) -> Result<Option<Event>, ApiError> {
+    match send(Request::get(&format!("/api/event/{}", id.as_str())).build()).await {
+        Ok(response) => json(response).await.map(Some),
+        Err(ApiError::Refused { status: 404, .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// `POST /api/event` with many drafts: one request, stored all together or not at all.
+pub async fn create_events(drafts: &[EventDraft]) -> Result<(), ApiError> {
+    let body: Vec<serde_json::Value> = drafts.iter().map(EventDraft::to_json).collect();
+    send(with_json(Request::post("/api/event"), &body))
+        .await
+        .map(drop)
+}
+
+/// `PUT /api/event/reorder`: the someday list's new positions.
+pub async fn reorder(items: &[PayloadOrder]) -> Result<(), ApiError> {
+    send(with_json(Request::put("/api/event/reorder"), &items))
+        .await
+        .map(drop)
+}
+
+/// `POST /api/sync/import-gcal {"force": true}`: re-import Google Calendar (Repair); progress arrives as
+/// `IMPORT_GCAL_START` / `IMPORT_GCAL_END` on the stream.
+pub async fn repair_google() -> Result<(), ApiError> {
+    let body = ImportGCalRequest { force: Some(true) };
+    send(with_json(Request::post("/api/sync/import-gcal"), &body))
+        .await
+        .map(drop)
 }

@@ -12,12 +12,17 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 
 pub mod api;
+pub mod auth_error;
+pub mod commands;
 pub mod components;
 pub mod dialog;
+pub mod drop;
 pub mod form;
 pub mod layout;
+pub mod local;
 pub mod pages;
 pub mod repeat;
+pub mod repo;
 pub mod scope;
 pub mod sse;
 pub mod time;
@@ -26,6 +31,7 @@ use pages::not_found::NotFoundPage;
 use pages::sign_in::SignInPage;
 use pages::sign_up::SignUpPage;
 use pages::week::WeekPage;
+use repo::Repo;
 
 /// A page of the app, as its path says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,22 +150,38 @@ enum Page {
     SignIn,
     SignUp,
     Week,
+    /// Signed out: the week on events kept in this browser.
+    LocalWeek,
     NotFound,
 }
+
+/// A message for the whole app (above any page), e.g. a failed Google sign-in; shared through context.
+#[derive(Debug, Clone, Copy)]
+pub struct AppNotice(pub RwSignal<Option<String>>);
 
 /// The root component.
 #[component]
 pub fn App() -> impl IntoView {
     let router = Router::new(current_route());
     let session = RwSignal::new(Session::Checking);
+    let notice = AppNotice(RwSignal::new(
+        auth_error::take_from_location().map(|code| auth_error::message(&code).to_owned()),
+    ));
     provide_context(router);
     provide_context(session);
+    provide_context(notice);
     router.follow_history();
 
     #[cfg(target_arch = "wasm32")]
     leptos::task::spawn_local(async move {
         let next = match api::session().await {
-            Ok(Some(_)) => Session::SignedIn { email: None },
+            Ok(Some(_)) => {
+                // Events kept while signed out (an upload cut short by a reload, too) go up first.
+                if let Err(e) = repo::upload_local_events().await {
+                    notice.0.set(Some(repo::upload_failed(&e)));
+                }
+                Session::SignedIn { email: None }
+            }
             Ok(None) | Err(_) => Session::SignedOut,
         };
         session.set(next);
@@ -168,12 +190,24 @@ pub fn App() -> impl IntoView {
     let page = Memo::new(move |_| match (session.get(), router.route()) {
         (Session::Checking, _) => Page::Loading,
         (Session::SignedOut, Route::SignUp) => Page::SignUp,
+        (Session::SignedOut, Route::Week(_)) => Page::LocalWeek,
         (Session::SignedOut, _) => Page::SignIn,
         (Session::SignedIn { .. }, Route::NotFound) => Page::NotFound,
         (Session::SignedIn { .. }, _) => Page::Week,
     });
 
-    move || match page.get() {
+    let notice_view = move || {
+        notice.0.get().map(|text| {
+            view! {
+                <p class="notice app-notice" role="alert">
+                    {text}
+                    " "
+                    <button type="button" class="link" on:click=move |_| notice.0.set(None)>"Dismiss"</button>
+                </p>
+            }
+        })
+    };
+    let page_view = move || match page.get() {
         Page::Loading => view! {
             <main class="loading" aria-busy="true">
                 <p>"Loading Compass…"</p>
@@ -182,8 +216,13 @@ pub fn App() -> impl IntoView {
         .into_any(),
         Page::SignIn => view! { <SignInPage/> }.into_any(),
         Page::SignUp => view! { <SignUpPage/> }.into_any(),
-        Page::Week => view! { <WeekPage/> }.into_any(),
+        Page::Week => view! { <WeekPage repo=Repo::Remote/> }.into_any(),
+        Page::LocalWeek => view! { <WeekPage repo=Repo::Local/> }.into_any(),
         Page::NotFound => view! { <NotFoundPage/> }.into_any(),
+    };
+    view! {
+        {notice_view}
+        {page_view}
     }
 }
 

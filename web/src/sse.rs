@@ -178,17 +178,20 @@ impl Default for LiveEvents {
     }
 }
 
-/// Opens the stream for the lifetime of the calling component and returns its signals.
-pub fn use_compass_events() -> LiveEvents {
+/// Opens the stream for the lifetime of the calling component and returns its signals (`open`: false when
+/// signed out, then nothing is opened and the signals stay as they are).
+pub fn use_compass_events(open: bool) -> LiveEvents {
     let live = LiveEvents::new();
     #[cfg(target_arch = "wasm32")]
-    {
+    if open {
         let (task, handle) = futures::future::abortable(run(live));
         leptos::task::spawn_local(async move {
             let _ = task.await;
         });
         on_cleanup(move || handle.abort());
     }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = open;
     live
 }
 

@@ -6,7 +6,9 @@
 
 use chrono::{FixedOffset, NaiveDate, NaiveTime};
 use compass_core::{Event, UpdateScope};
+use compass_web::commands::{self, Command};
 use compass_web::components::auth_form::{AuthForm, AuthMode};
+use compass_web::components::command_palette::CommandPalette;
 use compass_web::components::event_form::EventForm;
 use compass_web::components::scope_dialog::ScopeDialog;
 use compass_web::components::week_grid::WeekGrid;
@@ -92,6 +94,7 @@ fn week_grid_labels_days_and_names_events_by_title() {
                 on_all_day=|_| {}
                 on_select=|_| {}
                 on_drag=|_| {}
+                on_to_sidebar=|_| {}
             />
         }
         .into_any()
@@ -187,4 +190,31 @@ fn scope_dialog_offers_the_given_scopes() {
     );
     assert!(html.contains(">All Events</label>"), "{html}");
     assert!(!html.contains(">This Event</label>"), "{html}");
+}
+
+#[test]
+fn command_palette_is_a_dialog_with_a_combobox_over_a_listbox() {
+    let html = render(|| {
+        view! {
+            <CommandPalette
+                commands=commands::available(true, Some(Command::RepairGoogle))
+                on_run=|_| {}
+                on_close=|()| {}
+            />
+        }
+        .into_any()
+    });
+    assert!(html.contains("role=\"dialog\""), "{html}");
+    assert!(html.contains("aria-modal=\"true\""), "{html}");
+    assert!(html.contains("aria-label=\"Command palette\""), "{html}");
+    assert!(html.contains("role=\"combobox\""), "{html}");
+    assert!(html.contains("aria-controls=\"palette-list\""), "{html}");
+    assert!(html.contains("role=\"listbox\""), "{html}");
+    assert_eq!(html.matches("role=\"option\"").count(), 9, "{html}");
+    assert_eq!(html.matches("aria-selected=\"true\"").count(), 1, "{html}");
+    assert!(html.contains("Repair Google Calendar"), "{html}");
+    assert!(
+        html.contains("aria-activedescendant=\"cmd-go-to-today\""),
+        "{html}"
+    );
 }

@@ -7,6 +7,7 @@
 #[macro_use]
 mod wire_enum;
 
+pub mod auth;
 pub mod auth_error;
 pub mod error;
 pub mod error_code;
@@ -33,6 +34,10 @@ pub mod time_zone;
 pub mod timestamp;
 pub mod update_scope;
 
+pub use auth::{
+    GoogleConfig, ImportGCalRequest, PublicConfig, SessionInfo, SignInRequest, SignUpRequest,
+    SignedIn,
+};
 pub use auth_error::{AuthErrorCode, AUTH_ERROR_PARAM};
 pub use error::ErrorBody;
 pub use error_code::ErrorCode;

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::{self, SignInRequest, SignUpRequest};
+use compass_core::{SignInRequest, SignUpRequest};
+
+use crate::api;
 use crate::{Route, Router, Session};
 
 /// Which form.
@@ -44,6 +46,7 @@ pub fn AuthForm(
 ) -> impl IntoView {
     let router = use_context::<Router>();
     let session = use_context::<RwSignal<Session>>();
+    let app_notice = use_context::<crate::AppNotice>();
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -84,6 +87,14 @@ pub fn AuthForm(
                     .await
                 }
             };
+            if result.is_ok() {
+                // Events made while signed out move to the account before the week is shown.
+                if let Err(e) = crate::repo::upload_local_events().await {
+                    if let Some(notice) = app_notice {
+                        notice.0.set(Some(crate::repo::upload_failed(&e)));
+                    }
+                }
+            }
             busy.try_set(false);
             match result {
                 Ok(user) => {

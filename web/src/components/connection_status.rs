@@ -1,6 +1,7 @@
 //! The header's status line: the live stream (live / connecting / offline with the retry delay) and the
 //! Google Calendar connection state from `USER_METADATA` (with connect/reconnect links when Google is
-//! configured). (The notice after `GOOGLE_REVOKED` is the week page's, under the header.)
+//! configured, and "Repair" when it needs repair, which re-imports with `POST /api/sync/import-gcal
+//! {"force": true}` and shows "Repairing…" until `IMPORT_GCAL_END`). (The notice after `GOOGLE_REVOKED` is the week page's, under the header.)
 
 use compass_core::GoogleConnectionState;
 use leptos::prelude::*;
@@ -49,13 +50,36 @@ pub fn ConnectionStatus(
     /// Google is configured on the server (shows connect links).
     #[prop(into)]
     google_configured: Signal<bool>,
+    /// A repair was asked for and has not ended.
+    #[prop(into)]
+    repairing: Signal<bool>,
+    /// "Repair" pressed.
+    #[prop(into)]
+    on_repair: Callback<()>,
 ) -> impl IntoView {
     let google = move || {
-        let (text, offers_connect) = google_text(
-            live.metadata
-                .with(|m| m.as_ref().and_then(|m| m.connection_state())),
-            live.importing.get(),
-        );
+        let state = live
+            .metadata
+            .with(|m| m.as_ref().and_then(|m| m.connection_state()));
+        if repairing.get() {
+            return view! {
+                <span class="google-state busy" role="status" aria-live="polite">
+                    "Repairing Google Calendar in the background…"
+                </span>
+            }
+            .into_any();
+        }
+        let (text, offers_connect) = google_text(state, live.importing.get());
+        let repair = (state == Some(GoogleConnectionState::Attention)
+            && !live.importing.get()
+            && google_configured.get())
+        .then(|| {
+            view! {
+                <button type="button" class="link repair" title="Re-import your Google Calendar events" on:click=move |_| on_repair.run(())>
+                    "Repair"
+                </button>
+            }
+        });
         let link = (offers_connect && google_configured.get()).then(|| {
             let label = if text.contains("reconnecting") {
                 "Reconnect Google Calendar"
@@ -67,7 +91,9 @@ pub fn ConnectionStatus(
         view! {
             <span class="google-state">{text}</span>
             {link}
+            {repair}
         }
+        .into_any()
     };
     view! {
         <div class="status">

@@ -1,6 +1,7 @@
 //! One component per file: the building blocks of the pages.
 
 pub mod auth_form;
+pub mod command_palette;
 pub mod connection_status;
 pub mod event_form;
 pub mod repeat_fields;

@@ -1,11 +1,17 @@
 //! The someday sidebar: this week's and this month's unscheduled events, each a button that opens its
-//! form (where it can be edited, deleted or moved to the grid), and an add button per list.
+//! form (where it can be edited, deleted or moved to the grid), and an add button per list. An item can be
+//! dragged onto a time slot of the grid (scheduled there) or onto another item of its list (reordered,
+//! saved with `PUT /api/event/reorder`); a grid event dropped here becomes a someday event (the grid's
+//! part, `week_grid`).
 
 use chrono::{Datelike, Duration, NaiveDate};
-use compass_core::{Event, EventDate};
+use compass_core::{Event, EventDate, PayloadOrder};
 use leptos::prelude::*;
 
 use crate::components::week_grid::title_of;
+#[cfg(target_arch = "wasm32")]
+use crate::drop::DropTarget;
+use crate::drop::{reordered, target_at};
 use crate::layout::is_month_someday;
 
 /// The week list and the month list of the view starting on `week`, each sorted by `order`.
@@ -35,6 +41,16 @@ pub fn someday_lists(events: &[Event], week: NaiveDate) -> (Vec<Event>, Vec<Even
     (weekly, monthly)
 }
 
+/// A drag of a sidebar item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SidebarDrag {
+    event: Event,
+    month: bool,
+    from: (i32, i32),
+    at: (i32, i32),
+    moved: bool,
+}
+
 /// The sidebar.
 #[component]
 pub fn SomedaySidebar(
@@ -53,24 +69,107 @@ pub fn SomedaySidebar(
     /// Open an event.
     #[prop(into)]
     on_select: Callback<Event>,
+    /// An item was dropped on the grid: the event, the day and minutes after midnight.
+    #[prop(into)]
+    on_schedule: Callback<(Event, NaiveDate, i64)>,
+    /// An item was dropped on another of its list: the new positions.
+    #[prop(into)]
+    on_reorder: Callback<Vec<PayloadOrder>>,
 ) -> impl IntoView {
     let lists = Memo::new(move |_| someday_lists(&events.get(), week.get()));
-    let item = move |event: Event| {
+    // The item being dragged: the event, its list (month?), where the pointer went down, whether it
+    // moved far enough to be a drag, and where the pointer is (for the ghost).
+    let drag = RwSignal::new(None::<SidebarDrag>);
+    let swallow_click = StoredValue::new(false);
+    #[cfg(target_arch = "wasm32")]
+    {
+        let moves = window_event_listener(leptos::ev::pointermove, move |ev| {
+            if drag.with_untracked(Option::is_none) {
+                return;
+            }
+            drag.update(|d| {
+                if let Some(d) = d.as_mut() {
+                    d.at = (ev.client_x(), ev.client_y());
+                    let (dx, dy) = (d.at.0 - d.from.0, d.at.1 - d.from.1);
+                    d.moved |= dx * dx + dy * dy > 25;
+                }
+            });
+        });
+        let ups = window_event_listener(leptos::ev::pointerup, move |ev| {
+            let Some(d) = drag.get_untracked() else {
+                return;
+            };
+            drag.set(None);
+            if !d.moved {
+                return;
+            }
+            swallow_click.set_value(true);
+            match target_at(ev.client_x(), ev.client_y()) {
+                DropTarget::Slot { day, minutes } => on_schedule.run((d.event, day, minutes)),
+                DropTarget::Sidebar { month, before } if month == d.month => {
+                    let (weekly, monthly) = lists.get_untracked();
+                    let list: Vec<_> = if month { monthly } else { weekly }
+                        .into_iter()
+                        .map(|e| (e.id, e.order))
+                        .collect();
+                    let orders = reordered(&list, &d.event.id, before.as_ref());
+                    if !orders.is_empty() {
+                        on_reorder.run(orders);
+                    }
+                }
+                _ => {}
+            }
+        });
+        on_cleanup(move || {
+            moves.remove();
+            ups.remove();
+        });
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (on_schedule, on_reorder, target_at, reordered);
+    let item = move |(event, month): (Event, bool)| {
         let title = title_of(&event);
         let id = event.id.as_str().to_owned();
         let priority = event.priority.as_str();
+        let for_drag = event.clone();
+        let this_id = event.id.clone();
         view! {
             <li>
                 <button
                     type="button"
                     class=format!("someday-item priority-{priority}")
+                    class:dragging=move || drag.with(|d| d.as_ref().is_some_and(|d| d.moved && d.event.id == this_id))
                     data-event-id=id
-                    on:click=move |_| on_select.run(event.clone())
+                    draggable="false"
+                    on:pointerdown=move |ev| {
+                        if ev.button() != 0 {
+                            return;
+                        }
+                        swallow_click.set_value(false);
+                        let at = (ev.client_x(), ev.client_y());
+                        drag.set(Some(SidebarDrag { event: for_drag.clone(), month, from: at, at, moved: false }));
+                    }
+                    on:click=move |_| {
+                        if swallow_click.get_value() {
+                            swallow_click.set_value(false);
+                        } else {
+                            on_select.run(event.clone());
+                        }
+                    }
                 >
                     {title}
                 </button>
             </li>
         }
+    };
+    let ghost = move || {
+        drag.get().filter(|d| d.moved).map(|d| {
+            view! {
+                <div class="drag-ghost" aria-hidden="true" style:left=format!("{}px", d.at.0 + 8) style:top=format!("{}px", d.at.1 + 8)>
+                    {title_of(&d.event)}
+                </div>
+            }
+        })
     };
     let week_heading = move || {
         let w = week.get();
@@ -91,7 +190,8 @@ pub fn SomedaySidebar(
     };
     view! {
         <aside id="sidebar" class="sidebar" aria-label="Someday">
-            <section aria-labelledby="someday-week-heading">
+            {ghost}
+            <section aria-labelledby="someday-week-heading" data-list="week">
                 <div class="section-head">
                     <h2 id="someday-week-heading">{week_heading}</h2>
                     <button type="button" class="icon" aria-label="Add to week" title="Add to week" on:click=move |_| on_add.run(false)>
@@ -99,10 +199,10 @@ pub fn SomedaySidebar(
                     </button>
                 </div>
                 <ul class="someday-list">
-                    {move || lists.get().0.into_iter().map(item).collect_view()}
+                    {move || lists.get().0.into_iter().map(|e| item((e, false))).collect_view()}
                 </ul>
             </section>
-            <section aria-labelledby="someday-month-heading">
+            <section aria-labelledby="someday-month-heading" data-list="month">
                 <div class="section-head">
                     <h2 id="someday-month-heading">{month_heading}</h2>
                     <button type="button" class="icon" aria-label="Add to month" title="Add to month" on:click=move |_| on_add.run(true)>
@@ -110,7 +210,7 @@ pub fn SomedaySidebar(
                     </button>
                 </div>
                 <ul class="someday-list">
-                    {move || lists.get().1.into_iter().map(item).collect_view()}
+                    {move || lists.get().1.into_iter().map(|e| item((e, true))).collect_view()}
                 </ul>
             </section>
         </aside>

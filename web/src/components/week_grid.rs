@@ -3,7 +3,8 @@
 //! overlapping timed events sit side by side. Clicking an empty slot asks for a new event at that time
 //! (snapped to 15 minutes), clicking the all-day row for a new all-day event, clicking an event to edit it.
 //! Dragging a timed event moves it (also to another day), dragging its top or bottom edge resizes it, in
-//! 15-minute steps; the grid shows the new place while dragging and reports it when the pointer is released.
+//! 15-minute steps; the grid shows the new place while dragging and reports it when the pointer is released
+//! (dropped on the someday sidebar, the event is reported as moved there instead).
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use compass_core::{Event, EventDate};
@@ -80,7 +81,17 @@ pub fn title_of(event: &Event) -> String {
 }
 
 fn percent(minutes: i64) -> String {
-    format!("{:.4}%", minutes as f64 * 100.0 / DAY_MINUTES as f64)
+    percent_of(minutes, DAY_MINUTES)
+}
+
+/// `part / whole` as a CSS percentage with four decimals, in integer arithmetic (formatting an `f64`
+/// would pull the float formatter, ~15 KB of WebAssembly, into the app).
+pub fn percent_of(part: i64, whole: i64) -> String {
+    if whole <= 0 {
+        return "0%".to_owned();
+    }
+    let scaled = part.max(0).saturating_mul(1_000_000) / whole;
+    format!("{}.{:04}%", scaled / 10_000, scaled % 10_000)
 }
 
 /// Minutes after midnight at the pointer's height in a day column.
@@ -124,6 +135,9 @@ pub fn WeekGrid(
     /// A timed event was dragged: the event and its new local start and end.
     #[prop(into)]
     on_drag: Callback<(Event, NaiveDateTime, NaiveDateTime)>,
+    /// A timed event was dropped on the someday sidebar: the event, and whether on the month list.
+    #[prop(into)]
+    on_to_sidebar: Callback<(Event, bool)>,
 ) -> impl IntoView {
     let drag = RwSignal::new(None::<Drag>);
     // A drag ends with a click on the event; that click must not open the form.
@@ -177,9 +191,18 @@ pub fn WeekGrid(
                 }
             });
         });
-        let ups = window_event_listener(leptos::ev::pointerup, move |_| {
+        let ups = window_event_listener(leptos::ev::pointerup, move |ev| {
             if let Some(d) = drag.get_untracked() {
                 drag.set(None);
+                if d.mode == DragMode::Move {
+                    if let crate::drop::DropTarget::Sidebar { month, .. } =
+                        crate::drop::target_at(ev.client_x(), ev.client_y())
+                    {
+                        swallow_click.set_value(true);
+                        on_to_sidebar.run((d.event, month));
+                        return;
+                    }
+                }
                 if d.to != d.from {
                     swallow_click.set_value(true);
                     on_drag.run((d.event, d.to.0, d.to.1));
@@ -192,7 +215,7 @@ pub fn WeekGrid(
         });
     }
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = (on_drag, swallow_click);
+    let _ = (on_drag, on_to_sidebar, swallow_click);
     // While dragging, the grid draws the dragged event at its new place.
     let shown = Signal::derive(move || {
         let mut list = events.get();
@@ -306,7 +329,9 @@ pub fn WeekGrid(
                         let end = day.and_time(NaiveTime::MIN)
                             + Duration::minutes(block.end);
                         let when = format!("{} – {}", time::clock(start), time::clock(end));
-                        let width = 100.0 / block.columns as f64;
+                        let columns = i64::try_from(block.columns).unwrap_or(1).max(1);
+                        let column = i64::try_from(block.column).unwrap_or(0);
+                        let width = percent_of(1, columns);
                         let id = event.id.as_str().to_owned();
                         let priority = event.priority.as_str();
                         let short = block.end - block.start < 45;
@@ -321,8 +346,8 @@ pub fn WeekGrid(
                                 data-event-id=id
                                 style:top=percent(block.start)
                                 style:height=percent(block.end - block.start)
-                                style:left=format!("{:.3}%", width * block.column as f64)
-                                style:width=format!("calc({width:.3}% - 2px)")
+                                style:left=percent_of(column, columns)
+                                style:width=format!("calc({width} - 2px)")
                                 on:pointerdown=move |ev| start_drag(&ev, &for_move, DragMode::Move)
                                 on:click=move |ev| {
                                     ev.stop_propagation();
@@ -416,6 +441,16 @@ mod tests {
         NaiveDate::from_ymd_opt(2025, 1, 6)
             .unwrap()
             .and_time(NaiveTime::from_hms_opt(h, m, 0).unwrap())
+    }
+
+    #[test]
+    fn percentages_without_floats() {
+        assert_eq!(percent_of(720, 1440), "50.0000%");
+        assert_eq!(percent_of(1, 3), "33.3333%");
+        assert_eq!(percent_of(2, 3), "66.6666%");
+        assert_eq!(percent_of(0, 2), "0.0000%");
+        assert_eq!(percent_of(90, 1440), "6.2500%");
+        assert_eq!(percent_of(5, 0), "0%");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The week view's header: the month heading, previous/today/next, new event, the sidebar and shortcut
-//! toggles, the connection status and sign-out.
+//! toggles, the command palette button, the connection status (or, signed out, the temporary account
+//! note) and sign-out (or sign-in and sign-up).
 
 use leptos::prelude::*;
 
@@ -17,6 +18,11 @@ pub fn WeekHeader(
     /// Google configured on the server.
     #[prop(into)]
     google_configured: Signal<bool>,
+    /// Signed in (else the events are this browser's: sign-up and sign-in are offered).
+    signed_in: bool,
+    /// A Google repair is running.
+    #[prop(into)]
+    repairing: Signal<bool>,
     /// Sidebar shown.
     #[prop(into)]
     sidebar_open: Signal<bool>,
@@ -41,7 +47,53 @@ pub fn WeekHeader(
     /// Sign out.
     #[prop(into)]
     on_sign_out: Callback<()>,
+    /// Repair Google Calendar.
+    #[prop(into)]
+    on_repair: Callback<()>,
+    /// Open the command palette.
+    #[prop(into)]
+    on_palette: Callback<()>,
+    /// Signed out: go to sign-in.
+    #[prop(into)]
+    on_sign_in: Callback<()>,
+    /// Signed out: go to sign-up.
+    #[prop(into)]
+    on_sign_up: Callback<()>,
 ) -> impl IntoView {
+    let account = if signed_in {
+        view! {
+            <button type="button" on:click=move |_| on_sign_out.run(())>
+                "Sign out"
+            </button>
+        }
+        .into_any()
+    } else {
+        view! {
+            <button type="button" on:click=move |_| on_sign_in.run(())>"Log in"</button>
+            <button type="button" class="primary" on:click=move |_| on_sign_up.run(())>"Sign up"</button>
+        }
+        .into_any()
+    };
+    let status = if signed_in {
+        view! {
+            <ConnectionStatus
+                live=live
+                google_configured=google_configured
+                repairing=repairing
+                on_repair=on_repair
+            />
+        }
+        .into_any()
+    } else {
+        view! {
+            <div class="status">
+                <span class="local-note" role="status">
+                    "Temporary account · saved in this browser · sign up to keep your events"
+                </span>
+            </div>
+        }
+        .into_any()
+    };
     view! {
         <header class="top">
             <button
@@ -71,13 +123,14 @@ pub fn WeekHeader(
                 "New event"
             </button>
             <span class="spacer"></span>
-            <ConnectionStatus live=live google_configured=google_configured/>
+            {status}
+            <button type="button" class="icon" aria-label="Command palette" title="Command palette (Ctrl+K)" on:click=move |_| on_palette.run(())>
+                "⌘"
+            </button>
             <button type="button" class="icon" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" on:click=move |_| on_shortcuts.run(())>
                 "?"
             </button>
-            <button type="button" on:click=move |_| on_sign_out.run(())>
-                "Sign out"
-            </button>
+            {account}
         </header>
     }
 }

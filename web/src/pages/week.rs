@@ -8,6 +8,8 @@ use compass_core::{Event, EventDraft, UpdateScope};
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
+use crate::commands::{self, Command};
+use crate::components::command_palette::CommandPalette;
 use crate::components::event_form::EventForm;
 use crate::components::scope_dialog::ScopeDialog;
 use crate::components::shortcuts_overlay::ShortcutsOverlay;
@@ -15,6 +17,7 @@ use crate::components::someday_sidebar::{someday_lists, SomedaySidebar};
 use crate::components::week_grid::WeekGrid;
 use crate::components::week_header::WeekHeader;
 use crate::form::FormState;
+use crate::repo::Repo;
 use crate::scope::{scope_choice, Change, ScopeChoice};
 use crate::sse::use_compass_events;
 use crate::time::{self, Zone};
@@ -81,9 +84,13 @@ fn typing(ev: &web_sys::KeyboardEvent) -> bool {
         })
 }
 
-/// The week page.
+/// The week page: on the server's events when signed in, on this browser's when signed out.
 #[component]
-pub fn WeekPage() -> impl IntoView {
+pub fn WeekPage(
+    /// Where the events live.
+    repo: Repo,
+) -> impl IntoView {
+    let signed_in = repo == Repo::Remote;
     let router = expect_context::<Router>();
     let session = expect_context::<RwSignal<Session>>();
     let zone = Zone::Browser;
@@ -105,7 +112,7 @@ pub fn WeekPage() -> impl IntoView {
         _ => time::week_start(today.get_untracked()),
     });
     let days = Memo::new(move |_| time::week_days(week.get()));
-    let live = use_compass_events();
+    let live = use_compass_events(signed_in);
 
     let notice = RwSignal::new(None::<String>);
     // Why the week or the lists could not be loaded; cleared by the next successful load.
@@ -120,7 +127,7 @@ pub fn WeekPage() -> impl IntoView {
         live.grid_version.track();
         async move {
             match range {
-                Some(range) => api::list_events(&range, false).await,
+                Some(range) => repo.list(&range, false).await,
                 None => Ok(Vec::new()),
             }
         }
@@ -130,7 +137,7 @@ pub fn WeekPage() -> impl IntoView {
         live.someday_version.track();
         async move {
             match range {
-                Some(range) => api::list_events(&range, true).await,
+                Some(range) => repo.list(&range, true).await,
                 None => Ok(Vec::new()),
             }
         }
@@ -155,8 +162,49 @@ pub fn WeekPage() -> impl IntoView {
         None => {}
     });
     let config = LocalResource::new(api::config);
-    let google_configured =
-        Signal::derive(move || matches!(config.get(), Some(Ok(c)) if c.google.is_configured));
+    let google_configured = Signal::derive(move || {
+        signed_in && matches!(config.get(), Some(Ok(c)) if c.google.is_configured)
+    });
+    // "Repair" pressed: until the import ends (`IMPORT_GCAL_END`) or the request fails.
+    let repairing = RwSignal::new(false);
+    let repair = move || {
+        if repairing.get_untracked() {
+            return;
+        }
+        repairing.set(true);
+        leptos::task::spawn_local(async move {
+            match api::repair_google().await {
+                Ok(()) => {}
+                Err(ApiError::Unauthorized) => {
+                    repairing.try_set(false);
+                }
+                Err(ApiError::Refused { body, .. })
+                    if body.code.as_deref() == Some("GOOGLE_REVOKED") =>
+                {
+                    repairing.try_set(false);
+                }
+                Err(_) => {
+                    repairing.try_set(false);
+                    notice.try_set(Some(
+                        "Google Calendar repair failed. Please try again.".to_owned(),
+                    ));
+                }
+            }
+        });
+    };
+    Effect::new(move |previous: Option<()>| {
+        let end = live.last_import.get();
+        if previous.is_some() && repairing.get_untracked() {
+            repairing.set(false);
+            if let Some(seen) = end {
+                if seen.status == Some(compass_core::ImportGCalStatus::Errored) {
+                    notice.set(Some(seen.message.unwrap_or_else(|| {
+                        "Google Calendar repair failed. Please try again.".to_owned()
+                    })));
+                }
+            }
+        }
+    });
 
     let editing = RwSignal::new(None::<Editing>);
     let question = RwSignal::new(None::<ScopeQuestion>);
@@ -164,6 +212,7 @@ pub fn WeekPage() -> impl IntoView {
     let busy = RwSignal::new(false);
     let sidebar_open = RwSignal::new(true);
     let shortcuts_open = RwSignal::new(false);
+    let palette_open = RwSignal::new(false);
 
     let go_to_week =
         move |day: NaiveDate| router.navigate(Route::Week(Some(time::week_start(day))));
@@ -230,8 +279,8 @@ pub fn WeekPage() -> impl IntoView {
         });
         leptos::task::spawn_local(async move {
             let result = match &pending {
-                Pending::Save { event, draft } => api::update_event(&event.id, draft, scope).await,
-                Pending::Delete { event } => api::delete_event(&event.id, scope).await,
+                Pending::Save { event, draft } => repo.update(&event.id, draft, scope).await,
+                Pending::Delete { event } => repo.delete(&event.id, scope).await,
             };
             if let (Err(_), Some(before)) = (&result, before) {
                 grid_events.try_set(before);
@@ -261,7 +310,7 @@ pub fn WeekPage() -> impl IntoView {
             None => {
                 busy.set(true);
                 leptos::task::spawn_local(async move {
-                    finished(api::create_event(&draft).await);
+                    finished(repo.create(&draft).await);
                 });
             }
             Some(event) => {
@@ -355,6 +404,58 @@ pub fn WeekPage() -> impl IntoView {
         someday.someday_span = Some((w, w + Duration::days(6)));
         save_moved(event, &someday);
     };
+    // Dropped from the sidebar on a time slot: scheduled there for an hour (the series' rule is dropped,
+    // as with "Move to grid").
+    let schedule_at = move |(event, day, minutes): (Event, NaiveDate, i64)| {
+        let form = FormState::from_event(&event, zone);
+        let mut scheduled =
+            FormState::new_timed(day, NaiveTime::MIN + Duration::minutes(minutes), 60);
+        scheduled.title = form.title;
+        scheduled.priority = form.priority;
+        scheduled.description = form.description;
+        scheduled.repeat = None;
+        save_moved(event, &scheduled);
+    };
+    // A grid event dropped on the sidebar: this week's list, or the month's.
+    let to_sidebar = move |(event, month): (Event, bool)| {
+        let w = week.get_untracked();
+        let (weekly, monthly) = someday_lists(&someday_events.get_untracked(), w);
+        if (if month { monthly.len() } else { weekly.len() }) >= SOMEDAY_LIMIT {
+            let unit = if month { "month" } else { "week" };
+            notice.set(Some(format!(
+                "Sorry, you can only have {SOMEDAY_LIMIT} unscheduled events per {unit}."
+            )));
+            reload_grid();
+            return;
+        }
+        let mut someday = FormState::from_event(&event, zone);
+        someday.someday = true;
+        someday.all_day = false;
+        someday.someday_span = Some(if month {
+            time::month_bounds(w)
+        } else {
+            (w, w + Duration::days(6))
+        });
+        save_moved(event, &someday);
+    };
+    // Someday positions: shown at once, saved with `PUT /api/event/reorder`, undone if refused.
+    let reorder = move |orders: Vec<compass_core::PayloadOrder>| {
+        let before = someday_events.get_untracked();
+        someday_events.update(|list| crate::local::reorder(list, &orders));
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let result = repo.reorder(&orders).await;
+            busy.try_set(false);
+            match result {
+                Ok(()) => reload_someday(),
+                Err(ApiError::Unauthorized) => signed_out(),
+                Err(e) => {
+                    someday_events.try_set(before);
+                    notice.try_set(Some(format!("Your change was not saved: {e}")));
+                }
+            }
+        });
+    };
     let add_someday = move |month: bool| {
         let w = week.get_untracked();
         let (weekly, monthly) = someday_lists(&someday_events.get_untracked(), w);
@@ -381,7 +482,9 @@ pub fn WeekPage() -> impl IntoView {
         });
     };
     let close_top = move || {
-        if question.get_untracked().is_some() {
+        if palette_open.get_untracked() {
+            palette_open.set(false);
+        } else if question.get_untracked().is_some() {
             question.set(None);
         } else if editing.get_untracked().is_some() {
             editing.set(None);
@@ -400,10 +503,24 @@ pub fn WeekPage() -> impl IntoView {
             }
             return;
         }
+        // Ctrl/Cmd+K opens the palette anywhere, also while typing (the reference's `Mod+K`).
+        if (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() && ev.key().eq_ignore_ascii_case("k") {
+            ev.prevent_default();
+            if !ev.repeat()
+                && editing.get_untracked().is_none()
+                && question.get_untracked().is_none()
+            {
+                palette_open.update(|open| *open = !*open);
+            }
+            return;
+        }
         if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || ev.repeat() || typing(&ev) {
             return;
         }
-        if editing.get_untracked().is_some() || question.get_untracked().is_some() {
+        if editing.get_untracked().is_some()
+            || question.get_untracked().is_some()
+            || palette_open.get_untracked()
+        {
             return;
         }
         let w = week.get_untracked();
@@ -420,6 +537,57 @@ pub fn WeekPage() -> impl IntoView {
         ev.prevent_default();
     });
     on_cleanup(move || keys.remove());
+
+    let google_command = move || {
+        if !google_configured.get_untracked() || live.importing.get_untracked() {
+            return None;
+        }
+        let state = live
+            .metadata
+            .with_untracked(|m| m.as_ref().and_then(|m| m.connection_state()));
+        match state {
+            Some(compass_core::GoogleConnectionState::NotConnected) => Some(Command::ConnectGoogle),
+            Some(compass_core::GoogleConnectionState::ReconnectRequired) => {
+                Some(Command::ReconnectGoogle)
+            }
+            Some(compass_core::GoogleConnectionState::Attention) if !repairing.get_untracked() => {
+                Some(Command::RepairGoogle)
+            }
+            _ => None,
+        }
+    };
+    let run_command = move |command: Command| {
+        palette_open.set(false);
+        let w = week.get_untracked();
+        match command {
+            Command::Today => router.navigate(Route::Week(None)),
+            Command::PreviousWeek => go_to_week(w - Duration::days(7)),
+            Command::NextWeek => go_to_week(w + Duration::days(7)),
+            Command::NewEvent => new_timed_now(),
+            Command::NewAllDayEvent => open_new(FormState::new_all_day(w)),
+            Command::ToggleSidebar => sidebar_open.update(|open| *open = !*open),
+            Command::ShowShortcuts => shortcuts_open.set(true),
+            Command::ConnectGoogle | Command::ReconnectGoogle => {
+                #[cfg(target_arch = "wasm32")]
+                let _ = window().location().set_href(api::GOOGLE_CONNECT_URL);
+            }
+            Command::RepairGoogle => repair(),
+            Command::SignOut => sign_out(),
+            Command::SignIn => router.navigate(Route::SignIn),
+            Command::SignUp => router.navigate(Route::SignUp),
+        }
+    };
+    let palette_view = move || {
+        palette_open.get().then(|| {
+            view! {
+                <CommandPalette
+                    commands=commands::available(signed_in, google_command())
+                    on_run=run_command
+                    on_close=move |()| palette_open.set(false)
+                />
+            }
+        })
+    };
 
     let title = Signal::derive(move || time::week_title(week.get()));
     let form_view = move || {
@@ -479,6 +647,8 @@ pub fn WeekPage() -> impl IntoView {
                 title=title
                 live=live
                 google_configured=google_configured
+                signed_in=signed_in
+                repairing=repairing
                 sidebar_open=sidebar_open
                 on_prev=move |()| go_to_week(week.get_untracked() - Duration::days(7))
                 on_today=move |()| router.navigate(Route::Week(None))
@@ -487,6 +657,10 @@ pub fn WeekPage() -> impl IntoView {
                 on_toggle_sidebar=move |()| sidebar_open.update(|open| *open = !*open)
                 on_shortcuts=move |()| shortcuts_open.set(true)
                 on_sign_out=move |()| sign_out()
+                on_repair=move |()| repair()
+                on_palette=move |()| palette_open.set(true)
+                on_sign_in=move |()| router.navigate(Route::SignIn)
+                on_sign_up=move |()| router.navigate(Route::SignUp)
             />
             {move || load_error.get().map(|text| view! { <p class="notice" role="alert">{text}</p> })}
             {move || live.google_revoked.get().then(|| view! {
@@ -513,6 +687,8 @@ pub fn WeekPage() -> impl IntoView {
                         events=someday_events
                         on_add=add_someday
                         on_select=open_event
+                        on_schedule=schedule_at
+                        on_reorder=reorder
                     />
                 </Show>
                 <main class="main">
@@ -528,11 +704,13 @@ pub fn WeekPage() -> impl IntoView {
                         on_all_day=move |day| open_new(FormState::new_all_day(day))
                         on_select=open_event
                         on_drag=dropped
+                        on_to_sidebar=to_sidebar
                     />
                 </main>
             </div>
             {form_view}
             {scope_view}
+            {palette_view}
             {move || shortcuts_open.get().then(|| view! {
                 <ShortcutsOverlay on_close=move |()| shortcuts_open.set(false)/>
             })}

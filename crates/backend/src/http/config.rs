@@ -1,7 +1,8 @@
-//! `GET /api/config`: what the web app needs to know about this server's configuration.
+//! `GET /api/config`: what the web app needs to know about this server's configuration
+//! (compass-core's [`PublicConfig`], which the web app reads).
 
 use actix_web::{web, HttpResponse};
-use serde::Serialize;
+use compass_core::{GoogleConfig, PublicConfig};
 
 use crate::state::AppState;
 
@@ -10,19 +11,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/config", web::get().to(config));
 }
 
-/// `{"google":{"isConfigured":bool}}`.
-#[derive(Debug, Serialize)]
-struct PublicConfig {
-    google: GoogleConfig,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct GoogleConfig {
-    is_configured: bool,
-}
-
-/// Answers with the public part of the configuration. Needs no session.
+/// Answers `{"google":{"isConfigured":bool}}`. Needs no session.
 async fn config(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(PublicConfig {
         google: GoogleConfig {

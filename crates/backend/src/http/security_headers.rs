@@ -1,8 +1,8 @@
 //! Headers every answer carries unless its handler set its own: the Content-Security-Policy that lets the
 //! page run only the app's own scripts and WebAssembly, no framing, no MIME sniffing, a same-origin
 //! `Referrer-Policy` (which keeps the `Referer` fallback of the CSRF check working), and
-//! `Cache-Control: no-cache` (static files and `index.html` are revalidated with their ETag; the SSE stream
-//! sets its own).
+//! `Cache-Control: no-cache` (`index.html` and unhashed files are revalidated with their ETag; the web app's
+//! content-hashed files (`web_app.rs`) and the SSE stream set their own).
 
 use actix_web::middleware::DefaultHeaders;
 

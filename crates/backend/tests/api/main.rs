@@ -13,6 +13,7 @@ mod stream_caps;
 mod stream_instances;
 
 mod auth;
+mod auth_bodies;
 mod events_bad_input;
 mod events_crud;
 mod events_hostile;

@@ -172,3 +172,60 @@ async fn the_app_is_served_with_security_headers_revalidation_and_compression() 
         "compressed {gzipped_len} bytes of {plain_len}"
     );
 }
+
+/// Content-hashed assets (as `scripts/build-web.sh` names them) are cached for a year; `index.html` (also
+/// as the answer for client routes) and unhashed files are revalidated. The CSP is on all of them.
+#[tokio::test]
+async fn hashed_assets_are_cached_for_a_year_and_the_page_is_revalidated() {
+    let web = WebDir::new();
+    let dir = web.dist();
+    for name in [
+        "compass_web.0123456789abcdef.js",
+        "compass_web_bg.fedcba9876543210.wasm",
+        "style.00112233aabbccdd.css",
+    ] {
+        std::fs::write(dir.join(name), "content").unwrap();
+    }
+    let app = spawn_app_with(move |settings| settings.web_dir = Some(dir)).await;
+
+    let cache_control = |answer: &reqwest::Response| {
+        answer.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    for path in [
+        "/compass_web.0123456789abcdef.js",
+        "/compass_web_bg.fedcba9876543210.wasm",
+        "/style.00112233aabbccdd.css",
+    ] {
+        let answer = app.get(path).await;
+        assert_eq!(answer.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            cache_control(&answer),
+            "public, max-age=31536000, immutable",
+            "{path}"
+        );
+        assert!(
+            answer.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{path}"
+        );
+    }
+    for path in [
+        "/",
+        "/index.html",
+        "/week/2025-01-06",
+        "/compass_web.js",
+        // A hashed-looking name that does not exist is index.html, never cached.
+        "/missing.0123456789abcdef.js",
+    ] {
+        let answer = app.get(path).await;
+        assert_eq!(answer.status(), StatusCode::OK, "{path}");
+        assert_eq!(cache_control(&answer), "no-cache", "{path}");
+    }
+    let (status, _) = json_of(app.get("/api/no-such-route").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -37,6 +37,7 @@ async fn sign_up_sign_out_and_sign_in_again() {
         .await;
     browser.click(&sign_out, "Sign out").await;
     browser.wait_css("input#auth-email[type='email']").await;
+    crate::docs_screenshot(&browser, "sign-in").await;
 
     // A wrong password is refused inline.
     let email = browser.wait_css("#auth-email").await;

@@ -28,7 +28,7 @@ async fn create_edit_and_delete_an_event() {
         .await
         .unwrap();
     title.send_keys("Lunch with Ann").await.unwrap();
-    browser.screenshot("new-event-form").await;
+    crate::docs_screenshot(&browser, "event-form").await;
     let save = browser
         .wait_css("form[aria-label='Event Form'] button[type='submit']")
         .await;

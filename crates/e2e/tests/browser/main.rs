@@ -3,15 +3,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod auth;
+mod auth_error;
 mod bench;
 mod drag;
 mod events;
 mod google;
 mod keyboard;
 mod live;
+mod local_events;
+mod memory;
+mod palette;
 mod reconnect;
 mod recurring;
+mod repair;
 mod screenshot;
+mod sidebar_drag;
 mod someday;
 mod support;
 
@@ -77,4 +83,31 @@ pub async fn wait_saved(browser: &Browser) {
     browser
         .wait_gone(Locator::Css(".app[aria-busy='true']"), "the pending save")
         .await;
+}
+
+/// Saves a screenshot for the docs as `docs/screenshots/<name>.png` when `COMPASS_DOCS_SCREENSHOTS=1` (so
+/// that ordinary runs leave the repository alone); always saves the usual test screenshot.
+pub async fn docs_screenshot(browser: &Browser, name: &str) {
+    let shot = browser.screenshot(name).await;
+    if std::env::var_os("COMPASS_DOCS_SCREENSHOTS").is_some_and(|v| v == "1") {
+        let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+        std::fs::create_dir_all(&docs).unwrap();
+        std::fs::copy(&shot, docs.join(format!("{name}.png"))).unwrap();
+    }
+}
+
+/// Runs `fetch(path)` in the page (with its session) and returns `[status, parsed JSON body or null]`.
+pub async fn fetch_json(browser: &Browser, path: &str) -> (u64, serde_json::Value) {
+    let answer = browser
+        .client
+        .execute_async(
+            "const [path, done] = arguments; \
+             fetch(path).then(async r => { const t = await r.text(); \
+               let j = null; try { j = JSON.parse(t); } catch (e) {} done([r.status, j]); }, \
+               e => done([0, String(e)]));",
+            vec![serde_json::Value::String(path.to_owned())],
+        )
+        .await
+        .unwrap();
+    (answer[0].as_u64().unwrap_or(0), answer[1].clone())
 }

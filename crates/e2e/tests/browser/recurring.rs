@@ -30,6 +30,7 @@ async fn answer_scope(browser: &Browser, scope: &str) {
             "the scope dialog",
         )
         .await;
+    crate::docs_screenshot(browser, "scope-dialog").await;
     let option = browser
         .wait_for(
             Locator::XPath(&format!("//input[@type='radio'][@value='{scope}']")),

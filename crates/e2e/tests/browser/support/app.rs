@@ -29,12 +29,16 @@ pub struct TestApp {
 /// `web/dist`, checked: the tests fail (never skip) when the app was not built.
 pub fn web_dist() -> PathBuf {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../web/dist");
-    let wasm = dist.join("compass_web_bg.wasm");
+    let has_wasm = std::fs::read_dir(&dist).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|ext| ext == "wasm"))
+    });
     assert!(
-        dist.join("index.html").is_file() && wasm.is_file(),
-        "the web app is not built ({} is missing): run `bash scripts/build-web.sh` first \
-         (scripts/test.sh does it)",
-        wasm.display()
+        dist.join("index.html").is_file() && has_wasm,
+        "the web app is not built (no index.html and .wasm in {}): run `bash scripts/build-web.sh` \
+         first (scripts/test.sh does it)",
+        dist.display()
     );
     dist
 }

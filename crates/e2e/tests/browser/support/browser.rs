@@ -113,9 +113,15 @@ impl Chromedriver {
 
     /// A new browser session (own profile, so own cookies) named `name` for its screenshots.
     pub async fn browser(&self, name: &str) -> Browser {
+        self.browser_with(name, &[]).await
+    }
+
+    /// A new browser session with extra Chromium flags (e.g. `--js-flags=--expose-gc`).
+    pub async fn browser_with(&self, name: &str, extra_flags: &[&str]) -> Browser {
         let n = self.sessions.fetch_add(1, Ordering::Relaxed);
         let profile = std::env::temp_dir().join(format!("{}{n}", self.prefix));
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|f| (*f).to_owned()).collect();
+        args.extend(extra_flags.iter().map(|f| (*f).to_owned()));
         args.push(format!("--user-data-dir={}", profile.display()));
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(

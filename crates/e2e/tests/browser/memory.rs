@@ -1,0 +1,241 @@
+//! The memory budget (issue 12: a tab's memory after an hour of live updates stays flat), compressed in
+//! time and run on purpose: `cargo test -p e2e --test browser memory -- --ignored --nocapture`.
+//!
+//! One tab shows a week of 50 events. A second browser, signed in as the same user, renames those events
+//! 3,000 times through the API (`PUT /api/event/:id`), each a real `EVENT_CHANGED` that makes the tab
+//! refetch and redraw the week (more than an hour of a busy calendar at one change a second). Every 250
+//! changes, once the tab shows the latest title, the tab collects garbage (`gc()`, Chromium started with
+//! `--js-flags=--expose-gc`) and the test samples the JS heap (`performance.memory.usedJSHeapSize`, precise
+//! with `--enable-precise-memory-info`) and the WebAssembly memory's size. It fails when either grows by
+//! more than its bound between the first sample after warm-up and the last. `COMPASS_MEMORY_SOURCE=hub-grid`
+//! (or `hub-someday`) publishes the stream messages through the hub instead, with no change to the data.
+
+use chrono::{Datelike, Duration, Local, NaiveTime, TimeZone};
+use compass_core::{EventDate, EventDraft, EventSpan, Nullable, Origin, Priority, RecurrenceDraft};
+use fantoccini::Locator;
+
+use crate::support::app::spawn_app;
+use crate::support::browser::{event_button, Browser, Chromedriver};
+use crate::{sign_up, wait_live, User};
+
+const CHANGES: usize = 3_000;
+const BATCH: usize = 250;
+/// Allowed growth of the JS heap after warm-up (bytes).
+const JS_HEAP_BOUND: f64 = 2.0 * 1024.0 * 1024.0;
+/// Allowed growth of the WebAssembly memory after warm-up (bytes; it grows in 64 KiB pages, never shrinks).
+const WASM_BOUND: f64 = 4.0 * 1024.0 * 1024.0;
+
+async fn sign_in(browser: &Browser, app: &crate::support::app::TestApp, user: &User) {
+    browser.goto(&app.url("/signin")).await;
+    browser
+        .wait_css("#auth-email")
+        .await
+        .send_keys(&user.email)
+        .await
+        .unwrap();
+    browser
+        .wait_css("#auth-password")
+        .await
+        .send_keys(&user.password)
+        .await
+        .unwrap();
+    let submit = browser.wait_css("form button[type='submit']").await;
+    browser.click(&submit, "Sign in").await;
+    wait_live(browser).await;
+}
+
+/// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute` passthrough.
+#[derive(Debug)]
+struct Cdp(&'static str);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.0, "params": {} });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// The renderer's DOM counters: documents, nodes (attached or not, still alive) and JS event listeners.
+async fn dom_counters(tab: &Browser) -> serde_json::Value {
+    tab.client
+        .issue_cmd(Cdp("Memory.getDOMCounters"))
+        .await
+        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }))
+}
+
+async fn sample(tab: &Browser) -> (f64, f64) {
+    let values = tab
+        .client
+        .execute_async(
+            "const done = arguments[0]; \
+             gc(); setTimeout(() => { gc(); \
+               const wasm = globalThis.__compassWasmMemory; \
+               done([performance.memory.usedJSHeapSize, wasm ? wasm.buffer.byteLength : -1]); }, 200);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (
+        values[0].as_f64().unwrap_or(0.0),
+        values[1].as_f64().unwrap_or(-1.0),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement (several minutes), run on purpose"]
+async fn memory_stays_flat_under_live_updates() {
+    let app = spawn_app().await;
+    let driver = Chromedriver::start();
+    let tab = driver
+        .browser_with(
+            "memory",
+            &["--js-flags=--expose-gc", "--enable-precise-memory-info"],
+        )
+        .await;
+    let user = User::generate();
+    sign_up(&tab, &app, &user).await;
+
+    let today = Local::now().date_naive();
+    let sunday = today - Duration::days(i64::from(today.weekday().num_days_from_sunday()));
+    let drafts: Vec<serde_json::Value> = (0..50)
+        .map(|i| {
+            let start = (sunday + Duration::days(i % 7)).and_time(NaiveTime::MIN)
+                + Duration::minutes(8 * 60 + (i / 7) * 60);
+            let at = |t| EventDate::Timed(Local.from_local_datetime(&t).unwrap().fixed_offset());
+            EventDraft {
+                id: None,
+                title: Some(format!("Event {i}")),
+                description: Nullable::Absent,
+                span: EventSpan::new(at(start), at(start + Duration::minutes(45))).unwrap(),
+                is_all_day: false,
+                is_someday: false,
+                origin: Origin::Compass,
+                priority: Priority::ALL[(i % 4) as usize],
+                recurrence: RecurrenceDraft::None,
+                g_event_id: None,
+                g_recurring_event_id: None,
+                order: None,
+                all_day_order: None,
+                time_zone: None,
+            }
+            .to_json()
+        })
+        .collect();
+    let status = tab
+        .client
+        .execute_async(
+            "const [body, done] = arguments; \
+             fetch('/api/event', {method: 'POST', headers: {'content-type': 'application/json'}, \
+             body: JSON.stringify(body)}).then(r => done(r.status), e => done(String(e)));",
+            vec![serde_json::Value::Array(drafts)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, serde_json::json!(204));
+    tab.client.refresh().await.unwrap();
+    wait_live(&tab).await;
+
+    let writer = driver.browser("memory-writer").await;
+    sign_in(&writer, &app, &user).await;
+
+    let mut samples = Vec::new();
+    let started = std::time::Instant::now();
+    // `COMPASS_MEMORY_SOURCE=hub-grid` (or `hub-someday`): instead of real changes, publish that many
+    // `EVENT_CHANGED` (or `SOMEDAY_EVENT_CHANGED`) through the hub, 20 ms apart: the same stream messages and
+    // refetches with identical data (to tell the redraw, the fetch and the stream apart).
+    let source = std::env::var("COMPASS_MEMORY_SOURCE").unwrap_or_default();
+    if source.starts_with("hub-") {
+        let (status, session) = crate::fetch_json(&tab, "/api/auth/session").await;
+        assert_eq!(status, 200);
+        let user_id =
+            compass_core::UserId::parse(session["userId"].as_str().unwrap_or_default()).unwrap();
+        let event = if source == "hub-someday" {
+            compass_core::SseEvent::SomedayEventChanged
+        } else {
+            compass_core::SseEvent::EventChanged
+        };
+        for batch in 0..CHANGES / BATCH {
+            for _ in 0..BATCH {
+                app.publish(&user_id, &event);
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let (heap, wasm) = sample(&tab).await;
+            let counters = dom_counters(&tab).await;
+            println!(
+                "{source}: after {:>5} messages ({:>4} s): JS heap {:>7.0} KiB, wasm memory {:>7.0} KiB, DOM {counters}",
+                (batch + 1) * BATCH,
+                started.elapsed().as_secs(),
+                heap / 1024.0,
+                wasm / 1024.0
+            );
+            samples.push((heap, wasm));
+        }
+    }
+    for batch in 0..CHANGES / BATCH {
+        if source.starts_with("hub-") {
+            break;
+        }
+        let last_title = writer
+            .client
+            .execute_async(
+                r#"const [batch, size, done] = arguments;
+                (async () => {
+                  const week = await (await fetch('/api/event?start=2000-01-01&end=2100-01-01&someday=false')).json();
+                  let last = '';
+                  for (let i = 0; i < size; i++) {
+                    const e = week[i % week.length];
+                    const n = batch * size + i;
+                    const body = Object.assign({}, e, {title: `Event ${n}`});
+                    delete body.user; delete body.updatedAt;
+                    const r = await fetch(`/api/event/${e._id}`, {method: 'PUT',
+                      headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
+                    if (r.status !== 204) { done(`PUT ${r.status}: ${await r.text()}`); return; }
+                    last = body.title;
+                  }
+                  done(last);
+                })();"#,
+                vec![serde_json::json!(batch), serde_json::json!(BATCH)],
+            )
+            .await
+            .unwrap();
+        let last_title = last_title.as_str().unwrap_or_default().to_owned();
+        assert!(last_title.starts_with("Event "), "{last_title}");
+        // The tab has caught up when it shows the last title.
+        tab.wait_for(Locator::XPath(&event_button(&last_title)), &last_title)
+            .await;
+        let (heap, wasm) = sample(&tab).await;
+        let counters = dom_counters(&tab).await;
+        println!(
+            "after {:>5} changes ({:>4} s): JS heap {:>7.0} KiB, wasm memory {:>7.0} KiB, DOM {counters}",
+            (batch + 1) * BATCH,
+            started.elapsed().as_secs(),
+            heap / 1024.0,
+            wasm / 1024.0
+        );
+        samples.push((heap, wasm));
+    }
+    let (first_heap, first_wasm) = samples[1];
+    let (last_heap, last_wasm) = samples[samples.len() - 1];
+    assert!(
+        last_heap - first_heap < JS_HEAP_BOUND,
+        "the JS heap grew from {first_heap} to {last_heap} bytes"
+    );
+    assert!(
+        last_wasm - first_wasm < WASM_BOUND,
+        "the wasm memory grew from {first_wasm} to {last_wasm} bytes"
+    );
+    writer.close().await;
+    tab.close().await;
+}
