@@ -5,9 +5,9 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use compass_core::{AuthErrorCode, AUTH_ERROR_PARAM};
+use compass_core::{AuthErrorCode, SessionInfo, SignedIn, Timestamp, AUTH_ERROR_PARAM};
 
 use super::cookie::{self, CookiePolicy};
 use super::error::ApiError;
@@ -39,16 +39,6 @@ fn string_field(body: &serde_json::Value, field: &'static str) -> Result<String,
         Some(serde_json::Value::String(value)) => Ok(value.clone()),
         Some(_) => Err(ApiError::bad_request(field, "must be a string")),
     }
-}
-
-/// What sign-up and sign-in answer.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SignedIn {
-    status: &'static str,
-    user_id: String,
-    email: String,
-    name: String,
 }
 
 /// The client address used for the per-IP attempt bound (the TCP peer; proxies are not trusted).
@@ -85,7 +75,7 @@ pub(crate) fn signed_in_response(
     HttpResponse::Ok()
         .cookie(cookie_policy(state).session_cookie(&session.token, ttl))
         .json(SignedIn {
-            status: "OK",
+            status: "OK".to_owned(),
             user_id: user.user_id().to_string(),
             email: user.email.clone(),
             name: user.name.clone(),
@@ -142,10 +132,10 @@ async fn sign_out(
 
 /// `GET /api/auth/session`: who is signed in.
 async fn session(session: SessionUser) -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({
-        "userId": session.user_id,
-        "expiresAt": session.expires_at,
-    }))
+    HttpResponse::Ok().json(SessionInfo {
+        user_id: session.user_id.to_string(),
+        expires_at: Some(Timestamp(session.expires_at)),
+    })
 }
 
 /// `POST /api/auth/google/disconnect`: forgets Google for the signed-in user — channels stopped,

@@ -6,6 +6,7 @@
 //! `PUT /api/calendars/select`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use compass_core::ImportGCalRequest;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -23,20 +24,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/calendars/select", web::put().to(select_calendars));
 }
 
-/// `POST /api/sync/import-gcal` body (absent: `{}`).
-#[derive(Debug, Default, Deserialize)]
-struct ImportRequest {
-    #[serde(default)]
-    force: Option<bool>,
-}
-
 async fn import_gcal(
     state: web::Data<AppState>,
     session: SessionUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let request: ImportRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        ImportRequest::default()
+    // An absent body is `{}`.
+    let request: ImportGCalRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ImportGCalRequest::default()
     } else {
         serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest {
             field: Some("force".into()),
