@@ -5,7 +5,8 @@
 //! the expiry (`crate::store::sessions`). A session is valid until it expires or is revoked (sign-out).
 //!
 //! [`SessionCache`] keeps recently resolved sessions in memory for the SSE stream route, where a reconnect
-//! storm would otherwise cost one database round trip per tab. It never serves an expired session; a
+//! storm would otherwise cost one database round trip per tab; concurrent misses for the same token (the
+//! tabs of one browser reconnecting together) share one read. It never serves an expired session; a
 //! signed-out one is refused by the hub (`Hub::end_session` marks the session ended, atomically with
 //! registration), so the cache only saves reads and never extends a session.
 
@@ -112,12 +113,17 @@ pub async fn resolve_session(
 /// Most sessions a [`SessionCache`] holds (about 200 bytes each); beyond it, lookups go to the database.
 const SESSION_CACHE_ENTRIES: usize = 100_000;
 
+/// One database read of a session that concurrent lookups of the same token wait for (single flight).
+type Flight = Arc<tokio::sync::OnceCell<Option<SessionUser>>>;
+
 /// Recently resolved sessions by token digest, each for at most `ttl` and never past its expiry. Cheap to
 /// clone; clones share the entries.
 #[derive(Debug, Clone)]
 pub struct SessionCache {
     ttl: Duration,
     entries: Arc<Mutex<HashMap<String, (SessionUser, Instant)>>>,
+    /// Reads in progress by token digest.
+    flights: Arc<Mutex<HashMap<String, Flight>>>,
 }
 
 impl SessionCache {
@@ -126,11 +132,13 @@ impl SessionCache {
         Self {
             ttl,
             entries: Arc::default(),
+            flights: Arc::default(),
         }
     }
 
     /// The live session of `token`: from memory when resolved less than `ttl` ago and not expired at `now`,
-    /// otherwise from the database (and then remembered).
+    /// otherwise from the database (and then remembered). Concurrent misses for the same token share one
+    /// database read (a failed read is retried by the next waiter).
     pub async fn resolve(
         &self,
         store: &Store,
@@ -141,7 +149,28 @@ impl SessionCache {
         if let Some(hit) = self.lookup(&digest, now) {
             return Ok(Some(hit));
         }
-        let found = resolve_session(store, token, now).await?;
+        if self.ttl.is_zero() {
+            return resolve_session(store, token, now).await;
+        }
+        let flight = Arc::clone(
+            lock(&self.flights)
+                .entry(digest.as_str().to_owned())
+                .or_default(),
+        );
+        let read = flight
+            .get_or_try_init(|| resolve_session(store, token, now))
+            .await
+            .cloned();
+        {
+            let mut flights = lock(&self.flights);
+            if flights
+                .get(digest.as_str())
+                .is_some_and(|f| Arc::ptr_eq(f, &flight))
+            {
+                flights.remove(digest.as_str());
+            }
+        }
+        let found = read?.filter(|session| session.expires_at > now);
         if let Some(session) = &found {
             self.remember(digest, session.clone());
         }
@@ -189,9 +218,13 @@ impl SessionCache {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (SessionUser, Instant)>> {
-        // Every update is one map operation: a panic elsewhere cannot leave it half-updated.
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.entries)
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Every update is one map operation: a panic elsewhere cannot leave it half-updated.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Revokes one session. Returns whether it was still there.
