@@ -145,22 +145,33 @@ impl SessionCache {
         token: &SecretToken,
         now: DateTime<Utc>,
     ) -> Result<Option<SessionUser>, StoreError> {
-        let digest = token.digest();
+        self.resolve_with(token.digest(), now, || resolve_session(store, token, now))
+            .await
+    }
+
+    /// [`SessionCache::resolve`] with the database read given as `read`.
+    async fn resolve_with<F, Fut>(
+        &self,
+        digest: TokenDigest,
+        now: DateTime<Utc>,
+        read: F,
+    ) -> Result<Option<SessionUser>, StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<SessionUser>, StoreError>>,
+    {
         if let Some(hit) = self.lookup(&digest, now) {
             return Ok(Some(hit));
         }
         if self.ttl.is_zero() {
-            return resolve_session(store, token, now).await;
+            return read().await;
         }
         let flight = Arc::clone(
             lock(&self.flights)
                 .entry(digest.as_str().to_owned())
                 .or_default(),
         );
-        let read = flight
-            .get_or_try_init(|| resolve_session(store, token, now))
-            .await
-            .cloned();
+        let read = flight.get_or_try_init(read).await.cloned();
         {
             let mut flights = lock(&self.flights);
             if flights
@@ -232,5 +243,54 @@ pub async fn revoke_session(store: &Store, session: &SessionUser) -> Result<bool
     match session.session_id.to_object_id() {
         Some(id) => Sessions::new(store).revoke(&session.user_id, &id).await,
         None => Ok(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn concurrent_misses_for_one_token_share_one_read_and_the_result_is_cached() {
+        let cache = SessionCache::new(Duration::from_secs(10));
+        let token = SecretToken::generate();
+        let now = Utc::now();
+        let session = SessionUser {
+            user_id: UserId::parse(&"a".repeat(24)).expect("id"),
+            session_id: SessionId("b".repeat(24)),
+            expires_at: now + chrono::Duration::hours(1),
+        };
+        let reads = AtomicUsize::new(0);
+        let (gate_tx, gate_rx) = tokio::sync::watch::channel(false);
+        let read = || {
+            reads.fetch_add(1, Ordering::SeqCst);
+            let mut gate = gate_rx.clone();
+            let session = session.clone();
+            async move {
+                // hold the read open until every lookup has started
+                let _ = gate.wait_for(|open| *open).await;
+                Ok(Some(session))
+            }
+        };
+        let lookups = futures::future::join_all(
+            (0..5).map(|_| cache.resolve_with(token.digest(), now, read)),
+        );
+        let opener = async {
+            tokio::task::yield_now().await;
+            let _ = gate_tx.send(true);
+        };
+        let (found, ()) = tokio::join!(lookups, opener);
+        for one in found {
+            assert_eq!(one.expect("read").as_ref(), Some(&session));
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "one read for five lookups");
+        // now cached: no further read
+        let again = cache
+            .resolve_with(token.digest(), now, read)
+            .await
+            .expect("cached");
+        assert_eq!(again.as_ref(), Some(&session));
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
     }
 }
