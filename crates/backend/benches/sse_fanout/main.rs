@@ -27,8 +27,8 @@ use tokio::net::TcpStream;
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
-/// Otherwise the same global allocator as the `compass` binary (`src/main.rs`): jemalloc by default,
-/// mimalloc with `--features mimalloc`, the system allocator with `--no-default-features`.
+/// Otherwise the same global allocator as the `compass` binary (`src/main.rs`): the system's by default,
+/// jemalloc with `--features jemalloc`, mimalloc with `--features mimalloc`.
 #[cfg(all(feature = "mimalloc", not(feature = "dhat-heap")))]
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
