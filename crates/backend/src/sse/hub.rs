@@ -4,8 +4,8 @@
 //! small bounded queue (`super::queue`) filled with `try_send`; when the queue is full the connection is
 //! removed (its sender dropped), so its stream ends after what is already queued and the browser reconnects
 //! with `Last-Event-ID`. One heartbeat task per hub queues `: keepalive` on every open connection each
-//! `heartbeat` (a full queue skips it: that connection has data to write anyway), instead of a timer per
-//! connection.
+//! `heartbeat` (a queue that already holds something skips it: that connection has data to write anyway),
+//! instead of a timer per connection.
 //! Each user keeps the last `history` events; a slot whose last connection closed is forgotten after
 //! [`IDLE_RETENTION`].
 //!
@@ -592,8 +592,8 @@ impl Shared {
         }
     }
 
-    /// Queues a keepalive on every open connection (a full queue skips it; a connection whose stream is
-    /// gone is removed). Returns false once the hub is closed.
+    /// Queues a keepalive on every open connection whose queue is empty (a connection whose stream is gone
+    /// is removed). Returns false once the hub is closed.
     fn beat(&self) -> bool {
         let mut state = self.lock();
         if state.closed {
@@ -604,7 +604,7 @@ impl Shared {
         for slot in state.users.values_mut() {
             let before = slot.conns.len();
             slot.conns
-                .retain(|_, conn| conn.tx.try_send(Queued::Keepalive) != Err(TrySendError::Closed));
+                .retain(|_, conn| conn.tx.try_keepalive() != Err(TrySendError::Closed));
             state.open -= before - slot.conns.len();
             slot.mark_idle_if_empty(now);
         }

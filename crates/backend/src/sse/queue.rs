@@ -112,6 +112,26 @@ impl QueueSender {
         Ok(())
     }
 
+    /// Queues a keepalive if the queue is empty (anything already queued will be written anyway, so a
+    /// stalled connection never holds more than one). Fails only when the receiver is gone.
+    pub(super) fn try_keepalive(&self) -> Result<(), TrySendError> {
+        let waker = {
+            let mut state = self.0.lock();
+            if state.receiver_gone {
+                return Err(TrySendError::Closed);
+            }
+            if !state.items.is_empty() {
+                return Ok(());
+            }
+            state.items.push_back(Queued::Keepalive);
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
     /// Closes the queue, telling the receiver that a newer stream replaced it.
     pub(super) fn replace(self) {
         self.0.close(true);
@@ -187,6 +207,20 @@ mod tests {
         assert_eq!(poll(&mut rx), Poll::Ready(Some(Queued::Keepalive)));
         assert_eq!(poll(&mut rx), Poll::Ready(None));
         assert!(!rx.was_replaced());
+    }
+
+    #[test]
+    fn a_keepalive_is_queued_only_into_an_empty_queue() {
+        let (tx, mut rx) = queue(4);
+        tx.try_keepalive().expect("open");
+        tx.try_keepalive().expect("open");
+        tx.try_send(frame(1)).expect("room");
+        tx.try_keepalive().expect("open");
+        assert_eq!(poll(&mut rx), Poll::Ready(Some(Queued::Keepalive)));
+        assert_eq!(poll(&mut rx), Poll::Ready(Some(frame(1))));
+        assert_eq!(poll(&mut rx), Poll::Pending);
+        drop(rx);
+        assert_eq!(tx.try_keepalive(), Err(TrySendError::Closed));
     }
 
     #[test]
