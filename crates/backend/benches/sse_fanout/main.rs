@@ -5,8 +5,11 @@
 //! resident memory can be read from `/proc/<pid>/status` without the clients' memory in it. Users sign up
 //! over HTTP; then N raw TCP clients (HTTP/1.1, cookie auth) open `GET /api/events/stream`, and the server
 //! publishes `EVENT_CHANGED` to every user once per round with the publish time in the data. Each client
-//! records receive time minus publish time. Everything is on 127.0.0.1, bounded by deadlines, and stops by
-//! itself. Results and the exact command are in `docs/benchmarks.md`.
+//! records receive time minus publish time. The same clients then run against a minimal actix-web-lab hub
+//! (`lab_hub`, `--server-lab`) for a side-by-side row. Opening is timed cold (nothing cached) with each
+//! process's CPU time (`proc_stats`), then again warm (`--reopen`); `--soak-secs` holds the streams while
+//! events flow and samples the server's memory. Everything is on 127.0.0.1, bounded by deadlines, and stops
+//! by itself. Results and the exact commands are in `docs/benchmarks.md`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::io::{BufRead as _, BufReader, Write as _};
