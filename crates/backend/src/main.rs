@@ -4,6 +4,18 @@ use std::process::ExitCode;
 
 use compass_backend::cli::{parse, run, ParseOutcome};
 
+/// The global allocator: the system's by default; jemalloc with feature `jemalloc`, mimalloc with feature
+/// `mimalloc`. Measured per idle SSE stream at 10 000 streams (docs/benchmarks.md, "Issue 13"): system
+/// 13.4 KiB, jemalloc 13.3–13.4 KiB, mimalloc 20.6 KiB, so the default stays the system allocator.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// See above.
+#[cfg(all(feature = "jemalloc", not(feature = "mimalloc")))]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = match parse() {

@@ -5,7 +5,8 @@
 //! the expiry (`crate::store::sessions`). A session is valid until it expires or is revoked (sign-out).
 //!
 //! [`SessionCache`] keeps recently resolved sessions in memory for the SSE stream route, where a reconnect
-//! storm would otherwise cost one database round trip per tab. It never serves an expired session; a
+//! storm would otherwise cost one database round trip per tab; concurrent misses for the same token (the
+//! tabs of one browser reconnecting together) share one read. It never serves an expired session; a
 //! signed-out one is refused by the hub (`Hub::end_session` marks the session ended, atomically with
 //! registration), so the cache only saves reads and never extends a session.
 
@@ -112,12 +113,17 @@ pub async fn resolve_session(
 /// Most sessions a [`SessionCache`] holds (about 200 bytes each); beyond it, lookups go to the database.
 const SESSION_CACHE_ENTRIES: usize = 100_000;
 
+/// One database read of a session that concurrent lookups of the same token wait for (single flight).
+type Flight = Arc<tokio::sync::OnceCell<Option<SessionUser>>>;
+
 /// Recently resolved sessions by token digest, each for at most `ttl` and never past its expiry. Cheap to
 /// clone; clones share the entries.
 #[derive(Debug, Clone)]
 pub struct SessionCache {
     ttl: Duration,
     entries: Arc<Mutex<HashMap<String, (SessionUser, Instant)>>>,
+    /// Reads in progress by token digest.
+    flights: Arc<Mutex<HashMap<String, Flight>>>,
 }
 
 impl SessionCache {
@@ -126,22 +132,56 @@ impl SessionCache {
         Self {
             ttl,
             entries: Arc::default(),
+            flights: Arc::default(),
         }
     }
 
     /// The live session of `token`: from memory when resolved less than `ttl` ago and not expired at `now`,
-    /// otherwise from the database (and then remembered).
+    /// otherwise from the database (and then remembered). Concurrent misses for the same token share one
+    /// database read (a failed read is retried by the next waiter).
     pub async fn resolve(
         &self,
         store: &Store,
         token: &SecretToken,
         now: DateTime<Utc>,
     ) -> Result<Option<SessionUser>, StoreError> {
-        let digest = token.digest();
+        self.resolve_with(token.digest(), now, || resolve_session(store, token, now))
+            .await
+    }
+
+    /// [`SessionCache::resolve`] with the database read given as `read`.
+    async fn resolve_with<F, Fut>(
+        &self,
+        digest: TokenDigest,
+        now: DateTime<Utc>,
+        read: F,
+    ) -> Result<Option<SessionUser>, StoreError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<SessionUser>, StoreError>>,
+    {
         if let Some(hit) = self.lookup(&digest, now) {
             return Ok(Some(hit));
         }
-        let found = resolve_session(store, token, now).await?;
+        if self.ttl.is_zero() {
+            return read().await;
+        }
+        let flight = Arc::clone(
+            lock(&self.flights)
+                .entry(digest.as_str().to_owned())
+                .or_default(),
+        );
+        let read = flight.get_or_try_init(read).await.cloned();
+        {
+            let mut flights = lock(&self.flights);
+            if flights
+                .get(digest.as_str())
+                .is_some_and(|f| Arc::ptr_eq(f, &flight))
+            {
+                flights.remove(digest.as_str());
+            }
+        }
+        let found = read?.filter(|session| session.expires_at > now);
         if let Some(session) = &found {
             self.remember(digest, session.clone());
         }
@@ -189,9 +229,13 @@ impl SessionCache {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (SessionUser, Instant)>> {
-        // Every update is one map operation: a panic elsewhere cannot leave it half-updated.
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.entries)
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Every update is one map operation: a panic elsewhere cannot leave it half-updated.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Revokes one session. Returns whether it was still there.
@@ -199,5 +243,54 @@ pub async fn revoke_session(store: &Store, session: &SessionUser) -> Result<bool
     match session.session_id.to_object_id() {
         Some(id) => Sessions::new(store).revoke(&session.user_id, &id).await,
         None => Ok(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn concurrent_misses_for_one_token_share_one_read_and_the_result_is_cached() {
+        let cache = SessionCache::new(Duration::from_secs(10));
+        let token = SecretToken::generate();
+        let now = Utc::now();
+        let session = SessionUser {
+            user_id: UserId::parse(&"a".repeat(24)).expect("id"),
+            session_id: SessionId("b".repeat(24)),
+            expires_at: now + chrono::Duration::hours(1),
+        };
+        let reads = AtomicUsize::new(0);
+        let (gate_tx, gate_rx) = tokio::sync::watch::channel(false);
+        let read = || {
+            reads.fetch_add(1, Ordering::SeqCst);
+            let mut gate = gate_rx.clone();
+            let session = session.clone();
+            async move {
+                // hold the read open until every lookup has started
+                let _ = gate.wait_for(|open| *open).await;
+                Ok(Some(session))
+            }
+        };
+        let lookups = futures::future::join_all(
+            (0..5).map(|_| cache.resolve_with(token.digest(), now, read)),
+        );
+        let opener = async {
+            tokio::task::yield_now().await;
+            let _ = gate_tx.send(true);
+        };
+        let (found, ()) = tokio::join!(lookups, opener);
+        for one in found {
+            assert_eq!(one.expect("read").as_ref(), Some(&session));
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "one read for five lookups");
+        // now cached: no further read
+        let again = cache
+            .resolve_with(token.digest(), now, read)
+            .await
+            .expect("cached");
+        assert_eq!(again.as_ref(), Some(&session));
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
     }
 }

@@ -7,7 +7,10 @@
 //!    cannot open a stream that the sign-out missed;
 //! 3. `USER_METADATA` is put in front of the replay and the live events: from the hub's per-user cache when
 //!    no event reached the user since it was read (every metadata change publishes one), otherwise read
-//!    from the database and cached.
+//!    from the database and cached; concurrent opens of one user's tabs share that read.
+//!
+//! A cold open (nothing cached) thus costs two database round trips (session, then user) for the first tab
+//! of a user, and none for the tabs that open while those reads are in flight.
 
 use std::sync::Arc;
 
@@ -100,8 +103,15 @@ impl<'a> Streams<'a> {
         let data = match self.hub.cached_metadata(&session.user_id) {
             Ok(data) => data,
             Err(ticket) => {
-                let metadata = metadata_for_client(self.store, &session.user_id).await?;
-                let data: Arc<str> = Arc::from(SseEvent::UserMetadata(metadata).data_string());
+                // Concurrent opens of this user's tabs share one read (single flight).
+                let data = ticket
+                    .read(|| async {
+                        let metadata = metadata_for_client(self.store, &session.user_id).await?;
+                        Ok::<_, StoreError>(Arc::from(
+                            SseEvent::UserMetadata(metadata).data_string(),
+                        ))
+                    })
+                    .await?;
                 self.hub
                     .cache_metadata(&session.user_id, ticket, Arc::clone(&data));
                 data

@@ -1,8 +1,11 @@
 //! The per-user SSE registry: connections, bounded history, publish without waiting.
 //!
 //! All state sits behind one short-held `std::sync::Mutex` (no `.await` while it is held). A connection is a
-//! bounded `mpsc` queue filled with `try_send`; when the queue is full the connection is removed (its sender
-//! dropped), so its stream ends after what is already queued and the browser reconnects with `Last-Event-ID`.
+//! small bounded queue (`super::queue`) filled with `try_send`; when the queue is full the connection is
+//! removed (its sender dropped), so its stream ends after what is already queued and the browser reconnects
+//! with `Last-Event-ID`. One heartbeat task per hub queues `: keepalive` on every open connection each
+//! `heartbeat` (a queue that already holds something skips it: that connection has data to write anyway),
+//! instead of a timer per connection.
 //! Each user keeps the last `history` events; a slot whose last connection closed is forgotten after
 //! [`IDLE_RETENTION`].
 //!
@@ -16,19 +19,19 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
 
 use compass_core::ids::UserId;
 use compass_core::sse::SseEventName;
 use compass_core::SseEvent;
 use rand::Rng as _;
-use tokio::sync::mpsc;
-use tokio::time::Instant;
+use tokio::time::{Instant, MissedTickBehavior};
 
 use super::cursor::Cursor;
 use super::fanout::{Fanout, LocalOnly, Outbound};
 use super::frame::{Frame, RESYNC_HINT_DATA};
+use super::queue::{queue, QueueSender, Queued, TrySendError};
 #[cfg(doc)]
 use super::stream::StreamItem;
 use super::stream::{EventStream, OnDrop};
@@ -59,9 +62,28 @@ pub enum SubscribeError {
 }
 
 /// Proof of the user's state when a metadata read started ([`Hub::cached_metadata`]): a read is cached
-/// only if no event reached the user in between.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MetadataTicket(Option<u64>);
+/// only if no event reached the user in between. Concurrent misses for one connected user with no event in
+/// between get the same ticket and share one read ([`MetadataTicket::read`], single flight).
+#[derive(Debug, Clone)]
+pub struct MetadataTicket {
+    generation: Option<u64>,
+    flight: MetadataFlight,
+}
+
+/// A metadata read that concurrent openers of one user's streams wait for.
+type MetadataFlight = Arc<tokio::sync::OnceCell<Arc<str>>>;
+
+impl MetadataTicket {
+    /// The serialized metadata: the result of this ticket's shared read, made by `read` if nobody has made
+    /// it yet (a failed read is retried by the next waiter).
+    pub async fn read<E, F, Fut>(&self, read: F) -> Result<Arc<str>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Arc<str>, E>>,
+    {
+        self.flight.get_or_try_init(read).await.cloned()
+    }
+}
 
 /// The SSE hub. Cheap to clone; all clones share one registry.
 #[derive(Clone)]
@@ -86,6 +108,8 @@ struct Shared {
     remember_all: bool,
     /// Whether the cross-instance broker is currently followed (see [`Hub::set_broker_up`]).
     broker_up: AtomicBool,
+    /// Whether the heartbeat task was started (see [`Hub::start_heartbeat`]).
+    heartbeat_started: AtomicBool,
     state: Mutex<State>,
 }
 
@@ -114,13 +138,13 @@ struct UserSlot {
     generation: u64,
     /// The serialized `USER_METADATA` data, and when it was read.
     metadata: Option<(Arc<str>, Instant)>,
+    /// The metadata read in progress for the current `generation` (joined by concurrent misses).
+    metadata_flight: Option<MetadataFlight>,
 }
 
 struct Conn {
-    tx: mpsc::Sender<Arc<Frame>>,
+    tx: QueueSender,
     session: Box<str>,
-    /// Set before the connection is removed to make room for a newer one.
-    replaced: Arc<AtomicBool>,
 }
 
 impl UserSlot {
@@ -134,7 +158,7 @@ impl UserSlot {
             .min();
         match oldest.and_then(|id| self.conns.remove(&id)) {
             Some(conn) => {
-                conn.replaced.store(true, Ordering::Release);
+                conn.tx.replace();
                 true
             }
             None => false,
@@ -158,13 +182,14 @@ impl Hub {
     pub fn with_fanout(settings: SseSettings, fanout: impl Fanout) -> Self {
         let epoch = format!("{:08x}", rand::thread_rng().gen::<u32>());
         let remember_all = fanout.is_shared();
-        Self {
+        let hub = Self {
             shared: Arc::new(Shared {
                 settings,
                 epoch,
                 fanout: Box::new(fanout),
                 remember_all,
                 broker_up: AtomicBool::new(false),
+                heartbeat_started: AtomicBool::new(false),
                 state: Mutex::new(State {
                     seq: 0,
                     next_conn: 0,
@@ -175,7 +200,26 @@ impl Hub {
                     last_sweep: Instant::now(),
                 }),
             }),
+        };
+        hub.start_heartbeat();
+        hub
+    }
+
+    /// Starts the hub's heartbeat task on the current Tokio runtime, once (at construction when it happens
+    /// inside a runtime, otherwise at the first subscription). It holds the hub weakly and ends with it or
+    /// at [`Hub::close`].
+    fn start_heartbeat(&self) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if self.shared.heartbeat_started.swap(true, Ordering::AcqRel) {
+            return;
         }
+        let every = self.shared.settings.heartbeat;
+        if every.is_zero() {
+            return;
+        }
+        runtime.spawn(heartbeat(Arc::downgrade(&self.shared), every));
     }
 
     /// The hub's settings.
@@ -283,6 +327,7 @@ impl Hub {
                     idle_since: Some(Instant::now()),
                     generation: 0,
                     metadata: None,
+                    metadata_flight: None,
                 },
             );
         }
@@ -291,6 +336,7 @@ impl Hub {
         };
         slot.generation += 1;
         slot.metadata = None;
+        slot.metadata_flight = None;
         let frame = Arc::new(Frame::new(seq, id.clone(), name, Arc::from(data)));
         slot.history.push_back(Arc::clone(&frame));
         while slot.history.len() > self.shared.settings.history {
@@ -299,18 +345,19 @@ impl Hub {
             }
         }
         let before = slot.conns.len();
-        slot.conns
-            .retain(|conn_id, conn| match conn.tx.try_send(Arc::clone(&frame)) {
+        slot.conns.retain(|conn_id, conn| {
+            match conn.tx.try_send(Queued::Event(Arc::clone(&frame))) {
                 Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
+                Err(TrySendError::Full) => {
                     tracing::info!(
                         conn_id,
                         "SSE connection too slow, dropped (it can resume with Last-Event-ID)"
                     );
                     false
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            });
+                Err(TrySendError::Closed) => false,
+            }
+        });
         state.open -= before - slot.conns.len();
         slot.mark_idle_if_empty(Instant::now());
         id
@@ -329,6 +376,7 @@ impl Hub {
         lifetime: Option<Duration>,
     ) -> Result<EventStream, SubscribeError> {
         let settings = self.shared.settings;
+        self.start_heartbeat();
         let mut state = self.shared.lock();
         if state.closed {
             return Err(SubscribeError::Closed);
@@ -350,7 +398,7 @@ impl Hub {
         if state.open >= settings.max_streams && !at_cap {
             return Err(SubscribeError::ServerFull);
         }
-        let (tx, rx) = mpsc::channel(settings.queue);
+        let (tx, rx) = queue(settings.queue);
         let head = state.seq;
         let conn_id = state.next_conn;
         state.next_conn += 1;
@@ -361,6 +409,7 @@ impl Hub {
             idle_since: None,
             generation: 0,
             metadata: None,
+            metadata_flight: None,
         });
         slot.idle_since = None;
         if at_cap {
@@ -429,13 +478,11 @@ impl Hub {
                 _ => (self.shared.cursor(head).to_string(), VecDeque::new()),
             },
         };
-        let replaced = Arc::new(AtomicBool::new(false));
         slot.conns.insert(
             conn_id,
             Conn {
                 tx,
                 session: session.into(),
-                replaced: Arc::clone(&replaced),
             },
         );
         state.open += 1;
@@ -443,28 +490,30 @@ impl Hub {
         let shared = Arc::clone(&self.shared);
         let owner = user.clone();
         let guard = OnDrop::new(move || shared.remove(&owner, conn_id));
-        Ok(EventStream::new(
-            rx,
-            backlog,
-            metadata_id,
-            settings.heartbeat,
-            lifetime,
-            replaced,
-            guard,
-        ))
+        Ok(EventStream::new(rx, backlog, metadata_id, lifetime, guard))
     }
 
     /// The serialized `USER_METADATA` data of `user` read less than `cache_ttl` ago with no event to the user
     /// since; otherwise a ticket for [`Hub::cache_metadata`] to store a fresh read with.
     pub fn cached_metadata(&self, user: &UserId) -> Result<Arc<str>, MetadataTicket> {
         let ttl = self.shared.settings.cache_ttl;
-        let state = self.shared.lock();
-        let Some(slot) = state.users.get(user) else {
-            return Err(MetadataTicket(None));
+        let mut state = self.shared.lock();
+        let Some(slot) = state.users.get_mut(user) else {
+            return Err(MetadataTicket {
+                generation: None,
+                flight: MetadataFlight::default(),
+            });
         };
         match &slot.metadata {
             Some((data, at)) if at.elapsed() < ttl => Ok(Arc::clone(data)),
-            _ => Err(MetadataTicket(Some(slot.generation))),
+            _ => Err(MetadataTicket {
+                generation: Some(slot.generation),
+                flight: if ttl.is_zero() {
+                    MetadataFlight::default()
+                } else {
+                    Arc::clone(slot.metadata_flight.get_or_insert_with(Default::default))
+                },
+            }),
         }
     }
 
@@ -475,9 +524,10 @@ impl Hub {
             return;
         }
         let mut state = self.shared.lock();
-        if let (Some(slot), Some(generation)) = (state.users.get_mut(user), ticket.0) {
+        if let (Some(slot), Some(generation)) = (state.users.get_mut(user), ticket.generation) {
             if slot.generation == generation {
                 slot.metadata = Some((data, Instant::now()));
+                slot.metadata_flight = None;
             }
         }
     }
@@ -542,6 +592,25 @@ impl Shared {
         }
     }
 
+    /// Queues a keepalive on every open connection whose queue is empty (a connection whose stream is gone
+    /// is removed). Returns false once the hub is closed.
+    fn beat(&self) -> bool {
+        let mut state = self.lock();
+        if state.closed {
+            return false;
+        }
+        let state = &mut *state;
+        let now = Instant::now();
+        for slot in state.users.values_mut() {
+            let before = slot.conns.len();
+            slot.conns
+                .retain(|_, conn| conn.tx.try_keepalive() != Err(TrySendError::Closed));
+            state.open -= before - slot.conns.len();
+            slot.mark_idle_if_empty(now);
+        }
+        true
+    }
+
     /// Called by a connection's drop guard.
     fn remove(&self, user: &UserId, conn_id: u64) {
         let mut state = self.lock();
@@ -551,6 +620,20 @@ impl Shared {
                 state.open -= 1;
             }
             slot.mark_idle_if_empty(Instant::now());
+        }
+    }
+}
+
+/// The hub's heartbeat task: every `every`, a keepalive on every open connection, until the hub is dropped or
+/// closed.
+async fn heartbeat(shared: Weak<Shared>, every: Duration) {
+    let mut ticks = tokio::time::interval_at(Instant::now() + every, every);
+    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match shared.upgrade() {
+            Some(shared) if shared.beat() => {}
+            _ => return,
         }
     }
 }
@@ -847,6 +930,32 @@ mod tests {
         hub.cache_metadata(&a, fresh, Arc::from("{\"v\":2}"));
         tokio::time::advance(SseSettings::default().cache_ttl).await;
         assert!(hub.cached_metadata(&a).is_err());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_metadata_misses_share_one_read_unless_an_event_came_between() {
+        let hub = hub(8, 16);
+        let a = user(1);
+        let _s = hub.subscribe(&a, "s", None, None).expect("open");
+        let first = hub.cached_metadata(&a).expect_err("nothing cached");
+        let second = hub.cached_metadata(&a).expect_err("nothing cached");
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let read = || async {
+            reads.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(Arc::<str>::from("{\"v\":1}"))
+        };
+        assert_eq!(&*first.read(read).await.expect("read"), "{\"v\":1}");
+        assert_eq!(&*second.read(read).await.expect("read"), "{\"v\":1}");
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            1,
+            "the second miss joined the first read"
+        );
+        // an event in between: a later miss makes its own read
+        hub.publish(&a, &SseEvent::EventChanged);
+        let third = hub.cached_metadata(&a).expect_err("dropped by the event");
+        third.read(read).await.expect("read");
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,11 +1,11 @@
-//! One open SSE connection as a `Stream`: backlog first, then live events, heartbeats in between, and an end
-//! at session expiry. Dropping it (the client went away) unregisters it from the hub. A stream that a newer
+//! One open SSE connection as a `Stream`: backlog first, then live events and heartbeats (both queued by the
+//! hub, in order: one shared heartbeat ticker for all streams, not a timer per stream), and an end at
+//! session expiry. Dropping it (the client went away) unregisters it from the hub. A stream that a newer
 //! one replaced (stream caps) ends with [`StreamItem::Replaced`], so the tab can stop reconnecting.
 
 use std::collections::VecDeque;
 use std::future::Future as _;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -13,10 +13,10 @@ use std::time::Duration;
 use compass_core::sse::SseEventName;
 use compass_core::{SseEvent, UserMetadata};
 use futures::Stream;
-use tokio::sync::mpsc;
-use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
+use tokio::time::Sleep;
 
 use super::frame::Frame;
+use super::queue::{QueueReceiver, Queued};
 
 /// What a connection emits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,10 +51,8 @@ impl Drop for OnDrop {
 pub struct EventStream {
     backlog: VecDeque<Arc<Frame>>,
     metadata_id: String,
-    rx: mpsc::Receiver<Arc<Frame>>,
-    heartbeat: Interval,
+    rx: QueueReceiver,
     expiry: Option<Pin<Box<Sleep>>>,
-    replaced: Arc<AtomicBool>,
     finished: bool,
     _guard: OnDrop,
 }
@@ -70,23 +68,17 @@ impl std::fmt::Debug for EventStream {
 
 impl EventStream {
     pub(super) fn new(
-        rx: mpsc::Receiver<Arc<Frame>>,
+        rx: QueueReceiver,
         backlog: VecDeque<Arc<Frame>>,
         metadata_id: String,
-        heartbeat: Duration,
         lifetime: Option<Duration>,
-        replaced: Arc<AtomicBool>,
         guard: OnDrop,
     ) -> Self {
-        let mut heartbeat = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
-        heartbeat.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Self {
             backlog,
             metadata_id,
             rx,
-            heartbeat,
             expiry: lifetime.map(|d| Box::pin(tokio::time::sleep(d))),
-            replaced,
             finished: false,
             _guard: guard,
         }
@@ -128,17 +120,13 @@ impl Stream for EventStream {
             return Poll::Ready(Some(StreamItem::Event(frame)));
         }
         match this.rx.poll_recv(cx) {
-            Poll::Ready(Some(frame)) => return Poll::Ready(Some(StreamItem::Event(frame))),
+            Poll::Ready(Some(Queued::Event(frame))) => Poll::Ready(Some(StreamItem::Event(frame))),
+            Poll::Ready(Some(Queued::Keepalive)) => Poll::Ready(Some(StreamItem::Keepalive)),
             Poll::Ready(None) => {
                 this.finished = true;
-                let replaced = this.replaced.load(Ordering::Acquire);
-                return Poll::Ready(replaced.then_some(StreamItem::Replaced));
+                Poll::Ready(this.rx.was_replaced().then_some(StreamItem::Replaced))
             }
-            Poll::Pending => {}
+            Poll::Pending => Poll::Pending,
         }
-        if this.heartbeat.poll_tick(cx).is_ready() {
-            return Poll::Ready(Some(StreamItem::Keepalive));
-        }
-        Poll::Pending
     }
 }

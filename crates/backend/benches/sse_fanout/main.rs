@@ -5,8 +5,11 @@
 //! resident memory can be read from `/proc/<pid>/status` without the clients' memory in it. Users sign up
 //! over HTTP; then N raw TCP clients (HTTP/1.1, cookie auth) open `GET /api/events/stream`, and the server
 //! publishes `EVENT_CHANGED` to every user once per round with the publish time in the data. Each client
-//! records receive time minus publish time. Everything is on 127.0.0.1, bounded by deadlines, and stops by
-//! itself. Results and the exact command are in `docs/benchmarks.md`.
+//! records receive time minus publish time. The same clients then run against a minimal actix-web-lab hub
+//! (`lab_hub`, `--server-lab`) for a side-by-side row. Opening is timed cold (nothing cached) with each
+//! process's CPU time (`proc_stats`), then again warm (`--reopen`); `--soak-secs` holds the streams while
+//! events flow and samples the server's memory. Everything is on 127.0.0.1, bounded by deadlines, and stops
+//! by itself. Results and the exact commands are in `docs/benchmarks.md`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -27,7 +30,38 @@ use tokio::net::TcpStream;
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
-#[path = "../tests/api/support/secantus_bin.rs"]
+/// Otherwise the same global allocator as the `compass` binary (`src/main.rs`): the system's by default,
+/// jemalloc with `--features jemalloc`, mimalloc with `--features mimalloc`.
+#[cfg(all(feature = "mimalloc", not(feature = "dhat-heap")))]
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// See above.
+#[cfg(all(
+    feature = "jemalloc",
+    not(feature = "mimalloc"),
+    not(feature = "dhat-heap")
+))]
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// The global allocator of this build (a column of the table).
+const ALLOCATOR: &str = if cfg!(feature = "dhat-heap") {
+    "dhat"
+} else if cfg!(feature = "mimalloc") {
+    "mimalloc"
+} else if cfg!(feature = "jemalloc") {
+    "jemalloc"
+} else {
+    "system"
+};
+
+mod lab_hub;
+mod proc_stats;
+
+use proc_stats::{load_average, CpuTimes};
+
+#[path = "../../tests/api/support/secantus_bin.rs"]
 #[allow(dead_code)]
 mod secantus_bin;
 
@@ -35,7 +69,7 @@ mod secantus_bin;
 const RUN_DEADLINE: Duration = Duration::from_secs(20 * 60);
 
 fn usage() -> &'static str {
-    "sse_fanout [--streams 1000,10000] [--tabs-per-user 10] [--rounds 20] [--soak-secs 0] \
+    "sse_fanout [--streams 1000,10000] [--hubs compass,lab] [--tabs-per-user 10] [--rounds 20] [--soak-secs 0] [--reopen true] \
      [--heap-profile FILE (with --features dhat-heap)] \
      (MONGODB_URI to use a running server; otherwise SecantusDB from scripts/setup.sh is started on a free port)"
 }
@@ -47,6 +81,9 @@ fn main() -> ExitCode {
         .collect();
     if args.first().map(String::as_str) == Some("--server") {
         return server_main(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("--server-lab") {
+        return lab_server_main();
     }
     match Options::parse(&args) {
         Ok(options) => driver_main(options),
@@ -126,6 +163,45 @@ fn server_main(args: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `--server-lab`: the minimal actix-web-lab hub (`lab_hub`), same stdin protocol (`round <n>`, `quit`).
+fn lab_server_main() -> ExitCode {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async move {
+        let hub = lab_hub::LabHub::default();
+        let (port, server) = hub.serve().expect("lab server starts");
+        let handle = server.handle();
+        println!("PORT {port}");
+        std::io::stdout().flush().expect("flush");
+        let server = tokio::spawn(server);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        while let Some(line) = rx.recv().await {
+            let mut parts = line.split_whitespace();
+            match (parts.next(), parts.next()) {
+                (Some("user"), _) => {}
+                (Some("round"), Some(n)) => {
+                    let n: u64 = n.parse().expect("round number");
+                    hub.publish_round(|| {
+                        serde_json::json!({ "n": n, "t": now_nanos() }).to_string()
+                    });
+                    println!("ok");
+                    std::io::stdout().flush().expect("flush");
+                }
+                _ => break,
+            }
+        }
+        handle.stop(false).await;
+        let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+    });
+    ExitCode::SUCCESS
+}
+
 fn now_nanos() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -135,12 +211,33 @@ fn now_nanos() -> u64 {
 // ------------------------------------------------------------------------------------------------
 // Driver side
 
+/// Which server a row measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HubKind {
+    /// Compass (`GET /api/events/stream` of the real app, sessions in the database).
+    Compass,
+    /// The minimal actix-web-lab hub (`lab_hub`).
+    Lab,
+}
+
+impl HubKind {
+    fn name(self) -> &'static str {
+        match self {
+            HubKind::Compass => "compass",
+            HubKind::Lab => "actix-web-lab",
+        }
+    }
+}
+
 struct Options {
     streams: Vec<usize>,
+    hubs: Vec<HubKind>,
     tabs_per_user: usize,
     rounds: u64,
     /// After the rounds, hold the streams this long with one publish round per second, sampling memory.
     soak_secs: u64,
+    /// After the first (cold) opening, close every stream and open them again with warm caches.
+    reopen: bool,
     /// Heap-profile the opening of the streams into this DHAT file (needs `--features dhat-heap`).
     heap_profile: Option<String>,
 }
@@ -149,9 +246,11 @@ impl Options {
     fn parse(args: &[String]) -> Result<Self, String> {
         let mut options = Options {
             streams: vec![1000, 10_000],
+            hubs: vec![HubKind::Compass, HubKind::Lab],
             tabs_per_user: 10,
             rounds: 20,
             soak_secs: 0,
+            reopen: true,
             heap_profile: None,
         };
         let mut it = args.iter();
@@ -165,9 +264,24 @@ impl Options {
                         .map(|v| v.trim().parse::<usize>().map_err(bad))
                         .collect::<Result<_, _>>()?
                 }
+                "--hubs" => {
+                    options.hubs = value
+                        .split(',')
+                        .map(|v| match v.trim() {
+                            "compass" => Ok(HubKind::Compass),
+                            "lab" => Ok(HubKind::Lab),
+                            _ => Err(format!("bad value for --hubs: {v} (compass, lab)")),
+                        })
+                        .collect::<Result<_, _>>()?
+                }
                 "--tabs-per-user" => options.tabs_per_user = value.parse().map_err(bad)?,
                 "--rounds" => options.rounds = value.parse().map_err(bad)?,
                 "--soak-secs" => options.soak_secs = value.parse().map_err(bad)?,
+                "--reopen" => {
+                    options.reopen = value
+                        .parse()
+                        .map_err(|_| format!("bad value for {flag}: {value}"))?
+                }
                 "--heap-profile" => {
                     if !cfg!(feature = "dhat-heap") {
                         return Err("--heap-profile needs `--features dhat-heap`".into());
@@ -177,7 +291,11 @@ impl Options {
                 other => return Err(format!("unknown option {other}")),
             }
         }
-        if options.tabs_per_user == 0 || options.rounds == 0 || options.streams.contains(&0) {
+        if options.tabs_per_user == 0
+            || options.rounds == 0
+            || options.streams.contains(&0)
+            || options.hubs.is_empty()
+        {
             return Err("all numbers must be at least 1".into());
         }
         Ok(options)
@@ -207,10 +325,14 @@ fn driver_main(options: Options) -> ExitCode {
         .enable_all()
         .build()
         .expect("runtime");
-    let (uri, _db_guard) = database();
-    println!("open-files limit: {limit}");
-    println!("| streams | users | tabs/user | rounds | samples | p50 | p99 | max | server RSS before | after | per stream | open all | API p50/p99/max quiet | API p50/p99/max during opening |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let (uri, db_guard) = database();
+    let db_pid = db_guard.as_ref().map(|g| g.0.id());
+    println!(
+        "open-files limit: {limit}; load average at start: {}",
+        load_average()
+    );
+    println!("| hub | allocator | streams | users | tabs/user | rounds | samples | p50 | p99 | max | server RSS before | after | per stream | open all, cold (CPU s server/db/clients) | open all, warm (CPU) | API p50/p99/max quiet | API p50/p99/max during opening | load avg |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let started = Instant::now();
     for (i, &streams) in options.streams.iter().enumerate() {
         if (streams as u64) + 256 > limit {
@@ -219,32 +341,28 @@ fn driver_main(options: Options) -> ExitCode {
             );
             continue;
         }
-        let db = format!("sse_bench_{}_{i}", std::process::id());
-        let budget = RUN_DEADLINE.saturating_sub(started.elapsed());
-        let result = runtime.block_on(async {
-            tokio::time::timeout(
-                budget,
-                run_one(
-                    &uri,
-                    &db,
-                    streams,
-                    options.tabs_per_user,
-                    options.rounds,
-                    options.soak_secs,
-                    options.heap_profile.as_deref(),
-                ),
-            )
-            .await
-        });
-        match result {
-            Ok(Ok(row)) => println!("{row}"),
-            Ok(Err(e)) => {
-                eprintln!("run with {streams} streams failed: {e}");
-                return ExitCode::FAILURE;
-            }
-            Err(_) => {
-                eprintln!("run with {streams} streams exceeded the deadline");
-                return ExitCode::FAILURE;
+        for &hub in &options.hubs {
+            let db = format!("sse_bench_{}_{i}", std::process::id());
+            let budget = RUN_DEADLINE
+                .max(Duration::from_secs(options.soak_secs + 600))
+                .saturating_sub(started.elapsed());
+            let result = runtime.block_on(async {
+                tokio::time::timeout(budget, run_one(&uri, &db, db_pid, hub, streams, &options))
+                    .await
+            });
+            match result {
+                Ok(Ok(row)) => println!("{row}"),
+                Ok(Err(e)) => {
+                    eprintln!("{} run with {streams} streams failed: {e}", hub.name());
+                    return ExitCode::FAILURE;
+                }
+                Err(_) => {
+                    eprintln!(
+                        "{} run with {streams} streams exceeded the deadline",
+                        hub.name()
+                    );
+                    return ExitCode::FAILURE;
+                }
             }
         }
     }
@@ -299,8 +417,16 @@ struct Server {
 
 impl Server {
     fn start(uri: &str, db: &str) -> Server {
+        Self::start_with(&["--server", uri, db])
+    }
+
+    fn start_lab() -> Server {
+        Self::start_with(&["--server-lab"])
+    }
+
+    fn start_with(args: &[&str]) -> Server {
         let mut child = Command::new(std::env::current_exe().expect("exe"))
-            .args(["--server", uri, db])
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -362,29 +488,46 @@ impl Server {
 async fn run_one(
     uri: &str,
     db: &str,
+    db_pid: Option<u32>,
+    hub: HubKind,
     streams: usize,
-    tabs_per_user: usize,
-    rounds: u64,
-    soak_secs: u64,
-    heap_profile: Option<&str>,
+    options: &Options,
 ) -> Result<String, String> {
+    let (tabs_per_user, rounds, soak_secs) =
+        (options.tabs_per_user, options.rounds, options.soak_secs);
+    let heap_profile = options
+        .heap_profile
+        .as_deref()
+        .filter(|_| hub == HubKind::Compass);
     let users = streams.div_ceil(tabs_per_user);
-    // Sign up on a first server process: argon2 hashing leaves freed memory in the allocator's arenas, which
-    // would then absorb the streams' allocations and hide them from the RSS delta. Sessions live in MongoDB,
-    // so the cookies work on the fresh server that serves the streams.
-    let accounts = {
-        let mut signup_server = Server::start(uri, db);
-        let accounts = sign_up(signup_server.port, users).await?;
-        signup_server.send("quit");
-        signup_server.wait();
-        accounts
+    let (mut server, cookies) = match hub {
+        HubKind::Compass => {
+            // Sign up on a first server process: argon2 hashing leaves freed memory in the allocator's
+            // arenas, which would then absorb the streams' allocations and hide them from the RSS delta.
+            // Sessions live in MongoDB, so the cookies work on the fresh server that serves the streams.
+            let accounts = {
+                let mut signup_server = Server::start(uri, db);
+                let accounts = sign_up(signup_server.port, users).await?;
+                signup_server.send("quit");
+                signup_server.wait();
+                accounts
+            };
+            let mut server = Server::start(uri, db);
+            let mut cookies = Vec::with_capacity(users);
+            for (cookie, id) in accounts {
+                server.send(&format!("user {id}"));
+                cookies.push(cookie);
+            }
+            (server, cookies)
+        }
+        // No accounts: the minimal hub takes the cookie value as the user.
+        HubKind::Lab => (
+            Server::start_lab(),
+            (0..users)
+                .map(|i| format!("compass_session=lab{i}"))
+                .collect(),
+        ),
     };
-    let mut server = Server::start(uri, db);
-    let mut cookies = Vec::with_capacity(users);
-    for (cookie, id) in accounts {
-        server.send(&format!("user {id}"));
-        cookies.push(cookie);
-    }
 
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_before = server.rss_kib();
@@ -402,43 +545,9 @@ async fn run_one(
         server.send(&format!("profile-start {file}"));
         server.expect_ok();
     }
-    let open_started = Instant::now();
-
-    // open the streams
-    let ready = Arc::new(AtomicUsize::new(0));
-    let received = Arc::new(AtomicUsize::new(0));
-    let (samples_tx, mut samples_rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
-    let gate = Arc::new(tokio::sync::Semaphore::new(128));
-    let mut clients = Vec::with_capacity(streams);
-    for i in 0..streams {
-        let cookie = cookies[i % users].clone();
-        let (ready, received, samples_tx, gate) = (
-            ready.clone(),
-            received.clone(),
-            samples_tx.clone(),
-            gate.clone(),
-        );
-        let port = server.port;
-        clients.push(tokio::spawn(async move {
-            let permit = gate.acquire_owned().await.expect("gate");
-            client(port, &cookie, ready, received, samples_tx, permit).await
-        }));
-    }
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while ready.load(Ordering::Relaxed) < streams {
-        if Instant::now() > deadline {
-            return Err(format!(
-                "only {} of {streams} streams opened",
-                ready.load(Ordering::Relaxed)
-            ));
-        }
-        if let Some(failed) = clients.iter().find(|c| c.is_finished()) {
-            let _ = failed;
-            return Err("a client ended early (connection refused or closed)".into());
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let open_all = open_started.elapsed();
+    let cpu_before = CpuTimes::now(server.guard.0.id(), db_pid);
+    let (mut clients, open_all) = open_clients(server.port, &cookies, streams).await?;
+    let open_cpu = CpuTimes::now(server.guard.0.id(), db_pid).since(&cpu_before);
     storm_over.store(true, Ordering::Relaxed);
     let during = storm_probe
         .await
@@ -449,6 +558,21 @@ async fn run_one(
         server.send("profile-stop");
         server.expect_ok();
     }
+    // The same streams again with every cache warm (sessions, metadata): no database read on this path.
+    let open_warm = if options.reopen {
+        for task in &clients.tasks {
+            task.abort();
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let cpu_before = CpuTimes::now(server.guard.0.id(), db_pid);
+        let (warm, took) = open_clients(server.port, &cookies, streams).await?;
+        let cpu = CpuTimes::now(server.guard.0.id(), db_pid).since(&cpu_before);
+        clients = warm;
+        format!("{:.2} s ({cpu})", took.as_secs_f64())
+    } else {
+        "not run".into()
+    };
+    let received = clients.received.clone();
 
     // publish rounds; each round waits until every stream has its event
     let mut latencies = Vec::with_capacity(streams * rounds as usize);
@@ -467,7 +591,7 @@ async fn run_one(
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
-    while let Ok(sample) = samples_rx.try_recv() {
+    while let Ok(sample) = clients.samples.try_recv() {
         latencies.push(sample);
     }
     if soak_secs > 0 {
@@ -481,8 +605,8 @@ async fn run_one(
         )
         .await?;
     }
-    for c in &clients {
-        c.abort();
+    for task in &clients.tasks {
+        task.abort();
     }
     server.send("quit");
     latencies.sort_unstable();
@@ -490,7 +614,8 @@ async fn run_one(
     let ms = |nanos: u64| format!("{:.2} ms", nanos as f64 / 1e6);
     let per_stream = (rss_after.saturating_sub(rss_before)) as f64 / streams as f64;
     Ok(format!(
-        "| {streams} | {users} | {tabs_per_user} | {rounds} | {} | {} | {} | {} | {:.1} MiB | {:.1} MiB | {per_stream:.1} KiB | {:.2} s | {} | {} |",
+        "| {} | {ALLOCATOR} | {streams} | {users} | {tabs_per_user} | {rounds} | {} | {} | {} | {} | {:.1} MiB | {:.1} MiB | {per_stream:.1} KiB | {:.2} s ({open_cpu}) | {open_warm} | {} | {} | {} |",
+        hub.name(),
         latencies.len(),
         ms(pick(0.50)),
         ms(pick(0.99)),
@@ -500,6 +625,66 @@ async fn run_one(
         open_all.as_secs_f64(),
         summary(quiet),
         summary(during),
+        load_average(),
+    ))
+}
+
+/// The open clients of one run.
+struct Clients {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Events received so far (all clients).
+    received: Arc<AtomicUsize>,
+    /// Each event's publish-to-receive time in nanoseconds.
+    samples: tokio::sync::mpsc::UnboundedReceiver<u64>,
+}
+
+/// Opens `streams` streams (client `i` uses `cookies[i % cookies.len()]`), 128 connecting at a time (each
+/// waits for its `USER_METADATA`); returns them and how long it took until all had it.
+async fn open_clients(
+    port: u16,
+    cookies: &[String],
+    streams: usize,
+) -> Result<(Clients, Duration), String> {
+    let started = Instant::now();
+    let ready = Arc::new(AtomicUsize::new(0));
+    let received = Arc::new(AtomicUsize::new(0));
+    let (samples_tx, samples) = tokio::sync::mpsc::unbounded_channel::<u64>();
+    let gate = Arc::new(tokio::sync::Semaphore::new(128));
+    let mut tasks = Vec::with_capacity(streams);
+    for i in 0..streams {
+        let cookie = cookies[i % cookies.len()].clone();
+        let (ready, received, samples_tx, gate) = (
+            ready.clone(),
+            received.clone(),
+            samples_tx.clone(),
+            gate.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let permit = gate.acquire_owned().await.expect("gate");
+            client(port, &cookie, ready, received, samples_tx, permit).await
+        }));
+    }
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while ready.load(Ordering::Relaxed) < streams {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "only {} of {streams} streams opened",
+                ready.load(Ordering::Relaxed)
+            ));
+        }
+        if tasks.iter().any(|c| c.is_finished()) {
+            return Err("a client ended early (connection refused or closed)".into());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let took = started.elapsed();
+    Ok((
+        Clients {
+            tasks,
+            received,
+            samples,
+        },
+        took,
     ))
 }
 
@@ -571,8 +756,8 @@ async fn soak(
     rss_start: u64,
 ) -> Result<(), String> {
     println!("soak: {streams} streams for {secs} s, one round (an event to every user) per second");
-    println!("| t | server RSS | delta since streams opened | rounds |");
-    println!("|---|---|---|---|");
+    println!("| t | server RSS | delta since streams opened | rounds | load avg |");
+    println!("|---|---|---|---|---|");
     let started = Instant::now();
     let mut round = rounds_done;
     let mut next_sample = Duration::ZERO;
@@ -595,11 +780,12 @@ async fn soak(
         if started.elapsed() >= next_sample {
             let rss = server.rss_kib();
             println!(
-                "| {:.0} s | {:.1} MiB | {:+.1} MiB | {} |",
+                "| {:.0} s | {:.1} MiB | {:+.1} MiB | {} | {} |",
                 started.elapsed().as_secs_f64(),
                 rss as f64 / 1024.0,
                 (rss as f64 - rss_start as f64) / 1024.0,
-                round - rounds_done
+                round - rounds_done,
+                load_average()
             );
             next_sample += Duration::from_secs(30);
         }
@@ -607,11 +793,12 @@ async fn soak(
     }
     let rss = server.rss_kib();
     println!(
-        "| {:.0} s (end) | {:.1} MiB | {:+.1} MiB | {} |",
+        "| {:.0} s (end) | {:.1} MiB | {:+.1} MiB | {} | {} |",
         started.elapsed().as_secs_f64(),
         rss as f64 / 1024.0,
         (rss as f64 - rss_start as f64) / 1024.0,
-        round - rounds_done
+        round - rounds_done,
+        load_average()
     );
     Ok(())
 }
