@@ -652,6 +652,54 @@ impl Events {
         Ok(count > 0)
     }
 
+    /// The user's events that Google knows by one of `g_event_ids`, by Google id, read inside `session`
+    /// (one query for a whole batch of Google items; documents that do not decode are skipped).
+    pub async fn by_g_event_ids(
+        &self,
+        session: &mut ClientSession,
+        user: &UserId,
+        g_event_ids: &[String],
+    ) -> Result<std::collections::HashMap<String, EventDoc>, StoreError> {
+        let mut found = std::collections::HashMap::new();
+        for chunk in g_event_ids.chunks(1000) {
+            let mut cursor = self
+                .raw
+                .find(doc! { "user": user_oid(user), "gEventId": { "$in": chunk } })
+                .session(&mut *session)
+                .await?;
+            while let Some(document) = cursor.next(session).await.transpose()? {
+                if let Ok(event) = decode_one::<EventDoc>(COLLECTION, document) {
+                    if let Some(gid) = event.g_event_id.clone() {
+                        found.insert(gid, event);
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Inserts new events (each with its `gEventId` set; `updatedAt` set now) in one `insert_many`
+    /// inside `session`. A duplicate `_id` or `{user, gEventId}` is a [`StoreError::Conflict`].
+    pub async fn insert_new(
+        &self,
+        session: &mut ClientSession,
+        events: &mut Vec<EventDoc>,
+    ) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let stamp = now();
+        for event in events.iter_mut() {
+            event.updated_at = stamp;
+        }
+        self.typed
+            .insert_many(events.iter())
+            .session(&mut *session)
+            .await?;
+        events.clear();
+        Ok(())
+    }
+
     /// Every instance of the series `base` of `user`, ordered by start, read inside `session`. A document
     /// that does not decode is logged (by `decode_one`) and skipped.
     pub async fn instances_in_session(

@@ -9,6 +9,8 @@
 //! deleted or moved to someday, which clears its ids in the same transaction) is kept on the entry
 //! (`gEventId`, `gCalendarId`). A permanent failure (`failed`) keeps the entry, not due, with its reason.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use compass_core::{EventDate, EventId, UserId};
 use mongodb::bson::{self, doc, oid::ObjectId, Document};
@@ -207,6 +209,31 @@ impl Outbox {
             session
         )?
         .is_some())
+    }
+
+    /// The user's pending (not failed) entries, read once for a batch inside `session`: the Compass
+    /// events they are for, and the Google copies they are about to remove.
+    pub async fn pending_index(
+        &self,
+        session: &mut ClientSession,
+        user: &UserId,
+    ) -> Result<(HashSet<EventId>, HashSet<String>), StoreError> {
+        let mut cursor = self
+            .raw
+            .find(doc! { "user": user_oid(user), "failed": { "$exists": false } })
+            .projection(doc! { "_id": 1, "gEventId": 1 })
+            .session(&mut *session)
+            .await?;
+        let (mut events, mut copies) = (HashSet::new(), HashSet::new());
+        while let Some(document) = cursor.next(session).await.transpose()? {
+            if let Ok(id) = document.get_object_id("_id") {
+                events.insert(super::convert::event_id(id));
+            }
+            if let Ok(gid) = document.get_str("gEventId") {
+                copies.insert(gid.to_owned());
+            }
+        }
+        Ok((events, copies))
     }
 
     /// True when a pending entry is about to remove the Google copy `g_event_id`.

@@ -23,6 +23,8 @@
 //! [`super::to_google`]): no write, no `EVENT_CHANGED`. A Google change of a Compass-owned event is
 //! applied and the event stays Compass-owned.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{Duration, Utc};
 use compass_core::{EventDate, EventId, Origin, Priority, UserId};
 use mongodb::ClientSession;
@@ -252,6 +254,81 @@ fn keep_owner(doc: &mut EventDoc, seen: &Seen) {
     }
 }
 
+/// What Compass holds for a batch of Google items, read up front in two queries (the stored events by
+/// Google id, the user's pending outbox entries) instead of several per item: a full import of thousands of
+/// events was bound by those round trips. An id written earlier in the same batch is looked up in the
+/// database again (the map would be stale).
+struct Known {
+    events: HashMap<String, EventDoc>,
+    pending: HashSet<EventId>,
+    removing: HashSet<String>,
+    written: HashSet<String>,
+}
+
+impl Known {
+    async fn read(
+        events: &Events,
+        outbox: &Outbox,
+        session: &mut ClientSession,
+        user: &UserId,
+        changes: &[Change],
+    ) -> Result<Known, StoreError> {
+        let mut ids = Vec::new();
+        for change in changes {
+            change.live_ids(&mut ids);
+        }
+        let stored = events.by_g_event_ids(session, user, &ids).await?;
+        let (pending, removing) = outbox.pending_index(session, user).await?;
+        Ok(Known {
+            events: stored,
+            pending,
+            removing,
+            written: HashSet::new(),
+        })
+    }
+
+    /// [`seen`] from the batch's reads (the database for an id already written in this batch); the id
+    /// counts as written from here on.
+    async fn seen(
+        &mut self,
+        events: &Events,
+        outbox: &Outbox,
+        session: &mut ClientSession,
+        user: &UserId,
+        gid: &str,
+        etag: Option<&str>,
+    ) -> Result<Seen, StoreError> {
+        if !self.written.insert(gid.to_owned()) {
+            return seen(events, outbox, session, user, gid, etag).await;
+        }
+        match self.events.get(gid) {
+            Some(doc) => {
+                if etag.is_some() && doc.g_etag.as_deref() == etag {
+                    tracing::debug!(event = %doc.id, "echo of a Compass write skipped");
+                    return Ok(Seen::Skip);
+                }
+                if self.pending.contains(&doc.event_id()) {
+                    tracing::debug!(event = %doc.id, "Google change skipped: a Compass change is pending");
+                    return Ok(Seen::Skip);
+                }
+                Ok(Seen::Stored(Box::new(doc.clone())))
+            }
+            None => {
+                let ours_in_flight = EventId::parse(gid).is_ok_and(|id| self.pending.contains(&id));
+                if ours_in_flight || self.removing.contains(gid) {
+                    return Ok(Seen::Skip);
+                }
+                Ok(Seen::New)
+            }
+        }
+    }
+
+    /// True when `gid` is neither stored nor written in this batch: a plain insert will do.
+    fn is_new(&mut self, gid: &str) -> bool {
+        !self.events.contains_key(gid) && self.written.insert(gid.to_owned())
+    }
+}
+
 /// Applies `changes` inside `session` (the caller commits, with the new sync token). Echoes of
 /// Compass's own writes and items whose Compass event has a pending outbox entry are skipped (no
 /// write, no `EVENT_CHANGED`); Compass-owned events stay Compass-owned when Google changes them.
@@ -263,22 +340,29 @@ pub async fn apply(
     changes: &[Change],
 ) -> Result<Applied, StoreError> {
     let mut applied = Applied::default();
+    let mut known = Known::read(events, outbox, session, target.user, changes).await?;
+    // New events, inserted together (before anything that reads the collection by Google id).
+    let mut fresh: Vec<EventDoc> = Vec::new();
     for change in changes {
+        if matches!(change, Change::Instance(_) | Change::Cancelled(_)) {
+            events.insert_new(session, &mut fresh).await?;
+        }
         match change {
             Change::Series { base, instances } => {
                 let Some(mut base_doc) = to_doc(target, base) else {
                     continue;
                 };
                 let base_gid = base_doc.1.clone();
-                let base_seen = seen(
-                    events,
-                    outbox,
-                    session,
-                    target.user,
-                    &base_gid,
-                    base.etag.as_deref(),
-                )
-                .await?;
+                let base_seen = known
+                    .seen(
+                        events,
+                        outbox,
+                        session,
+                        target.user,
+                        &base_gid,
+                        base.etag.as_deref(),
+                    )
+                    .await?;
                 if matches!(base_seen, Seen::Skip) {
                     applied.unchanged += 1 + instances.len() as u64;
                     continue;
@@ -298,9 +382,14 @@ pub async fn apply(
                     doc.g_recurring_event_id = Some(base_gid.clone());
                     doc.time_zone = base_doc.0.time_zone.clone();
                     doc.provenance = owner;
-                    events
-                        .upsert_by_g_event_id(&gid, &doc, Some(&mut *session))
-                        .await?;
+                    if known.is_new(&gid) {
+                        doc.g_event_id = Some(gid.clone());
+                        fresh.push(doc);
+                    } else {
+                        events
+                            .upsert_by_g_event_id(&gid, &doc, Some(&mut *session))
+                            .await?;
+                    }
                     applied.written += 1;
                     keep.push(gid);
                 }
@@ -318,27 +407,44 @@ pub async fn apply(
                 let Some((mut doc, gid)) = to_doc(target, event) else {
                     continue;
                 };
-                let found = seen(
-                    events,
-                    outbox,
-                    session,
-                    target.user,
-                    &gid,
-                    event.etag.as_deref(),
-                )
-                .await?;
-                if matches!(found, Seen::Skip) {
-                    applied.unchanged += 1;
-                    continue;
+                let found = known
+                    .seen(
+                        events,
+                        outbox,
+                        session,
+                        target.user,
+                        &gid,
+                        event.etag.as_deref(),
+                    )
+                    .await?;
+                match &found {
+                    Seen::Skip => {
+                        applied.unchanged += 1;
+                        continue;
+                    }
+                    Seen::New => {
+                        doc.g_event_id = Some(gid);
+                        fresh.push(doc);
+                    }
+                    Seen::Stored(stored) => {
+                        let former_master = stored.is_base();
+                        keep_owner(&mut doc, &found);
+                        events
+                            .upsert_by_g_event_id(&gid, &doc, Some(&mut *session))
+                            .await?;
+                        if former_master {
+                            // A former master turned single: its instances go.
+                            applied.deleted += events
+                                .delete_google_instances_except(
+                                    target.user,
+                                    &gid,
+                                    &[],
+                                    Some(&mut *session),
+                                )
+                                .await?;
+                        }
+                    }
                 }
-                keep_owner(&mut doc, &found);
-                events
-                    .upsert_by_g_event_id(&gid, &doc, Some(&mut *session))
-                    .await?;
-                // A former master turned single: its instances go.
-                applied.deleted += events
-                    .delete_google_instances_except(target.user, &gid, &[], Some(&mut *session))
-                    .await?;
                 applied.written += 1;
                 applied.grid = true;
             }
@@ -346,15 +452,16 @@ pub async fn apply(
                 let Some((mut doc, gid)) = to_doc(target, event) else {
                     continue;
                 };
-                let found = seen(
-                    events,
-                    outbox,
-                    session,
-                    target.user,
-                    &gid,
-                    event.etag.as_deref(),
-                )
-                .await?;
+                let found = known
+                    .seen(
+                        events,
+                        outbox,
+                        session,
+                        target.user,
+                        &gid,
+                        event.etag.as_deref(),
+                    )
+                    .await?;
                 if matches!(found, Seen::Skip) {
                     applied.unchanged += 1;
                     continue;
@@ -401,6 +508,7 @@ pub async fn apply(
             }
         }
     }
+    events.insert_new(session, &mut fresh).await?;
     if target.complete {
         let mut keep = Vec::new();
         for change in changes {
