@@ -315,6 +315,9 @@ pub struct Events {
     typed: Collection<EventDoc>,
 }
 
+/// Most events one `insert_many` of [`Events::insert_new`] sends.
+pub const INSERT_BATCH: usize = 500;
+
 impl Events {
     /// The collection of `store`.
     pub fn new(store: &Store) -> Self {
@@ -558,12 +561,43 @@ impl Events {
         keep: &[String],
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
-        let filter = doc! {
-            "provenance": Provenance::Google.as_str(),
-            "gCalendarId": g_calendar_id,
-            "gEventId": { "$nin": keep },
+        // The difference is taken here, not with `$nin: keep` (thousands of ids make that filter cost
+        // documents × ids on some servers): read the calendar's Google ids, delete the others by `_id`.
+        let Some(session) = session else {
+            let filter = doc! {
+                "provenance": Provenance::Google.as_str(),
+                "gCalendarId": g_calendar_id,
+                "gEventId": { "$nin": keep },
+            };
+            return self.scoped.delete_many(user, filter, None).await;
         };
-        self.scoped.delete_many(user, filter, session).await
+        let keep: std::collections::HashSet<&str> = keep.iter().map(String::as_str).collect();
+        let mut cursor = self
+            .raw
+            .find(doc! {
+                "user": user_oid(user),
+                "provenance": Provenance::Google.as_str(),
+                "gCalendarId": g_calendar_id,
+            })
+            .projection(doc! { "_id": 1, "gEventId": 1 })
+            .session(&mut *session)
+            .await?;
+        let mut gone = Vec::new();
+        while let Some(document) = cursor.next(session).await.transpose()? {
+            let kept = document
+                .get_str("gEventId")
+                .is_ok_and(|gid| keep.contains(gid));
+            if !kept {
+                if let Ok(id) = document.get_object_id("_id") {
+                    gone.push(id);
+                }
+            }
+        }
+        if gone.is_empty() {
+            return Ok(0);
+        }
+        let filter = doc! { "_id": { "$in": gone } };
+        self.scoped.delete_many(user, filter, Some(session)).await
     }
 
     /// Deletes the user's Google-owned events of calendars not in `calendars` (no longer synced).
@@ -678,8 +712,9 @@ impl Events {
         Ok(found)
     }
 
-    /// Inserts new events (each with its `gEventId` set; `updatedAt` set now) in one `insert_many`
-    /// inside `session`. A duplicate `_id` or `{user, gEventId}` is a [`StoreError::Conflict`].
+    /// Inserts new events (each with its `gEventId` set; `updatedAt` set now) with `insert_many` in
+    /// batches of [`INSERT_BATCH`] inside `session`. A duplicate `_id` or `{user, gEventId}` is a
+    /// [`StoreError::Conflict`].
     pub async fn insert_new(
         &self,
         session: &mut ClientSession,
@@ -692,10 +727,10 @@ impl Events {
         for event in events.iter_mut() {
             event.updated_at = stamp;
         }
-        self.typed
-            .insert_many(events.iter())
-            .session(&mut *session)
-            .await?;
+        // Batches of a few hundred: one huge write inside a transaction is refused by some servers.
+        for batch in events.chunks(INSERT_BATCH) {
+            self.typed.insert_many(batch).session(&mut *session).await?;
+        }
         events.clear();
         Ok(())
     }
