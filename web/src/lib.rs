@@ -65,7 +65,7 @@ impl Route {
     pub fn path(self) -> String {
         match self {
             Route::Week(None) => "/week".to_owned(),
-            Route::Week(Some(day)) => format!("/week/{}", day.format("%Y-%m-%d")),
+            Route::Week(Some(day)) => format!("/week/{}", time::iso_date(day)),
             Route::SignIn => "/signin".to_owned(),
             Route::SignUp => "/signup".to_owned(),
             Route::NotFound => "/".to_owned(),

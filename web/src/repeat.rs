@@ -118,7 +118,7 @@ impl Repeat {
         }
         match self.end {
             RepeatEnd::Never => {}
-            RepeatEnd::On(day) => parts.push(format!("UNTIL={}", day.format("%Y%m%d"))),
+            RepeatEnd::On(day) => parts.push(format!("UNTIL={}", crate::time::compact_date(day))),
             RepeatEnd::After(count) => parts.push(format!("COUNT={}", count.max(1))),
         }
         RecurrenceRule::parse(&[format!("RRULE:{}", parts.join(";"))])
@@ -149,7 +149,7 @@ impl Repeat {
                 "COUNT" => repeat.end = RepeatEnd::After(value.parse().ok()?),
                 "UNTIL" => {
                     let day = value.get(..8)?;
-                    repeat.end = RepeatEnd::On(NaiveDate::parse_from_str(day, "%Y%m%d").ok()?);
+                    repeat.end = RepeatEnd::On(crate::time::parse_compact_date(day)?);
                 }
                 "WKST" => {}
                 _ => return None,

@@ -138,25 +138,110 @@ pub fn someday_query(week: NaiveDate) -> Option<DateRange> {
     DateRange::new(EventDate::Day(first), EventDate::Day(next)).ok()
 }
 
+// Labels and input values are written and read by hand rather than with chrono's `format`/`parse_from_str`:
+// those bring chrono's strftime and parsing machinery (about 30 KB of WebAssembly) into the download.
+
+const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// "Sunday": the English name of `day`'s weekday.
+pub fn weekday_name(day: NaiveDate) -> &'static str {
+    WEEKDAYS[day.weekday().num_days_from_monday() as usize]
+}
+
+/// "January": the English name of `day`'s month.
+pub fn month_name(day: NaiveDate) -> &'static str {
+    MONTHS[day.month0() as usize]
+}
+
+/// The first three letters of a name ("Sun", "Jan").
+fn short(name: &'static str) -> &'static str {
+    name.get(..3).unwrap_or(name)
+}
+
+/// "Jan": the abbreviated month of `day`.
+pub fn month_short(day: NaiveDate) -> &'static str {
+    short(month_name(day))
+}
+
+/// A year as chrono's `%Y` writes it: four digits, or a sign and at least four digits outside 0–9999.
+fn year(year: i32) -> String {
+    if (0..=9999).contains(&year) {
+        format!("{year:04}")
+    } else {
+        format!("{year:+05}")
+    }
+}
+
+/// "2025-01-05": a day as `YYYY-MM-DD` (the value of an `<input type="date">`, the week's path).
+pub fn iso_date(day: NaiveDate) -> String {
+    format!("{}-{:02}-{:02}", year(day.year()), day.month(), day.day())
+}
+
+/// "20250105": a day as `YYYYMMDD` (an RRULE `UNTIL`).
+pub fn compact_date(day: NaiveDate) -> String {
+    format!("{}{:02}{:02}", year(day.year()), day.month(), day.day())
+}
+
+/// An unsigned number of 1 to `max` ASCII digits.
+fn number(digits: &str, max: usize) -> Option<u32> {
+    if digits.is_empty() || digits.len() > max || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 /// "Sunday, January 5, 2025": the accessible label of a day.
 pub fn day_label(day: NaiveDate) -> String {
-    day.format("%A, %B %-d, %Y").to_string()
+    format!(
+        "{}, {} {}, {}",
+        weekday_name(day),
+        month_name(day),
+        day.day(),
+        year(day.year())
+    )
 }
 
 /// "Sun" and "5": the short header of a day column.
 pub fn day_short(day: NaiveDate) -> (String, String) {
-    (day.format("%a").to_string(), day.format("%-d").to_string())
+    (short(weekday_name(day)).to_owned(), day.day().to_string())
+}
+
+/// "January 2025".
+fn month_year(day: NaiveDate) -> String {
+    format!("{} {}", month_name(day), year(day.year()))
 }
 
 /// "January 2025", or "December 2024 – January 2025" when the week spans two months.
 pub fn week_title(start: NaiveDate) -> String {
     let end = start + Duration::days(6);
     if start.month() == end.month() {
-        start.format("%B %Y").to_string()
+        month_year(start)
     } else if start.year() == end.year() {
-        format!("{} – {}", start.format("%B"), end.format("%B %Y"))
+        format!("{} – {}", month_name(start), month_year(end))
     } else {
-        format!("{} – {}", start.format("%B %Y"), end.format("%B %Y"))
+        format!("{} – {}", month_year(start), month_year(end))
     }
 }
 
@@ -167,19 +252,45 @@ pub fn clock(time: NaiveDateTime) -> String {
 
 /// "09:00": the value of an `<input type="time">`.
 pub fn time_input(time: NaiveTime) -> String {
-    time.format("%H:%M").to_string()
+    format!("{:02}:{:02}", time.hour(), time.minute())
 }
 
-/// Parses an `<input type="time">` value (`HH:MM` or `HH:MM:SS`).
+/// Parses an `<input type="time">` value (`HH:MM` or `HH:MM:SS`, one or two digits each).
 pub fn parse_time_input(value: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(value, "%H:%M")
-        .or_else(|_| NaiveTime::parse_from_str(value, "%H:%M:%S"))
-        .ok()
+    let mut parts = value.split(':');
+    let hour = number(parts.next()?, 2)?;
+    let minute = number(parts.next()?, 2)?;
+    let second = match parts.next() {
+        Some(second) => number(second, 2)?,
+        None => 0,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    NaiveTime::from_hms_opt(hour, minute, second)
 }
 
-/// Parses an `<input type="date">` value (`YYYY-MM-DD`).
+/// Parses an `<input type="date">` value (`YYYY-MM-DD`; month and day may have one digit).
 pub fn parse_date_input(value: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(value, "%Y-%m-%d").ok()
+    let mut parts = value.split('-');
+    let year = number(parts.next()?, 4)?;
+    let month = number(parts.next()?, 2)?;
+    let day = number(parts.next()?, 2)?;
+    if parts.next().is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
+}
+
+/// Parses `YYYYMMDD` (an RRULE `UNTIL` day).
+pub fn parse_compact_date(value: &str) -> Option<NaiveDate> {
+    if value.len() != 8 {
+        return None;
+    }
+    let year = number(value.get(..4)?, 4)?;
+    let month = number(value.get(4..6)?, 2)?;
+    let day = number(value.get(6..)?, 2)?;
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
 }
 
 /// Minutes since midnight, rounded down to a multiple of `step`.
@@ -284,6 +395,45 @@ mod tests {
         let instant = zone.from_local(local);
         assert_eq!(instant.to_rfc3339(), "2025-03-01T09:30:00+02:00");
         assert_eq!(zone.to_local(instant.with_timezone(&Utc)), local);
+    }
+
+    #[test]
+    fn dates_and_times_written_and_read_by_hand() {
+        let day = d("2025-01-05");
+        assert_eq!(iso_date(day), "2025-01-05");
+        assert_eq!(compact_date(day), "20250105");
+        assert_eq!(parse_compact_date("20250105"), Some(day));
+        assert_eq!(parse_compact_date("20250230"), None);
+        assert_eq!(parse_compact_date("2025010"), None);
+        assert_eq!(parse_date_input("2025-1-5"), Some(day));
+        assert_eq!(parse_date_input("2025-02-30"), None);
+        assert_eq!(parse_date_input("2025-01-05-1"), None);
+        assert_eq!(parse_date_input("+2025-01-05"), None);
+        assert_eq!(parse_date_input(""), None);
+        assert_eq!(
+            iso_date(NaiveDate::from_ymd_opt(12, 3, 4).unwrap()),
+            "0012-03-04"
+        );
+        assert_eq!(
+            iso_date(NaiveDate::from_ymd_opt(12345, 3, 4).unwrap()),
+            "+12345-03-04"
+        );
+        let nine = NaiveTime::from_hms_opt(9, 5, 0).unwrap();
+        assert_eq!(time_input(nine), "09:05");
+        assert_eq!(parse_time_input("09:05"), Some(nine));
+        assert_eq!(parse_time_input("9:05:00"), Some(nine));
+        assert_eq!(parse_time_input("24:00"), None);
+        assert_eq!(parse_time_input("09:05:00:00"), None);
+        assert_eq!(parse_time_input("0905"), None);
+        assert_eq!(day_short(day), ("Sun".to_owned(), "5".to_owned()));
+        assert_eq!(month_short(day), "Jan");
+        // The same text as chrono's formatting, for every day of a year.
+        for offset in 0..366 {
+            let day = day + Duration::days(offset);
+            assert_eq!(day_label(day), day.format("%A, %B %-d, %Y").to_string());
+            assert_eq!(iso_date(day), day.format("%Y-%m-%d").to_string());
+            assert_eq!(parse_date_input(&iso_date(day)), Some(day));
+        }
     }
 
     #[test]

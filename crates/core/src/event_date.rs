@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Why a string is not an event date.
@@ -48,16 +48,14 @@ impl EventDate {
     /// Parses `YYYY-MM-DD` or an RFC 3339 date-time with offset.
     pub fn parse(s: &str) -> Result<Self, DateError> {
         if is_ymd_shape(s) {
-            return NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            return crate::date_text::parse_ymd(s)
                 .map(EventDate::Day)
-                .map_err(|_| DateError::Malformed);
+                .ok_or(DateError::Malformed);
         }
         if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
             return Ok(EventDate::Timed(dt));
         }
-        if NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
-            || NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").is_ok()
-        {
+        if crate::date_text::is_local_date_time(s) {
             return Err(DateError::MissingOffset);
         }
         Err(DateError::Malformed)
@@ -79,7 +77,7 @@ impl EventDate {
     /// The wire string.
     pub fn to_wire(&self) -> String {
         match self {
-            EventDate::Day(day) => day.format("%Y-%m-%d").to_string(),
+            EventDate::Day(day) => crate::date_text::write_ymd(*day),
             EventDate::Timed(dt) => dt.to_rfc3339_opts(SecondsFormat::AutoSi, false),
         }
     }

@@ -9,6 +9,7 @@ mod wire_enum;
 
 pub mod auth;
 pub mod auth_error;
+mod date_text;
 pub mod error;
 pub mod error_code;
 pub mod event;

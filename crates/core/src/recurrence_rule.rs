@@ -10,7 +10,6 @@
 
 use std::fmt;
 
-use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Most lines a rule may have.
@@ -178,7 +177,7 @@ fn validate_date_list(line: usize, name: &str, rest: &str) -> Result<(), RuleErr
 /// True for `YYYYMMDD`, `YYYYMMDDTHHMMSS` or `YYYYMMDDTHHMMSSZ` that name a real date and time.
 fn is_rfc5545_date_or_date_time(value: &str) -> bool {
     if value.len() == 8 && value.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(value, "%Y%m%d").is_ok();
+        return crate::date_text::parse_compact_ymd(value).is_some();
     }
     let bare = value.strip_suffix('Z').unwrap_or(value);
     bare.len() == 15
@@ -187,7 +186,7 @@ fn is_rfc5545_date_or_date_time(value: &str) -> bool {
             .bytes()
             .enumerate()
             .all(|(i, b)| i == 8 || b.is_ascii_digit())
-        && NaiveDateTime::parse_from_str(bare, "%Y%m%dT%H%M%S").is_ok()
+        && crate::date_text::is_compact_date_time(bare)
 }
 
 /// Parses an integer list where each item satisfies `ok`.

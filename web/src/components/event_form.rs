@@ -83,7 +83,7 @@ pub fn EventForm(
                     id=id
                     type="date"
                     required=true
-                    prop:value=move || state.with(|s| get(s).format("%Y-%m-%d").to_string())
+                    prop:value=move || state.with(|s| time::iso_date(get(s)))
                     on:change=move |ev| {
                         if let Some(day) = time::parse_date_input(&event_target_value(&ev)) {
                             state.update(|s| set(s, day));

@@ -140,7 +140,7 @@ pub fn RepeatFields(
                             <input
                                 id="ef-until"
                                 type="date"
-                                prop:value=day.format("%Y-%m-%d").to_string()
+                                prop:value=time::iso_date(day)
                                 on:change=move |ev| {
                                     if let Some(day) = time::parse_date_input(&event_target_value(&ev)) {
                                         edit(&|r| r.end = RepeatEnd::On(day));

@@ -176,7 +176,7 @@ pub fn SomedaySidebar(
         if crate::time::week_start(today.get()) == w {
             "This Week".to_owned()
         } else {
-            format!("Week of {}", w.format("%b %-d"))
+            format!("Week of {} {}", crate::time::month_short(w), w.day())
         }
     };
     let month_heading = move || {
@@ -185,7 +185,7 @@ pub fn SomedaySidebar(
         if (t.year(), t.month()) == (w.year(), w.month()) {
             "This Month".to_owned()
         } else {
-            w.format("%B").to_string()
+            crate::time::month_name(w).to_owned()
         }
     };
     view! {

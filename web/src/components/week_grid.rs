@@ -395,7 +395,7 @@ pub fn WeekGrid(
                         class:today=move || today.get() == day
                         role="group"
                         aria-label=time::day_label(day)
-                        data-date=day.format("%Y-%m-%d").to_string()
+                        data-date=time::iso_date(day)
                         on:click=move |ev| {
                             if let Some(minutes) = minutes_at_pointer(&ev) {
                                 on_slot.run((day, minutes));

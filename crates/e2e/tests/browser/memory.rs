@@ -44,9 +44,10 @@ async fn sign_in(browser: &Browser, app: &crate::support::app::TestApp, user: &U
     wait_live(browser).await;
 }
 
-/// A Chrome DevTools Protocol command through chromedriver's `goog/cdp/execute` passthrough.
+/// A Chrome DevTools Protocol command (name, parameters) through chromedriver's `goog/cdp/execute`
+/// passthrough. Only commands: CDP events (such as heap snapshot chunks) do not come through it.
 #[derive(Debug)]
-struct Cdp(&'static str);
+struct Cdp(&'static str, serde_json::Value);
 
 impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
     fn endpoint(
@@ -61,7 +62,7 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        let body = serde_json::json!({ "cmd": self.0, "params": {} });
+        let body = serde_json::json!({ "cmd": self.0, "params": self.1 });
         (http::Method::POST, Some(body.to_string()))
     }
 }
@@ -69,9 +70,78 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
 /// The renderer's DOM counters: documents, nodes (attached or not, still alive) and JS event listeners.
 async fn dom_counters(tab: &Browser) -> serde_json::Value {
     tab.client
-        .issue_cmd(Cdp("Memory.getDOMCounters"))
+        .issue_cmd(Cdp("Memory.getDOMCounters", serde_json::json!({})))
         .await
         .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }))
+}
+
+/// Starts V8's sampling heap profiler (one sample per 128 allocated bytes on average).
+async fn start_heap_sampling(tab: &Browser) {
+    for (cmd, params) in [
+        ("HeapProfiler.enable", serde_json::json!({})),
+        (
+            "HeapProfiler.startSampling",
+            serde_json::json!({ "samplingInterval": 128 }),
+        ),
+    ] {
+        tab.client
+            .issue_cmd(Cdp(cmd, params))
+            .await
+            .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    }
+}
+
+/// Stops the sampling heap profiler and prints where the objects still alive were allocated (the
+/// sampled bytes of the 12 largest allocation stacks, innermost frame first): what a growing JS heap
+/// holds.
+async fn print_heap_sampling(tab: &Browser) {
+    let profile = tab
+        .client
+        .issue_cmd(Cdp("HeapProfiler.stopSampling", serde_json::json!({})))
+        .await
+        .unwrap_or_else(|e| panic!("HeapProfiler.stopSampling: {e}"));
+    fn walk(
+        node: &serde_json::Value,
+        stack: &mut Vec<String>,
+        out: &mut std::collections::HashMap<String, f64>,
+    ) {
+        let frame = &node["callFrame"];
+        let url = frame["url"].as_str().unwrap_or_default();
+        let file = url.rsplit('/').next().unwrap_or_default();
+        stack.push(format!(
+            "{}@{}:{}",
+            frame["functionName"].as_str().unwrap_or("?"),
+            file,
+            frame["lineNumber"].as_i64().unwrap_or(-1) + 1
+        ));
+        let size = node["selfSize"].as_f64().unwrap_or(0.0);
+        if size > 0.0 {
+            let key = stack
+                .iter()
+                .rev()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" < ");
+            *out.entry(key).or_default() += size;
+        }
+        for child in node["children"].as_array().into_iter().flatten() {
+            walk(child, stack, out);
+        }
+        stack.pop();
+    }
+    let mut sites = std::collections::HashMap::new();
+    walk(&profile["profile"]["head"], &mut Vec::new(), &mut sites);
+    let mut sites: Vec<_> = sites.into_iter().collect();
+    sites.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let total: f64 = sites.iter().map(|(_, size)| size).sum();
+    println!(
+        "live JS objects allocated since the profile started: {:.0} KiB (sampled); largest stacks:",
+        total / 1024.0
+    );
+    for (stack, size) in sites.iter().take(12) {
+        println!("  {:>7.1} KiB  {stack}", size / 1024.0);
+    }
 }
 
 async fn sample(tab: &Browser) -> (f64, f64) {
@@ -155,6 +225,15 @@ async fn memory_stays_flat_under_live_updates() {
     // `EVENT_CHANGED` (or `SOMEDAY_EVENT_CHANGED`) through the hub, 20 ms apart: the same stream messages and
     // refetches with identical data (to tell the redraw, the fetch and the stream apart).
     let source = std::env::var("COMPASS_MEMORY_SOURCE").unwrap_or_default();
+    // `COMPASS_MEMORY_CHANGES=N` (a multiple of 250) shortens or lengthens the run;
+    // `COMPASS_MEMORY_PROFILE=1` prints where the JS objects that outlived the run after warm-up were
+    // allocated (V8's sampling heap profiler).
+    let changes = std::env::var("COMPASS_MEMORY_CHANGES")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| *n >= 2 * BATCH)
+        .unwrap_or(CHANGES);
+    let profile = std::env::var_os("COMPASS_MEMORY_PROFILE").is_some_and(|v| v == "1");
     if source.starts_with("hub-") {
         let (status, session) = crate::fetch_json(&tab, "/api/auth/session").await;
         assert_eq!(status, 200);
@@ -165,7 +244,7 @@ async fn memory_stays_flat_under_live_updates() {
         } else {
             compass_core::SseEvent::EventChanged
         };
-        for batch in 0..CHANGES / BATCH {
+        for batch in 0..changes / BATCH {
             for _ in 0..BATCH {
                 app.publish(&user_id, &event);
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -181,9 +260,12 @@ async fn memory_stays_flat_under_live_updates() {
                 wasm / 1024.0
             );
             samples.push((heap, wasm));
+            if profile && samples.len() == 2 {
+                start_heap_sampling(&tab).await;
+            }
         }
     }
-    for batch in 0..CHANGES / BATCH {
+    for batch in 0..changes / BATCH {
         if source.starts_with("hub-") {
             break;
         }
@@ -225,6 +307,12 @@ async fn memory_stays_flat_under_live_updates() {
             wasm / 1024.0
         );
         samples.push((heap, wasm));
+        if profile && samples.len() == 2 {
+            start_heap_sampling(&tab).await;
+        }
+    }
+    if profile {
+        print_heap_sampling(&tab).await;
     }
     let (first_heap, first_wasm) = samples[1];
     let (last_heap, last_wasm) = samples[samples.len() - 1];
