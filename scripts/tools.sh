@@ -4,6 +4,10 @@
 #   SECANTUSD_PY   path of a secantusd-py to use instead of the project's own (optional)
 
 SECANTUSDB_VERSION="0.7.0b3"
+# binaryen's wasm-opt (the npm package runs on Node): release builds of the web app need 132 or later
+# (Debian's binaryen 108 produces a wasm that crashes at start-up).
+BINARYEN_VERSION="132.0.0"
+BINARYEN_MIN_MAJOR=132
 TOOLS_DIR=".tools"
 TOOLS_VENV="${TOOLS_DIR}/venv"
 
@@ -18,4 +22,19 @@ secantusd_path() {
     else
         command -v secantusd-py
     fi
+}
+
+# Prints the wasm-opt to run: the project's own (.tools/node_modules, scripts/setup.sh installs it),
+# else one on PATH, if its version is at least $BINARYEN_MIN_MAJOR. Prints nothing and returns 1 otherwise.
+wasm_opt_path() {
+    local candidate major
+    for candidate in "$PWD/${TOOLS_DIR}/node_modules/.bin/wasm-opt" "$(command -v wasm-opt || true)"; do
+        [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+        major=$("$candidate" --version 2>/dev/null | sed -n 's/.*version \([0-9][0-9]*\).*/\1/p')
+        if [ -n "$major" ] && [ "$major" -ge "$BINARYEN_MIN_MAJOR" ]; then
+            printf '%s\n' "$candidate"
+            return 0
+        fi
+    done
+    return 1
 }

@@ -28,6 +28,9 @@ pub fn new_id(now: DateTime<Utc>, random: [u8; 8]) -> EventId {
     EventId::from_bytes(bytes)
 }
 
+// Events go to and from JSON values through JSON text here: `serde_json::from_value`/`to_value` would add a
+// second copy of `Event`'s (de)serializer, for `Value`, to the download; the text one is there anyway.
+
 /// The stored event of a draft under `id`.
 pub fn event_from_draft(id: &EventId, draft: &EventDraft) -> Result<Event, String> {
     let mut value = draft.to_json();
@@ -35,12 +38,13 @@ pub fn event_from_draft(id: &EventId, draft: &EventDraft) -> Result<Event, Strin
         object.insert("_id".into(), id.as_str().into());
         object.insert("user".into(), LOCAL_USER.into());
     }
-    serde_json::from_value(value).map_err(|e| e.to_string())
+    serde_json::from_str(&value.to_string()).map_err(|e| e.to_string())
 }
 
 /// The draft that uploads a local event with its client id.
 pub fn draft_of(event: &Event) -> Result<EventDraft, String> {
-    let mut value = serde_json::to_value(event).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string(event).map_err(|e| e.to_string())?;
+    let mut value = serde_json::from_str::<serde_json::Value>(&text).map_err(|e| e.to_string())?;
     if let Some(object) = value.as_object_mut() {
         object.remove("user");
         object.remove("updatedAt");

@@ -12,7 +12,6 @@
 
 use chrono::{Datelike, Duration, Local, NaiveTime, TimeZone};
 use compass_core::{EventDate, EventDraft, EventSpan, Nullable, Origin, Priority, RecurrenceDraft};
-use fantoccini::Locator;
 
 use crate::support::app::spawn_app;
 use crate::support::browser::{event_button, Browser, Chromedriver};
@@ -142,6 +141,25 @@ async fn print_heap_sampling(tab: &Browser) {
     for (stack, size) in sites.iter().take(12) {
         println!("  {:>7.1} KiB  {stack}", size / 1024.0);
     }
+}
+
+/// Waits (up to 20 s) until the XPath matches an element, polling in the page and returning only a
+/// boolean, so that the wait itself leaves nothing behind in the page.
+async fn wait_in_page(tab: &Browser, xpath: &str) {
+    let found = tab
+        .client
+        .execute_async(
+            "const [xpath, done] = arguments; const until = Date.now() + 20000; \
+             const poll = () => { \
+               const hit = document.evaluate(xpath, document, null, \
+                 XPathResult.BOOLEAN_TYPE, null).booleanValue; \
+               if (hit || Date.now() > until) { done(hit); } else { setTimeout(poll, 50); } }; \
+             poll();",
+            vec![serde_json::Value::String(format!("boolean({xpath})"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(found, serde_json::json!(true), "{xpath} did not appear");
 }
 
 async fn sample(tab: &Browser) -> (f64, f64) {
@@ -294,9 +312,10 @@ async fn memory_stays_flat_under_live_updates() {
             .unwrap();
         let last_title = last_title.as_str().unwrap_or_default().to_owned();
         assert!(last_title.starts_with("Event "), "{last_title}");
-        // The tab has caught up when it shows the last title.
-        tab.wait_for(Locator::XPath(&event_button(&last_title)), &last_title)
-            .await;
+        // The tab has caught up when it shows the last title. Waited for inside the page: a WebDriver
+        // "find element" would make chromedriver keep a reference to the (soon replaced) button in the
+        // page's element cache, which itself grows the JS heap by kilobytes per search.
+        wait_in_page(&tab, &event_button(&last_title)).await;
         let (heap, wasm) = sample(&tab).await;
         let counters = dom_counters(&tab).await;
         println!(
