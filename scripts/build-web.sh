@@ -7,6 +7,7 @@
 # npm, else one on PATH; Debian's binaryen 108 is refused because its output crashes at start-up). Without
 # one a release build fails, unless COMPASS_WASM_OPT=skip, which builds an unoptimised wasm and says so.
 # Every wasm32 build gets `--cfg erase_components` from .cargo/config.toml (smaller; docs/web-app.md).
+# COMPASS_WEB_FEATURES=heap-stats adds the counting allocator the memory benchmark reads (not for shipping).
 # The JS, WASM and CSS files get their content's hash in their names (`name.<16 hex>.ext`) and index.html
 # refers to those names, so the server can let browsers cache them for a year (crates/backend/src/http/
 # web_app.rs); index.html itself is revalidated on every load.
@@ -34,7 +35,9 @@ cargo_profile="dev"; out_dir="debug"
 if [ -n "${RUSTFLAGS:-}${CARGO_ENCODED_RUSTFLAGS:-}" ] && [[ "${RUSTFLAGS:-}${CARGO_ENCODED_RUSTFLAGS:-}" != *erase_components* ]]; then
     echo "build-web: WARNING: RUSTFLAGS is set, so .cargo/config.toml's --cfg erase_components is not applied: the wasm will be about 10 % larger" >&2
 fi
-cargo build -p compass-web --target wasm32-unknown-unknown --profile "$cargo_profile"
+# COMPASS_WEB_FEATURES: extra cargo features of compass-web (e.g. heap-stats for the memory benchmark).
+cargo build -p compass-web --target wasm32-unknown-unknown --profile "$cargo_profile" \
+    ${COMPASS_WEB_FEATURES:+--features "$COMPASS_WEB_FEATURES"}
 rm -rf web/dist && mkdir -p web/dist
 wasm-bindgen --target web --no-typescript --out-dir web/dist \
     "${target_dir}/wasm32-unknown-unknown/${out_dir}/compass_web.wasm"

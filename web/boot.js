@@ -4,4 +4,6 @@
 import init from "/compass_web.js";
 init().then((exports) => {
   globalThis.__compassWasmMemory = exports.memory;
+  // Only in a `heap-stats` build (scripts/build-web.sh with COMPASS_WEB_FEATURES=heap-stats).
+  if (exports.compass_heap_bytes) globalThis.__compassHeapBytes = exports.compass_heap_bytes;
 });

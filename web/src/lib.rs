@@ -18,6 +18,8 @@ pub mod components;
 pub mod dialog;
 pub mod drop;
 pub mod form;
+#[cfg(feature = "heap-stats")]
+pub mod heap_stats;
 pub mod layout;
 pub mod local;
 pub mod pages;

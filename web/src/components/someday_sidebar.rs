@@ -127,18 +127,22 @@ pub fn SomedaySidebar(
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = (on_schedule, on_reorder, target_at, reordered);
-    let item = move |(event, month): (Event, bool)| {
+    // The item being dragged (once it moved), read by the lists when they are drawn: a reactive closure per
+    // item would stay subscribed to `drag` after each redraw of the lists until the next drag.
+    let dragging = Memo::new(move |_| {
+        drag.with(|d| d.as_ref().filter(|d| d.moved).map(|d| d.event.id.clone()))
+    });
+    let item = move |(event, month, dragging): (Event, bool, bool)| {
         let title = title_of(&event);
         let id = event.id.as_str().to_owned();
         let priority = event.priority.as_str();
         let for_drag = event.clone();
-        let this_id = event.id.clone();
         view! {
             <li>
                 <button
                     type="button"
                     class=format!("someday-item priority-{priority}")
-                    class:dragging=move || drag.with(|d| d.as_ref().is_some_and(|d| d.moved && d.event.id == this_id))
+                    class:dragging=dragging
                     data-event-id=id
                     draggable="false"
                     on:pointerdown=move |ev| {
@@ -199,7 +203,13 @@ pub fn SomedaySidebar(
                     </button>
                 </div>
                 <ul class="someday-list">
-                    {move || lists.get().0.into_iter().map(|e| item((e, false))).collect_view()}
+                    {move || {
+                        let dragging = dragging.get();
+                        lists.get().0.into_iter().map(|e| {
+                            let moving = dragging.as_ref() == Some(&e.id);
+                            item((e, false, moving))
+                        }).collect_view()
+                    }}
                 </ul>
             </section>
             <section aria-labelledby="someday-month-heading" data-list="month">
@@ -210,7 +220,13 @@ pub fn SomedaySidebar(
                     </button>
                 </div>
                 <ul class="someday-list">
-                    {move || lists.get().1.into_iter().map(|e| item((e, true))).collect_view()}
+                    {move || {
+                        let dragging = dragging.get();
+                        lists.get().1.into_iter().map(|e| {
+                            let moving = dragging.as_ref() == Some(&e.id);
+                            item((e, true, moving))
+                        }).collect_view()
+                    }}
                 </ul>
             </section>
         </aside>

@@ -235,15 +235,27 @@ pub fn WeekGrid(
             el.set_scroll_top((7 * HOUR_PX) as i32);
         }
     });
-    let today = Memo::new(move |_| zone.to_local(now.get()).date());
+    // Today and the now-line's place (day, minutes), changing once a minute. The redrawn parts below read
+    // them when they are drawn instead of holding reactive closures of their own: a dropped closure stays
+    // subscribed to a signal until that signal next changes, and `today` changes once a day, so every
+    // redraw of the week would leave one dead subscriber per day behind (memory that grew with live updates).
+    let now_at = Memo::new(move |_| {
+        let local = zone.to_local(now.get());
+        let minutes = i64::from(chrono::Timelike::hour(&local)) * 60
+            + i64::from(chrono::Timelike::minute(&local));
+        (local.date(), minutes)
+    });
+
+    let today = Memo::new(move |_| now_at.with(|(day, _)| *day));
 
     let head = move || {
+        let today = today.get();
         days.get()
             .into_iter()
             .map(|day| {
                 let (dow, dom) = time::day_short(day);
                 view! {
-                    <div class="day-head" class:today=move || today.get() == day title=time::day_label(day)>
+                    <div class="day-head" class:today=today == day title=time::day_label(day)>
                         <span class="dow">{dow}</span>
                         <span class="dom">{dom}</span>
                     </div>
@@ -311,6 +323,7 @@ pub fn WeekGrid(
     let columns = move || {
         let days = days.get();
         let events = shown.get();
+        let (today, now_minutes) = now_at.get();
         // Read without tracking: the columns are redrawn anyway when a drag moves an event.
         let dragging_id = drag.with_untracked(|d| d.as_ref().map(|d| d.event.id.clone()));
         let blocks = layout::timed_blocks(&events, &days, zone);
@@ -381,18 +394,13 @@ pub fn WeekGrid(
                         }
                     })
                     .collect_view();
-                let now_line = move || {
-                    let local = zone.to_local(now.get());
-                    (local.date() == day).then(|| {
-                        let minutes = i64::from(chrono::Timelike::hour(&local)) * 60
-                            + i64::from(chrono::Timelike::minute(&local));
-                        view! { <div class="now-line" style:top=percent(minutes) aria-hidden="true"></div> }
-                    })
-                };
+                let now_line = (today == day).then(|| {
+                    view! { <div class="now-line" style:top=percent(now_minutes) aria-hidden="true"></div> }
+                });
                 view! {
                     <div
                         class="day-column"
-                        class:today=move || today.get() == day
+                        class:today=today == day
                         role="group"
                         aria-label=time::day_label(day)
                         data-date=time::iso_date(day)

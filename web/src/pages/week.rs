@@ -244,20 +244,26 @@ pub fn WeekPage(
         open_new(FormState::new_timed(day, start, 60));
     };
 
-    // After a successful write: close everything and refetch (the stream will say so too).
-    let finished = move |result: Result<(), ApiError>| {
+    // After a successful write: close the dialogs that waited for it and refetch (the stream will say so
+    // too). An optimistic change closed its dialogs at once (`waited` is false): whatever is open now was
+    // opened since (e.g. the event clicked right after saving it) and stays open.
+    let finished = move |result: Result<(), ApiError>, waited: bool| {
         busy.try_set(false);
         match result {
             Ok(()) => {
-                editing.try_set(None);
-                question.try_set(None);
+                if waited {
+                    editing.try_set(None);
+                    question.try_set(None);
+                }
                 reload_grid();
                 reload_someday();
             }
             Err(ApiError::Unauthorized) => signed_out(),
             Err(e) => {
-                question.try_set(None);
-                if editing.get_untracked().is_some() {
+                if waited {
+                    question.try_set(None);
+                }
+                if waited && editing.get_untracked().is_some() {
                     form_error.try_set(Some(e.to_string()));
                 } else {
                     // Nothing open any more (a drag, or an optimistic change): say why, redraw.
@@ -282,10 +288,11 @@ pub fn WeekPage(
                 Pending::Save { event, draft } => repo.update(&event.id, draft, scope).await,
                 Pending::Delete { event } => repo.delete(&event.id, scope).await,
             };
+            let waited = before.is_none();
             if let (Err(_), Some(before)) = (&result, before) {
                 grid_events.try_set(before);
             }
-            finished(result);
+            finished(result, waited);
         });
     };
     let decide =
@@ -310,7 +317,7 @@ pub fn WeekPage(
             None => {
                 busy.set(true);
                 leptos::task::spawn_local(async move {
-                    finished(repo.create(&draft).await);
+                    finished(repo.create(&draft).await, true);
                 });
             }
             Some(event) => {

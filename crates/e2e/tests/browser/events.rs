@@ -81,6 +81,9 @@ async fn create_edit_and_delete_an_event() {
             "the old title",
         )
         .await;
+    // The rename shows before the server has it (optimistic); while it is on its way the form's buttons
+    // are disabled, so wait for it before opening the event again.
+    wait_saved(&browser).await;
 
     // Delete: open it, press Delete.
     let renamed = browser

@@ -23,6 +23,8 @@ const BATCH: usize = 250;
 const JS_HEAP_BOUND: f64 = 2.0 * 1024.0 * 1024.0;
 /// Allowed growth of the WebAssembly memory after warm-up (bytes; it grows in 64 KiB pages, never shrinks).
 const WASM_BOUND: f64 = 4.0 * 1024.0 * 1024.0;
+/// Allowed growth of the bytes the app holds on its WebAssembly heap (`heap-stats` builds only).
+const RUST_HEAP_BOUND: f64 = 256.0 * 1024.0;
 
 async fn sign_in(browser: &Browser, app: &crate::support::app::TestApp, user: &User) {
     browser.goto(&app.url("/signin")).await;
@@ -162,22 +164,51 @@ async fn wait_in_page(tab: &Browser, xpath: &str) {
     assert_eq!(found, serde_json::json!(true), "{xpath} did not appear");
 }
 
-async fn sample(tab: &Browser) -> (f64, f64) {
+/// One measurement, after garbage collection.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    /// `performance.memory.usedJSHeapSize` (bytes).
+    js_heap: f64,
+    /// The WebAssembly memory's size (bytes; the allocator's high-water mark, it never shrinks).
+    wasm_memory: f64,
+    /// Bytes the app holds on its WebAssembly heap (only a `heap-stats` build tells).
+    rust_heap: Option<f64>,
+}
+
+impl std::fmt::Display for Sample {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "JS heap {:>7.0} KiB, wasm memory {:>7.0} KiB",
+            self.js_heap / 1024.0,
+            self.wasm_memory / 1024.0
+        )?;
+        match self.rust_heap {
+            Some(bytes) => write!(f, ", Rust heap in use {:>7.0} KiB", bytes / 1024.0),
+            None => Ok(()),
+        }
+    }
+}
+
+async fn sample(tab: &Browser) -> Sample {
     let values = tab
         .client
         .execute_async(
             "const done = arguments[0]; \
              gc(); setTimeout(() => { gc(); \
                const wasm = globalThis.__compassWasmMemory; \
-               done([performance.memory.usedJSHeapSize, wasm ? wasm.buffer.byteLength : -1]); }, 200);",
+               const rust = globalThis.__compassHeapBytes; \
+               done([performance.memory.usedJSHeapSize, wasm ? wasm.buffer.byteLength : -1, \
+                     rust ? rust() : -1]); }, 200);",
             vec![],
         )
         .await
         .unwrap();
-    (
-        values[0].as_f64().unwrap_or(0.0),
-        values[1].as_f64().unwrap_or(-1.0),
-    )
+    Sample {
+        js_heap: values[0].as_f64().unwrap_or(0.0),
+        wasm_memory: values[1].as_f64().unwrap_or(-1.0),
+        rust_heap: values[2].as_f64().filter(|b| *b >= 0.0),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -268,16 +299,14 @@ async fn memory_stays_flat_under_live_updates() {
                 tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            let (heap, wasm) = sample(&tab).await;
+            let measured = sample(&tab).await;
             let counters = dom_counters(&tab).await;
             println!(
-                "{source}: after {:>5} messages ({:>4} s): JS heap {:>7.0} KiB, wasm memory {:>7.0} KiB, DOM {counters}",
+                "{source}: after {:>5} messages ({:>4} s): {measured}, DOM {counters}",
                 (batch + 1) * BATCH,
                 started.elapsed().as_secs(),
-                heap / 1024.0,
-                wasm / 1024.0
             );
-            samples.push((heap, wasm));
+            samples.push(measured);
             if profile && samples.len() == 2 {
                 start_heap_sampling(&tab).await;
             }
@@ -316,16 +345,14 @@ async fn memory_stays_flat_under_live_updates() {
         // "find element" would make chromedriver keep a reference to the (soon replaced) button in the
         // page's element cache, which itself grows the JS heap by kilobytes per search.
         wait_in_page(&tab, &event_button(&last_title)).await;
-        let (heap, wasm) = sample(&tab).await;
+        let measured = sample(&tab).await;
         let counters = dom_counters(&tab).await;
         println!(
-            "after {:>5} changes ({:>4} s): JS heap {:>7.0} KiB, wasm memory {:>7.0} KiB, DOM {counters}",
+            "after {:>5} changes ({:>4} s): {measured}, DOM {counters}",
             (batch + 1) * BATCH,
             started.elapsed().as_secs(),
-            heap / 1024.0,
-            wasm / 1024.0
         );
-        samples.push((heap, wasm));
+        samples.push(measured);
         if profile && samples.len() == 2 {
             start_heap_sampling(&tab).await;
         }
@@ -333,16 +360,25 @@ async fn memory_stays_flat_under_live_updates() {
     if profile {
         print_heap_sampling(&tab).await;
     }
-    let (first_heap, first_wasm) = samples[1];
-    let (last_heap, last_wasm) = samples[samples.len() - 1];
+    let (first, last) = (samples[1], samples[samples.len() - 1]);
     assert!(
-        last_heap - first_heap < JS_HEAP_BOUND,
-        "the JS heap grew from {first_heap} to {last_heap} bytes"
+        last.js_heap - first.js_heap < JS_HEAP_BOUND,
+        "the JS heap grew from {} to {} bytes",
+        first.js_heap,
+        last.js_heap
     );
     assert!(
-        last_wasm - first_wasm < WASM_BOUND,
-        "the wasm memory grew from {first_wasm} to {last_wasm} bytes"
+        last.wasm_memory - first.wasm_memory < WASM_BOUND,
+        "the wasm memory grew from {} to {} bytes",
+        first.wasm_memory,
+        last.wasm_memory
     );
+    if let (Some(before), Some(after)) = (first.rust_heap, last.rust_heap) {
+        assert!(
+            after - before < RUST_HEAP_BOUND,
+            "the app's WebAssembly heap grew from {before} to {after} bytes"
+        );
+    }
     writer.close().await;
     tab.close().await;
 }
