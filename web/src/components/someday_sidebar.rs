@@ -31,11 +31,14 @@ pub fn someday_lists(events: &[Event], week: NaiveDate) -> (Vec<Event>, Vec<Even
         }
     }
     for list in [&mut weekly, &mut monthly] {
-        list.sort_by_key(|e| {
-            (
-                e.order.unwrap_or(i64::MAX),
-                e.start_date.start_instant_utc(),
-            )
+        crate::layout::sort_stable(list, |a, b| {
+            let key = |e: &Event| {
+                (
+                    e.order.unwrap_or(i64::MAX),
+                    e.start_date.start_instant_utc(),
+                )
+            };
+            key(a).cmp(&key(b))
         });
     }
     (weekly, monthly)
