@@ -11,7 +11,10 @@
 //! expanded locally: a series is one stored event with its rule until it is uploaded.
 
 use chrono::{DateTime, Duration, Utc};
-use compass_core::{DateRange, Event, EventDraft, EventId, PayloadOrder, UserId};
+use compass_core::{
+    DateRange, Event, EventDraft, EventId, EventSpan, PayloadOrder, Recurrence, RecurrenceDraft,
+    RecurrenceRule, UserId,
+};
 
 /// The `localStorage` key holding the JSON array of local events.
 pub const STORAGE_KEY: &str = "compass.local.events";
@@ -41,15 +44,38 @@ pub fn event_from_draft(id: &EventId, draft: &EventDraft) -> Result<Event, Strin
     serde_json::from_str(&value.to_string()).map_err(|e| e.to_string())
 }
 
-/// The draft that uploads a local event with its client id.
+/// The draft that uploads a local event with its client id. Built field by field rather than by
+/// `EventDraft::parse_create` of the event's JSON (which would put the server's draft parser into the
+/// download only for this): the event was a checked draft when it was stored, and the server checks the
+/// upload again.
 pub fn draft_of(event: &Event) -> Result<EventDraft, String> {
-    let text = serde_json::to_string(event).map_err(|e| e.to_string())?;
-    let mut value = serde_json::from_str::<serde_json::Value>(&text).map_err(|e| e.to_string())?;
-    if let Some(object) = value.as_object_mut() {
-        object.remove("user");
-        object.remove("updatedAt");
-    }
-    EventDraft::parse_create(&value).map_err(|e| e.to_string())
+    let span = EventSpan::new(event.start_date, event.end_date).map_err(|e| e.to_string())?;
+    let recurrence = match &event.recurrence {
+        None => RecurrenceDraft::None,
+        Some(Recurrence::Base { rule }) => {
+            RecurrenceDraft::Series(RecurrenceRule::parse(rule).map_err(|e| e.to_string())?)
+        }
+        // Local events are never instances (recurrence is not expanded locally).
+        Some(Recurrence::Instance { .. }) => {
+            return Err("an occurrence of a series cannot be uploaded on its own".to_owned())
+        }
+    };
+    Ok(EventDraft {
+        id: Some(event.id.clone()),
+        title: event.title.clone(),
+        description: event.description.clone(),
+        span,
+        time_zone: event.time_zone.clone(),
+        is_all_day: event.is_all_day,
+        is_someday: event.is_someday,
+        origin: event.origin,
+        priority: event.priority,
+        recurrence,
+        g_event_id: event.g_event_id.clone(),
+        g_recurring_event_id: None,
+        order: event.order,
+        all_day_order: event.all_day_order,
+    })
 }
 
 /// The events of `all` a `GET /api/event` for `range` and `someday` would answer: the right kind, and
@@ -159,7 +185,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use chrono::{NaiveDate, TimeZone};
-    use compass_core::{EventDate, EventSpan, Nullable, Origin, Priority, RecurrenceDraft};
+    use compass_core::{EventDate, Nullable, Origin, Priority};
 
     fn draft(title: &str, day: u32, someday: bool) -> EventDraft {
         let at = |h| EventDate::Timed(Utc.with_ymd_and_hms(2025, 1, day, h, 0, 0).unwrap().into());
@@ -204,6 +230,28 @@ mod tests {
         let upload = draft_of(&event).unwrap();
         assert_eq!(upload.id.as_ref(), Some(&id));
         assert_eq!(upload.title.as_deref(), Some("Plan"));
+        // The same draft the server's parser reads from the event's JSON.
+        let mut json = serde_json::to_value(&event).unwrap();
+        if let Some(object) = json.as_object_mut() {
+            object.remove("user");
+            object.remove("updatedAt");
+        }
+        assert_eq!(EventDraft::parse_create(&json).unwrap(), upload);
+        let mut series = draft("Series", 7, false);
+        series.description = Nullable::Value("notes".into());
+        series.order = Some(3);
+        series.recurrence = RecurrenceDraft::Series(
+            RecurrenceRule::parse(&["RRULE:FREQ=WEEKLY;BYDAY=TU".to_owned()]).unwrap(),
+        );
+        let stored = event_from_draft(&id, &series).unwrap();
+        let mut json = serde_json::to_value(&stored).unwrap();
+        if let Some(object) = json.as_object_mut() {
+            object.remove("user");
+        }
+        assert_eq!(
+            draft_of(&stored).unwrap(),
+            EventDraft::parse_create(&json).unwrap()
+        );
         // What is stored reads back.
         let stored = serde_json::to_string(&vec![event.clone()]).unwrap();
         assert_eq!(parse_store(Some(&stored)), vec![event]);
