@@ -4,8 +4,9 @@
 # Honours CARGO_TARGET_DIR. Installs wasm-bindgen-cli 0.2.130 (must equal the wasm-bindgen crate version)
 # when it is missing (scripts/setup.sh does that too). Release builds are optimised for size with
 # binaryen's `wasm-opt` (132 or later: the project's own in .tools/, which scripts/setup.sh installs with
-# npm, else one on PATH; Debian's binaryen 108 is refused because its output crashes at start-up). Without
-# one a release build fails, unless COMPASS_WASM_OPT=skip, which builds an unoptimised wasm and says so.
+# npm, else one on PATH; Debian's binaryen 108 is refused because its output crashes at start-up), and
+# their JS glue is minified with terser (.tools/, also from scripts/setup.sh). Without them a release
+# build fails, unless COMPASS_WASM_OPT=skip, which builds without them and says so.
 # Every wasm32 build gets `--cfg erase_components` from .cargo/config.toml (smaller; docs/web-app.md).
 # COMPASS_WEB_FEATURES=heap-stats adds the counting allocator the memory benchmark reads (not for shipping).
 # The JS, WASM and CSS files get their content's hash in their names (`name.<16 hex>.ext`) and index.html
@@ -71,6 +72,19 @@ hashed() { # file (in web/dist) -> renames it to name.<hash>.ext and prints the 
 wasm_name=$(hashed compass_web_bg.wasm)
 sed -i "s|'compass_web_bg.wasm'|'${wasm_name}'|" web/dist/compass_web.js
 grep -q "'${wasm_name}'" web/dist/compass_web.js || { echo "build-web: the JS glue does not name the wasm" >&2; exit 1; }
+if [ "$profile" = "release" ]; then
+    if terser=$(terser_path); then
+        "$terser" web/dist/compass_web.js --module --compress --mangle -o web/dist/compass_web.min.js
+        mv web/dist/compass_web.min.js web/dist/compass_web.js
+        grep -q "${wasm_name}" web/dist/compass_web.js || { echo "build-web: the minified glue lost the wasm's name" >&2; exit 1; }
+    elif [ "${COMPASS_WASM_OPT:-}" = "skip" ]; then
+        echo "build-web: WARNING: COMPASS_WASM_OPT=skip and no terser in ${TOOLS_DIR}: the JS glue is NOT minified (2 KB more gzipped)" >&2
+    else
+        echo "build-web: no terser in ${TOOLS_DIR}/node_modules/.bin; a release build needs it to minify the JS glue." >&2
+        echo "build-web: to fix: bash scripts/setup.sh (or: npm install --prefix ${TOOLS_DIR} terser@${TERSER_VERSION}); COMPASS_WASM_OPT=skip builds without it" >&2
+        exit 1
+    fi
+fi
 glue_name=$(hashed compass_web.js)
 sed -i "s|\"/compass_web.js\"|\"/${glue_name}\"|" web/dist/boot.js
 grep -q "/${glue_name}" web/dist/boot.js || { echo "build-web: boot.js does not import the glue" >&2; exit 1; }
