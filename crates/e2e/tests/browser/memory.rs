@@ -19,11 +19,11 @@ use crate::{sign_up, wait_live, User};
 
 const CHANGES: usize = 3_000;
 const BATCH: usize = 250;
-/// Allowed growth of the JS heap after warm-up (bytes). Measured: +300 KiB over 2 750 real changes (about
-/// 110 bytes each, objects the browser creates, see docs/benchmarks.md), flat with identical data.
+/// Allowed growth of the JS heap after warm-up (bytes). Measured: +300 KiB from 500 to 3 000 real changes
+/// (about 120 bytes each, objects the browser creates, see docs/benchmarks.md), flat with identical data.
 const JS_HEAP_BOUND: f64 = 1024.0 * 1024.0;
 /// Allowed growth of the WebAssembly memory after warm-up (bytes; it grows in 64 KiB pages, never shrinks).
-/// Measured: one page at most; a leak of 100 bytes per redraw would take 4 pages in 2 750 changes.
+/// Measured: flat after warm-up; a leak of 100 bytes per redraw would take 4 pages in 2 500 changes.
 const WASM_BOUND: f64 = 4.0 * 64.0 * 1024.0;
 /// Allowed growth of the bytes the app holds on its WebAssembly heap (`heap-stats` builds only).
 /// Measured: flat to the KiB.
@@ -270,6 +270,17 @@ async fn memory_stays_flat_under_live_updates() {
 
     let writer = driver.browser("memory-writer").await;
     sign_in(&writer, &app, &user).await;
+    // A batch of 250 PUTs through the debug-built server takes about 15 s, several times that on a busy
+    // machine: more than WebDriver's default 30 s script timeout.
+    writer
+        .client
+        .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+            Some(std::time::Duration::from_secs(180)),
+            None,
+            None,
+        ))
+        .await
+        .unwrap();
 
     let mut samples = Vec::new();
     let started = std::time::Instant::now();
