@@ -123,7 +123,7 @@ const SESSION_CACHE_ENTRIES: usize = 100_000;
 /// One database read of a session that concurrent lookups of the same token wait for (single flight).
 type Flight = Arc<tokio::sync::OnceCell<Option<SessionUser>>>;
 
-/// Most keys one batched read carries. SecantusDB answered `$in` reads of 8–32 keys at 0.2–0.3 ms per key
+/// Most keys one batched read carries. SecantusDB answered `$in` reads of 8–32 keys at 0.2–0.5 ms per key
 /// and of 128 keys at 0.5–0.9 ms per key, against 1–2 ms for a single `find_one` (docs/benchmarks.md).
 pub const BATCH_MAX: usize = 32;
 
