@@ -8,6 +8,7 @@
 //! `token_cipher` (refresh tokens at rest); the newtypes they share with the store are in `crate::domain`,
 //! the collections in `crate::store` (`users`, `sessions`, `attempts`, `oauth_state`). See `docs/auth.md`.
 
+pub mod batch;
 pub mod google_flow;
 pub mod password;
 pub mod password_flow;

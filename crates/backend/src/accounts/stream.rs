@@ -9,15 +9,17 @@
 //!    no event reached the user since it was read (every metadata change publishes one), otherwise read
 //!    from the database and cached; concurrent opens of one user's tabs share that read.
 //!
-//! A cold open (nothing cached) thus costs two database round trips (session, then user) for the first tab
-//! of a user, and none for the tabs that open while those reads are in flight.
+//! A cold open (nothing cached) thus costs two database lookups (session, then user) for the first tab
+//! of a user, and none for the tabs that open while those reads are in flight. Both lookups go through
+//! batched reads (`super::batch`): during a reconnect storm, the cold opens of many users share `$in`
+//! queries of up to `BATCH_MAX` keys each instead of two round trips per user.
 
 use std::sync::Arc;
 
 use chrono::Utc;
 use compass_core::SseEvent;
 
-use super::profile::metadata_for_client;
+use super::profile::client_view;
 use super::session::SessionCache;
 use crate::domain::SecretToken;
 use crate::sse::{EventStream, Hub, SubscribeError};
@@ -106,7 +108,17 @@ impl<'a> Streams<'a> {
                 // Concurrent opens of this user's tabs share one read (single flight).
                 let data = ticket
                     .read(|| async {
-                        let metadata = metadata_for_client(self.store, &session.user_id).await?;
+                        let user = self
+                            .sessions
+                            .user(self.store, &session.user_id)
+                            .await?
+                            .ok_or_else(|| {
+                                StoreError::not_found(
+                                    crate::store::users::COLLECTION,
+                                    &session.user_id,
+                                )
+                            })?;
+                        let metadata = client_view(self.store, &user).await?;
                         Ok::<_, StoreError>(Arc::from(
                             SseEvent::UserMetadata(metadata).data_string(),
                         ))

@@ -32,9 +32,9 @@ use super::cursor::Cursor;
 use super::fanout::{Fanout, LocalOnly, Outbound};
 use super::frame::{Frame, RESYNC_HINT_DATA};
 use super::queue::{queue, QueueSender, Queued, TrySendError};
+use super::stream::EventStream;
 #[cfg(doc)]
 use super::stream::StreamItem;
-use super::stream::{EventStream, OnDrop};
 use crate::settings::SseSettings;
 
 /// How long a user's history is kept after their last connection closed (room for a reconnect).
@@ -487,9 +487,11 @@ impl Hub {
         );
         state.open += 1;
 
-        let shared = Arc::clone(&self.shared);
-        let owner = user.clone();
-        let guard = OnDrop::new(move || shared.remove(&owner, conn_id));
+        let guard = Registration {
+            shared: Arc::clone(&self.shared),
+            user: user.clone(),
+            conn_id,
+        };
         Ok(EventStream::new(rx, backlog, metadata_id, lifetime, guard))
     }
 
@@ -621,6 +623,20 @@ impl Shared {
             }
             slot.mark_idle_if_empty(Instant::now());
         }
+    }
+}
+
+/// A connection's registration: dropping it (with its stream: the client went away) removes the connection
+/// from the hub.
+pub(crate) struct Registration {
+    shared: Arc<Shared>,
+    user: UserId,
+    conn_id: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.shared.remove(&self.user, self.conn_id);
     }
 }
 

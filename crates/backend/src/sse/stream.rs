@@ -16,6 +16,7 @@ use futures::Stream;
 use tokio::time::Sleep;
 
 use super::frame::Frame;
+use super::hub::Registration;
 use super::queue::{QueueReceiver, Queued};
 
 /// What a connection emits.
@@ -29,24 +30,6 @@ pub enum StreamItem {
     Replaced,
 }
 
-/// Runs a cleanup once when the stream is dropped (the hub passes "remove this connection"). The stream
-/// knows nothing of the hub: like mini-redis's subscribers it holds a plain receiver and this guard.
-pub(super) struct OnDrop(Option<Box<dyn FnOnce() + Send + Sync>>);
-
-impl OnDrop {
-    pub(super) fn new(cleanup: impl FnOnce() + Send + Sync + 'static) -> Self {
-        Self(Some(Box::new(cleanup)))
-    }
-}
-
-impl Drop for OnDrop {
-    fn drop(&mut self) {
-        if let Some(cleanup) = self.0.take() {
-            cleanup();
-        }
-    }
-}
-
 /// One subscriber's stream (see [`super::Hub::subscribe`]).
 pub struct EventStream {
     backlog: VecDeque<Arc<Frame>>,
@@ -54,7 +37,9 @@ pub struct EventStream {
     rx: QueueReceiver,
     expiry: Option<Pin<Box<Sleep>>>,
     finished: bool,
-    _guard: OnDrop,
+    /// Dropping it unregisters the connection (a plain value, not a boxed closure: one allocation less per
+    /// idle stream). The stream knows nothing else of the hub: it holds a plain receiver and this guard.
+    _guard: Registration,
 }
 
 impl std::fmt::Debug for EventStream {
@@ -72,7 +57,7 @@ impl EventStream {
         backlog: VecDeque<Arc<Frame>>,
         metadata_id: String,
         lifetime: Option<Duration>,
-        guard: OnDrop,
+        guard: Registration,
     ) -> Self {
         Self {
             backlog,
@@ -117,6 +102,10 @@ impl Stream for EventStream {
             }
         }
         if let Some(frame) = this.backlog.pop_front() {
+            if this.backlog.is_empty() {
+                // An idle stream keeps no backlog buffer (it is only ever filled at the start).
+                this.backlog = VecDeque::new();
+            }
             return Poll::Ready(Some(StreamItem::Event(frame)));
         }
         match this.rx.poll_recv(cx) {

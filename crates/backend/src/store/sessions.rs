@@ -102,6 +102,25 @@ impl Sessions {
             .await?)
     }
 
+    /// The unexpired sessions among these token hashes, in one query (`$in` on the unique token index; the
+    /// stream route batches the cold lookups of a reconnect storm, `crate::accounts::batch`). Each document
+    /// answers only the caller that presented its token hash; unknown, revoked or expired ones are absent.
+    pub async fn find_active_many(
+        &self,
+        token_hashes: &[TokenDigest],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionDoc>, StoreError> {
+        let hashes: Vec<&str> = token_hashes.iter().map(TokenDigest::as_str).collect();
+        let cursor = self
+            .collection
+            .find(doc! {
+                "tokenHash": { "$in": hashes },
+                "expiresAt": { "$gt": bson_date(now) },
+            })
+            .await?;
+        Ok(futures::TryStreamExt::try_collect(cursor).await?)
+    }
+
     /// Revokes one session of `user`. Returns whether it existed.
     pub async fn revoke(&self, user: &UserId, session: &ObjectId) -> Result<bool, StoreError> {
         let result = self

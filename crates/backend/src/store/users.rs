@@ -214,6 +214,15 @@ impl Users {
             .await?)
     }
 
+    /// The users with these ids, in one query (`$in` on `_id`; the stream route batches the cold metadata
+    /// reads of a reconnect storm, `crate::accounts::batch`). Each id is the session user of the caller that
+    /// asked for it, and each document goes back to that caller only; unknown ids are absent.
+    pub async fn find_many(&self, ids: &[UserId]) -> Result<Vec<UserDoc>, StoreError> {
+        let ids: Vec<ObjectId> = ids.iter().map(object_id).collect();
+        let cursor = self.collection.find(doc! { "_id": { "$in": ids } }).await?;
+        Ok(futures::TryStreamExt::try_collect(cursor).await?)
+    }
+
     /// True when the user has a (non-empty) refresh token stored (read inside `session` when given).
     pub async fn has_grant(
         &self,

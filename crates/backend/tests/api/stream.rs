@@ -14,7 +14,7 @@ use compass_core::SseEvent;
 use serde_json::json;
 
 use crate::support::app::{
-    client_for, spawn_app, spawn_app_with, Read, SseFrame, SseReader, TestApp,
+    client_for, spawn_app, spawn_app_with, CookiePair, Read, SseFrame, SseReader, TestApp, TestUser,
 };
 use crate::support::wait::eventually;
 
@@ -379,6 +379,74 @@ async fn sign_out_ends_that_sessions_streams_only() {
         staying.read(Duration::from_millis(100)).await,
         Read::Timeout
     ));
+}
+
+/// A reconnect storm of cold opens (nothing cached, many users at once) shares batched session and user
+/// reads, and every token is still checked on its own: signed-out and unknown tokens are refused, and each
+/// stream that opens belongs to its own user.
+#[tokio::test]
+async fn a_storm_of_cold_opens_shares_batched_reads_and_checks_every_session() {
+    const USERS: usize = 24;
+    let app = spawn_app().await;
+    let mut users = Vec::new();
+    for _ in 0..USERS {
+        let user = TestUser::generate();
+        users.push(
+            app.signup_cookie(&user.email, &user.password, &user.name)
+                .await,
+        );
+    }
+    // two users sign out (their sessions were never cached: the stream route has not seen them)
+    for (_, cookie) in &users[..2] {
+        let response = app
+            .post_with_cookie("/api/auth/signout", &json!({}), Some(cookie))
+            .await;
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+    let unknown = CookiePair(format!("compass_session={}", "A".repeat(43)));
+
+    let opens = futures::future::join_all(
+        users
+            .iter()
+            .map(|(_, cookie)| cookie)
+            .chain([&unknown])
+            .map(|cookie| app.get_with_cookie("/api/events/stream", Some(cookie))),
+    )
+    .await;
+    let mut streams = Vec::new();
+    for (i, response) in opens.into_iter().enumerate() {
+        if i < 2 || i == USERS {
+            assert_eq!(response.status(), 401, "open {i} (signed out or unknown)");
+        } else {
+            assert_eq!(response.status(), 200, "open {i}");
+            let mut stream = SseReader::new(response);
+            assert_eq!(stream.next_frame().await.name(), Some("USER_METADATA"));
+            streams.push((users[i].0.clone(), stream));
+        }
+    }
+    for (user, _) in &streams {
+        app.app_state().hub.deliver(
+            &uid(user),
+            SseEventName::EventChanged,
+            &json!({ "for": user }).to_string(),
+        );
+    }
+    for (user, stream) in &mut streams {
+        assert_eq!(stream.next_event().await.json(), json!({ "for": user }));
+    }
+
+    let [(session_reads, session_keys), (user_reads, user_keys)] =
+        app.app_state().sessions.batch_stats();
+    assert_eq!(
+        session_keys,
+        USERS as u64 + 1,
+        "every cold token looked up once"
+    );
+    assert_eq!(user_keys, USERS as u64 - 2, "every opened user read once");
+    assert!(
+        session_reads < session_keys && user_reads < user_keys,
+        "{session_reads} session reads for {session_keys} tokens, {user_reads} user reads for {user_keys} users"
+    );
 }
 
 /// Reference bug §15 item 39: a stream does not outlive its session.
