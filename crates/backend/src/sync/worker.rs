@@ -151,7 +151,9 @@ impl SyncEngine {
         generation: i64,
         first_sync: bool,
     ) -> Result<(), SyncError> {
+        let t0 = std::time::Instant::now();
         let client = self.client_for(user).await?;
+        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "TMP client_for");
         let synced = self
             .with_calendar_lease(user, calendar, Duration::ZERO, || {
                 sync_calendar(self, &client, user, calendar)
@@ -163,9 +165,11 @@ impl SyncEngine {
             }
             other => other?,
         };
+        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "TMP synced+lease");
         if applied.grid {
             self.publish(user, &SseEvent::EventChanged);
         }
+        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "TMP published");
         if applied.someday {
             self.publish(user, &SseEvent::SomedayEventChanged);
         }
@@ -252,6 +256,7 @@ pub async fn sync_calendar(
     user: &UserId,
     calendar: &str,
 ) -> Result<Applied, SyncError> {
+    let started = std::time::Instant::now();
     let states = SyncStates::new(&engine.store);
     let token = states
         .get(user, calendar, None)
@@ -290,7 +295,9 @@ pub async fn sync_calendar(
         ))
     })?;
     let calendar_zone = page.time_zone.clone();
+    let listed = started.elapsed();
     let changes = from_google::collect(client, calendar, page.items).await?;
+    let collected = started.elapsed();
     let origin = if complete {
         Origin::GoogleImport
     } else {
@@ -318,15 +325,18 @@ pub async fn sync_calendar(
                     // Disconnected (or revoked) while Google was being read: write nothing (a write on
                     // the user document, so that this transaction and the clearing of the grant are
                     // ordered).
+                    let t1 = std::time::Instant::now();
                     if !Users::new(&engine.store)
                         .touch_grant(&user, &mut session)
                         .await?
                     {
                         return Ok(None);
                     }
+                    tracing::debug!(ms = t1.elapsed().as_millis() as u64, "TMP touch_grant");
                     let applied =
                         from_google::apply(&events, &outbox, &mut session, target, &changes)
                             .await?;
+                    tracing::debug!(ms = t1.elapsed().as_millis() as u64, "TMP applied");
                     states
                         .commit_sync_token(&user, &calendar, &next_token, Some(&mut session))
                         .await?;
@@ -337,5 +347,14 @@ pub async fn sync_calendar(
             }
         })
         .await?;
+    tracing::debug!(
+        user = %user,
+        complete,
+        changes = changes.len(),
+        list_ms = listed.as_millis() as u64,
+        instances_ms = (collected - listed).as_millis() as u64,
+        apply_commit_ms = (started.elapsed() - collected).as_millis() as u64,
+        "calendar synced"
+    );
     applied.ok_or(SyncError::NotConnected)
 }
