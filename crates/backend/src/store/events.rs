@@ -316,6 +316,9 @@ pub struct Events {
     typed: Collection<EventDoc>,
 }
 
+/// Most Google ids [`Events::by_g_event_ids`] looks up one by one (by index); more read the user's events.
+pub const LOOKUP_BY_ID: usize = 200;
+
 /// Most events one `insert_many` of [`Events::insert_new`] sends.
 pub const INSERT_BATCH: usize = 500;
 
@@ -531,7 +534,11 @@ impl Events {
         let mut removed = Removed::default();
         for filter in filters {
             let found = self
-                .projected(filter.clone(), doc! { "isSomeday": 1 }, session.as_deref_mut())
+                .projected(
+                    filter.clone(),
+                    doc! { "isSomeday": 1 },
+                    session.as_deref_mut(),
+                )
                 .await?;
             if found.is_empty() {
                 continue;
@@ -715,7 +722,9 @@ impl Events {
     }
 
     /// The user's events that Google knows by one of `g_event_ids`, by Google id, read inside `session`
-    /// (one query for a whole batch of Google items; documents that do not decode are skipped).
+    /// (one query for a whole batch of Google items; documents that do not decode are skipped). Up to
+    /// [`LOOKUP_BY_ID`] ids are looked up by index (`$in`); more (a full listing) read the user's events
+    /// once and keep the wanted ones: a lookup per id costs more than one pass then.
     pub async fn by_g_event_ids(
         &self,
         session: &mut ClientSession,
@@ -723,17 +732,27 @@ impl Events {
         g_event_ids: &[String],
     ) -> Result<std::collections::HashMap<String, EventDoc>, StoreError> {
         let mut found = std::collections::HashMap::new();
-        for chunk in g_event_ids.chunks(1000) {
-            let mut cursor = self
-                .raw
-                .find(doc! { "user": user_oid(user), "gEventId": { "$in": chunk } })
-                .session(&mut *session)
-                .await?;
-            while let Some(document) = cursor.next(session).await.transpose()? {
-                if let Ok(event) = decode_one::<EventDoc>(COLLECTION, document) {
-                    if let Some(gid) = event.g_event_id.clone() {
-                        found.insert(gid, event);
-                    }
+        if g_event_ids.is_empty() {
+            return Ok(found);
+        }
+        let wanted: std::collections::HashSet<&str> =
+            g_event_ids.iter().map(String::as_str).collect();
+        let filter = if g_event_ids.len() <= LOOKUP_BY_ID {
+            doc! { "user": user_oid(user), "gEventId": { "$in": g_event_ids } }
+        } else {
+            doc! { "user": user_oid(user) }
+        };
+        let mut cursor = self.raw.find(filter).session(&mut *session).await?;
+        while let Some(document) = cursor.next(session).await.transpose()? {
+            let is_wanted = document
+                .get_str("gEventId")
+                .is_ok_and(|gid| wanted.contains(gid));
+            if !is_wanted {
+                continue;
+            }
+            if let Ok(event) = decode_one::<EventDoc>(COLLECTION, document) {
+                if let Some(gid) = event.g_event_id.clone() {
+                    found.insert(gid, event);
                 }
             }
         }
@@ -763,11 +782,12 @@ impl Events {
         Ok(())
     }
 
-    /// Replaces stored events by `{user, gEventId}` inside `session`, [`INSERT_BATCH`] statements per
-    /// `update` command instead of a read and a replace per event: each document carries the Compass id
-    /// and `createdAt` of the event it replaces (the caller read them in the same transaction) and its
-    /// `gEventId`; `updatedAt` is set now. An event gone meanwhile is inserted again (upsert), as
-    /// [`Events::upsert_by_g_event_id`] would. A duplicate key is a [`StoreError::Conflict`].
+    /// Replaces stored events inside `session`, [`INSERT_BATCH`] statements per `update` command instead
+    /// of a read and a replace per event: each document carries the Compass id and `createdAt` of the
+    /// event it replaces (the caller read them in the same transaction) and its `gEventId`, and replaces
+    /// the user's document with that id; `updatedAt` is set now. An event gone meanwhile is
+    /// inserted again (upsert), as [`Events::upsert_by_g_event_id`] would. A duplicate key is a
+    /// [`StoreError::Conflict`].
     pub async fn replace_stored(
         &self,
         session: &mut ClientSession,
@@ -780,14 +800,14 @@ impl Events {
         for batch in events.chunks(INSERT_BATCH) {
             let mut updates = Vec::with_capacity(batch.len());
             for event in batch {
-                let Some(gid) = event.g_event_id.as_deref() else {
+                if event.g_event_id.is_none() {
                     return Err(StoreError::not_found(COLLECTION, event.id.to_hex()));
-                };
+                }
                 let mut replacement =
                     bson::to_document(event).map_err(mongodb::error::Error::from)?;
                 replacement.insert("updatedAt", stamp);
                 updates.push(doc! {
-                    "q": { "user": event.user, "gEventId": gid },
+                    "q": { "_id": event.id, "user": event.user },
                     "u": replacement,
                     "upsert": true,
                 });

@@ -151,9 +151,7 @@ impl SyncEngine {
         generation: i64,
         first_sync: bool,
     ) -> Result<(), SyncError> {
-        let t0 = std::time::Instant::now();
         let client = self.client_for(user).await?;
-        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "TMP client_for");
         let synced = self
             .with_calendar_lease(user, calendar, Duration::ZERO, || {
                 sync_calendar(self, &client, user, calendar)
@@ -165,11 +163,9 @@ impl SyncEngine {
             }
             other => other?,
         };
-        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "TMP synced+lease");
         if applied.grid {
             self.publish(user, &SseEvent::EventChanged);
         }
-        tracing::debug!(ms = t0.elapsed().as_millis() as u64, "TMP published");
         if applied.someday {
             self.publish(user, &SseEvent::SomedayEventChanged);
         }
@@ -325,18 +321,15 @@ pub async fn sync_calendar(
                     // Disconnected (or revoked) while Google was being read: write nothing (a write on
                     // the user document, so that this transaction and the clearing of the grant are
                     // ordered).
-                    let t1 = std::time::Instant::now();
                     if !Users::new(&engine.store)
                         .touch_grant(&user, &mut session)
                         .await?
                     {
                         return Ok(None);
                     }
-                    tracing::debug!(ms = t1.elapsed().as_millis() as u64, "TMP touch_grant");
                     let applied =
                         from_google::apply(&events, &outbox, &mut session, target, &changes)
                             .await?;
-                    tracing::debug!(ms = t1.elapsed().as_millis() as u64, "TMP applied");
                     states
                         .commit_sync_token(&user, &calendar, &next_token, Some(&mut session))
                         .await?;
