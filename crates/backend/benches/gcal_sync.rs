@@ -304,8 +304,9 @@ async fn raw_bulk_insert(app: &TestApp) -> Duration {
         .into_iter()
         .filter(|index| index.keys != doc! {"_id": 1})
         .map(|index| {
-            let mut options = index.options.unwrap_or_default();
-            options.name = None;
+            // The same names: two indexes on the same keys (the partial unique one and the plain lookup
+            // one) would get the same generated name.
+            let options = index.options.unwrap_or_default();
             IndexModel::builder()
                 .keys(index.keys)
                 .options(options)
