@@ -1,8 +1,10 @@
 //! Benchmark of Google sync against the emulator (docs/benchmarks.md, "Google sync"):
 //!
 //! 1. **Full import**: N events at Google, a Google sign-in, the time until the tab reads `IMPORT_GCAL_END`;
-//!    then a repair (`{"force": true}`) of the same calendar. Compared with a **raw bulk insert** of the very
-//!    documents the import stored (`insert_many` into a fresh collection with the same indexes, same database).
+//!    then a repair (`{"force": true}`) of the same calendar, and a second repair after `--changed` events
+//!    were renamed at Google while Compass heard nothing (notifications dropped: the repair rewrites them).
+//!    Compared with a **raw bulk insert** of the very documents the import stored (`insert_many` into a fresh
+//!    collection with the same indexes, same database).
 //! 2. **Google → tab**: an event changed at Google (control API) → `EVENT_CHANGED` read on the tab's stream.
 //! 3. **Compass → Google**: `POST /api/event` → the event listed by Google (control API, polled every 2 ms).
 //!
@@ -10,8 +12,10 @@
 //! SecantusDB (or `MONGODB_URI`). Every wait has a deadline; the run stops by itself.
 //!
 //! ```sh
-//! cargo bench -p compass-backend --bench gcal_sync -- --events 10000 --changes 200 --writes 200
+//! cargo bench -p compass-backend --bench gcal_sync -- --events 10000 --changes 200 --writes 200 --changed 1000
 //! ```
+//!
+//! `--skip-repair` leaves both repairs out.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../tests/api/support/mod.rs"]
@@ -21,6 +25,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt as _, TryStreamExt as _};
+use gcal_emulator::{FaultKind, FaultSpec};
 use mongodb::bson::{doc, Document};
 use mongodb::IndexModel;
 use reqwest::StatusCode;
@@ -39,6 +44,10 @@ struct Options {
     events: usize,
     changes: usize,
     writes: usize,
+    /// `--skip-repair`: measure the import and the latencies only.
+    repair: bool,
+    /// `--changed N`: events renamed at Google (unheard) before the second repair.
+    changed: usize,
 }
 
 fn options() -> Options {
@@ -46,14 +55,18 @@ fn options() -> Options {
         events: 10_000,
         changes: 200,
         writes: 200,
+        repair: true,
+        changed: 1000,
     };
     let args: Vec<String> = std::env::args().collect();
+    options.repair = !args.iter().any(|a| a == "--skip-repair");
     for pair in args.windows(2) {
         let value = || pair[1].parse::<usize>().expect("a number");
         match pair[0].as_str() {
             "--events" => options.events = value(),
             "--changes" => options.changes = value(),
             "--writes" => options.writes = value(),
+            "--changed" => options.changed = value(),
             _ => {}
         }
     }
@@ -95,34 +108,43 @@ async fn run(options: Options) {
     let end = wait_for(&mut stream, "IMPORT_GCAL_END").await;
     let import = started.elapsed();
     assert_eq!(end["status"], "COMPLETED", "the import: {end}");
+    // The import's own EVENT_CHANGED, so that it is not taken for an answer later.
+    wait_for(&mut stream, "EVENT_CHANGED").await;
     let stored = count_events(&app).await;
     assert_eq!(stored, options.events as u64, "every Google event stored");
 
-    let repair_started = Instant::now();
-    let answer = client
-        .post(app.url("/api/sync/import-gcal"))
-        .json(&json!({"force": true}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), StatusCode::NO_CONTENT);
-    let end = wait_for(&mut stream, "IMPORT_GCAL_END").await;
-    let repair = repair_started.elapsed();
-    assert_eq!(end["status"], "COMPLETED", "{end}");
-    assert_eq!(count_events(&app).await, options.events as u64);
+    let (repair, changed_repair) = if options.repair {
+        let repair = run_repair(&app, &client, &mut stream, options.events).await;
+        wait_for_watch(&app).await;
+        let fault = control
+            .add_fault(&FaultSpec::new(
+                "notifications",
+                FaultKind::DropNotification,
+            ))
+            .await
+            .unwrap();
+        rename_at_google(&app, options.changed.min(options.events)).await;
+        let changed = run_repair(&app, &client, &mut stream, options.events).await;
+        control.clear_fault(fault).await.unwrap();
+        (repair, changed)
+    } else {
+        (Duration::ZERO, Duration::ZERO)
+    };
 
     let raw = raw_bulk_insert(&app).await;
     println!();
-    println!("| events | import (sign-in → IMPORT_GCAL_END) | repair | raw bulk insert | raw ÷ import | raw ÷ repair |");
-    println!("|---|---|---|---|---|---|");
+    println!("| events | import (sign-in → IMPORT_GCAL_END) | repair | repair after {} changes | raw bulk insert | raw ÷ import | repair ÷ import | changed repair ÷ import |", options.changed);
+    println!("|---|---|---|---|---|---|---|---|");
     println!(
-        "| {} | {:.2} s | {:.2} s | {:.2} s | {:.0} % | {:.0} % |",
+        "| {} | {:.2} s | {:.2} s | {:.2} s | {:.2} s | {:.0} % | {:.2} | {:.2} |",
         options.events,
         import.as_secs_f64(),
         repair.as_secs_f64(),
+        changed_repair.as_secs_f64(),
         raw.as_secs_f64(),
         100.0 * raw.as_secs_f64() / import.as_secs_f64(),
-        100.0 * raw.as_secs_f64() / repair.as_secs_f64(),
+        repair.as_secs_f64() / import.as_secs_f64(),
+        changed_repair.as_secs_f64() / import.as_secs_f64(),
     );
 
     wait_for_watch(&app).await;
@@ -137,6 +159,61 @@ async fn run(options: Options) {
     let writes = compass_to_google(&app, &writer, options.writes).await;
     print_latencies("POST /api/event → listed by Google", &writes);
     println!("load average at end: {}", load_average());
+}
+
+/// A repair (`{"force": true}`): the time from the request until the tab reads `IMPORT_GCAL_END` (and the
+/// `EVENT_CHANGED` that follows it is read too). Checks it completed and that nothing was duplicated.
+async fn run_repair(
+    app: &TestApp,
+    client: &reqwest::Client,
+    stream: &mut SseReader,
+    events: usize,
+) -> Duration {
+    let started = Instant::now();
+    let answer = client
+        .post(app.url("/api/sync/import-gcal"))
+        .json(&json!({"force": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::NO_CONTENT);
+    let end = wait_for(stream, "IMPORT_GCAL_END").await;
+    let took = started.elapsed();
+    assert_eq!(end["status"], "COMPLETED", "{end}");
+    wait_for(stream, "EVENT_CHANGED").await;
+    assert_eq!(count_events(app).await, events as u64);
+    took
+}
+
+/// Renames the first `n` events at Google (32 requests in flight).
+async fn rename_at_google(app: &TestApp, n: usize) {
+    let control = app.control();
+    let ids: Vec<String> = control
+        .events(EMAIL, EMAIL)
+        .await
+        .unwrap()
+        .iter()
+        .take(n)
+        .map(|event| event["id"].as_str().unwrap().to_owned())
+        .collect();
+    futures::stream::iter(ids)
+        .map(|id| {
+            let control = control.clone();
+            async move {
+                control
+                    .patch_event(
+                        EMAIL,
+                        EMAIL,
+                        &id,
+                        &json!({"summary": format!("Renamed {id}")}),
+                    )
+                    .await
+                    .unwrap();
+            }
+        })
+        .buffer_unordered(32)
+        .collect::<Vec<()>>()
+        .await;
 }
 
 /// Inserts `n` timed events over the next year into the user's primary calendar (32 requests in flight).
@@ -227,8 +304,9 @@ async fn raw_bulk_insert(app: &TestApp) -> Duration {
         .into_iter()
         .filter(|index| index.keys != doc! {"_id": 1})
         .map(|index| {
-            let mut options = index.options.unwrap_or_default();
-            options.name = None;
+            // The same names: two indexes on the same keys (the partial unique one and the plain lookup
+            // one) would get the same generated name.
+            let options = index.options.unwrap_or_default();
             IndexModel::builder()
                 .keys(index.keys)
                 .options(options)

@@ -99,6 +99,18 @@ impl StoreError {
         }
     }
 
+    /// The error of one failed statement of a multi-statement write command (its `writeErrors` entry):
+    /// a duplicate key is a [`StoreError::Conflict`], anything else [`StoreError::Other`].
+    pub(crate) fn from_write_error(code: i32, message: &str) -> Self {
+        if code == DUPLICATE_KEY {
+            let (collection, index) = parse_duplicate_key_message(message);
+            return StoreError::Conflict { collection, index };
+        }
+        StoreError::Other {
+            source: DriverError::custom(format!("write error {code}: {message}")),
+        }
+    }
+
     /// True for a duplicate-key conflict on the named unique index.
     pub fn is_conflict_on(&self, index_name: &str) -> bool {
         matches!(self, StoreError::Conflict { index, .. } if index == index_name)

@@ -310,10 +310,14 @@ impl Bounds {
 /// Typed access to the `event` collection. Every method is scoped to one user.
 #[derive(Clone, Debug)]
 pub struct Events {
+    db: mongodb::Database,
     raw: Collection<Document>,
     scoped: UserScoped,
     typed: Collection<EventDoc>,
 }
+
+/// Most Google ids [`Events::by_g_event_ids`] looks up one by one (by index); more read the user's events.
+pub const LOOKUP_BY_ID: usize = 200;
 
 /// Most events one `insert_many` of [`Events::insert_new`] sends.
 pub const INSERT_BATCH: usize = 500;
@@ -322,6 +326,7 @@ impl Events {
     /// The collection of `store`.
     pub fn new(store: &Store) -> Self {
         Events {
+            db: store.database().clone(),
             raw: store.collection(COLLECTION),
             scoped: UserScoped::new(store, COLLECTION),
             typed: store.collection(COLLECTION),
@@ -519,24 +524,54 @@ impl Events {
         g_event_id: &str,
         mut session: Option<&mut ClientSession>,
     ) -> Result<Removed, StoreError> {
-        let filter = doc! {
-            "user": user_oid(user),
-            "$or": [ { "gEventId": g_event_id }, { "gRecurringEventId": g_event_id } ],
-        };
-        let someday = in_session!(
-            self.raw.find_one({
-                let mut f = filter.clone();
-                f.insert("isSomeday", true);
-                f
-            }),
-            session.as_deref_mut()
-        )?
-        .is_some();
-        let result = in_session!(self.raw.delete_many(filter), session)?;
-        Ok(Removed {
-            count: result.deleted_count,
-            someday: someday && result.deleted_count > 0,
-        })
+        // Two filters, each served by an index of its own (`{user, gEventId}`,
+        // `{user, gRecurringEventId}`), rather than one `$or` (or a third field), which some servers
+        // answer with a collection scan.
+        let filters = [
+            doc! { "user": user_oid(user), "gEventId": g_event_id },
+            doc! { "user": user_oid(user), "gRecurringEventId": g_event_id },
+        ];
+        let mut removed = Removed::default();
+        for filter in filters {
+            let found = self
+                .projected(
+                    filter.clone(),
+                    doc! { "isSomeday": 1 },
+                    session.as_deref_mut(),
+                )
+                .await?;
+            if found.is_empty() {
+                continue;
+            }
+            removed.someday |= found
+                .iter()
+                .any(|d| d.get_bool("isSomeday").unwrap_or(false));
+            let result = in_session!(self.raw.delete_many(filter), session.as_deref_mut())?;
+            removed.count += result.deleted_count;
+        }
+        removed.someday &= removed.count > 0;
+        Ok(removed)
+    }
+
+    /// The documents matching `filter` (already scoped to a user), with only the fields of `projection`.
+    async fn projected(
+        &self,
+        filter: Document,
+        projection: Document,
+        session: Option<&mut ClientSession>,
+    ) -> Result<Vec<Document>, StoreError> {
+        let action = self.raw.find(filter).projection(projection);
+        match session {
+            Some(session) => {
+                let mut cursor = action.session(&mut *session).await?;
+                let mut found = Vec::new();
+                while let Some(document) = cursor.next(session).await.transpose()? {
+                    found.push(document);
+                }
+                Ok(found)
+            }
+            None => Ok(action.await?.try_collect().await?),
+        }
     }
 
     /// Deletes the user's instances of the Google series `g_base` whose Google id is not in `keep` (an
@@ -687,7 +722,9 @@ impl Events {
     }
 
     /// The user's events that Google knows by one of `g_event_ids`, by Google id, read inside `session`
-    /// (one query for a whole batch of Google items; documents that do not decode are skipped).
+    /// (one query for a whole batch of Google items; documents that do not decode are skipped). Up to
+    /// [`LOOKUP_BY_ID`] ids are looked up by index (`$in`); more (a full listing) read the user's events
+    /// once and keep the wanted ones: a lookup per id costs more than one pass then.
     pub async fn by_g_event_ids(
         &self,
         session: &mut ClientSession,
@@ -695,17 +732,27 @@ impl Events {
         g_event_ids: &[String],
     ) -> Result<std::collections::HashMap<String, EventDoc>, StoreError> {
         let mut found = std::collections::HashMap::new();
-        for chunk in g_event_ids.chunks(1000) {
-            let mut cursor = self
-                .raw
-                .find(doc! { "user": user_oid(user), "gEventId": { "$in": chunk } })
-                .session(&mut *session)
-                .await?;
-            while let Some(document) = cursor.next(session).await.transpose()? {
-                if let Ok(event) = decode_one::<EventDoc>(COLLECTION, document) {
-                    if let Some(gid) = event.g_event_id.clone() {
-                        found.insert(gid, event);
-                    }
+        if g_event_ids.is_empty() {
+            return Ok(found);
+        }
+        let wanted: std::collections::HashSet<&str> =
+            g_event_ids.iter().map(String::as_str).collect();
+        let filter = if g_event_ids.len() <= LOOKUP_BY_ID {
+            doc! { "user": user_oid(user), "gEventId": { "$in": g_event_ids } }
+        } else {
+            doc! { "user": user_oid(user) }
+        };
+        let mut cursor = self.raw.find(filter).session(&mut *session).await?;
+        while let Some(document) = cursor.next(session).await.transpose()? {
+            let is_wanted = document
+                .get_str("gEventId")
+                .is_ok_and(|gid| wanted.contains(gid));
+            if !is_wanted {
+                continue;
+            }
+            if let Ok(event) = decode_one::<EventDoc>(COLLECTION, document) {
+                if let Some(gid) = event.g_event_id.clone() {
+                    found.insert(gid, event);
                 }
             }
         }
@@ -730,6 +777,53 @@ impl Events {
         // Batches of a few hundred: one huge write inside a transaction is refused by some servers.
         for batch in events.chunks(INSERT_BATCH) {
             self.typed.insert_many(batch).session(&mut *session).await?;
+        }
+        events.clear();
+        Ok(())
+    }
+
+    /// Replaces stored events inside `session`, [`INSERT_BATCH`] statements per `update` command instead
+    /// of a read and a replace per event: each document carries the Compass id and `createdAt` of the
+    /// event it replaces (the caller read them in the same transaction) and its `gEventId`, and replaces
+    /// the user's document with that id; `updatedAt` is set now. An event gone meanwhile is
+    /// inserted again (upsert), as [`Events::upsert_by_g_event_id`] would. A duplicate key is a
+    /// [`StoreError::Conflict`].
+    pub async fn replace_stored(
+        &self,
+        session: &mut ClientSession,
+        events: &mut Vec<EventDoc>,
+    ) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let stamp = now();
+        for batch in events.chunks(INSERT_BATCH) {
+            let mut updates = Vec::with_capacity(batch.len());
+            for event in batch {
+                if event.g_event_id.is_none() {
+                    return Err(StoreError::not_found(COLLECTION, event.id.to_hex()));
+                }
+                let mut replacement =
+                    bson::to_document(event).map_err(mongodb::error::Error::from)?;
+                replacement.insert("updatedAt", stamp);
+                updates.push(doc! {
+                    "q": { "_id": event.id, "user": event.user },
+                    "u": replacement,
+                    "upsert": true,
+                });
+            }
+            let reply = self
+                .db
+                .run_command(doc! { "update": COLLECTION, "updates": updates, "ordered": true })
+                .session(&mut *session)
+                .await?;
+            if let Ok(errors) = reply.get_array("writeErrors") {
+                if let Some(error) = errors.iter().find_map(|e| e.as_document()) {
+                    let code = error.get_i32("code").unwrap_or_default();
+                    let message = error.get_str("errmsg").unwrap_or_default();
+                    return Err(StoreError::from_write_error(code, message));
+                }
+            }
         }
         events.clear();
         Ok(())

@@ -327,6 +327,23 @@ impl Known {
     fn is_new(&mut self, gid: &str) -> bool {
         !self.events.contains_key(gid) && self.written.insert(gid.to_owned())
     }
+
+    /// The stored event `gid` when it is not yet written in this batch (it counts as written from here
+    /// on): its replacement can join a bulk replace.
+    fn stored_once(&mut self, gid: &str) -> Option<&EventDoc> {
+        if !self.events.contains_key(gid) || !self.written.insert(gid.to_owned()) {
+            return None;
+        }
+        self.events.get(gid)
+    }
+}
+
+/// `doc` made the replacement of `stored` (the same Compass id and `createdAt`) under Google id `gid`.
+fn replacing(mut doc: EventDoc, stored: &EventDoc, gid: String) -> EventDoc {
+    doc.id = stored.id;
+    doc.created_at = stored.created_at;
+    doc.g_event_id = Some(gid);
+    doc
 }
 
 /// Applies `changes` inside `session` (the caller commits, with the new sync token). Echoes of
@@ -341,11 +358,15 @@ pub async fn apply(
 ) -> Result<Applied, StoreError> {
     let mut applied = Applied::default();
     let mut known = Known::read(events, outbox, session, target.user, changes).await?;
-    // New events, inserted together (before anything that reads the collection by Google id).
+    // New events, inserted together, and replacements of stored events, written together (both
+    // before anything that reads the collection by Google id): a repair of thousands of stored events
+    // was bound by a read and a replace per event.
     let mut fresh: Vec<EventDoc> = Vec::new();
+    let mut replaced: Vec<EventDoc> = Vec::new();
     for change in changes {
         if matches!(change, Change::Instance(_) | Change::Cancelled(_)) {
             events.insert_new(session, &mut fresh).await?;
+            events.replace_stored(session, &mut replaced).await?;
         }
         match change {
             Change::Series { base, instances } => {
@@ -385,6 +406,8 @@ pub async fn apply(
                     if known.is_new(&gid) {
                         doc.g_event_id = Some(gid.clone());
                         fresh.push(doc);
+                    } else if let Some(stored) = known.stored_once(&gid) {
+                        replaced.push(replacing(doc, stored, gid.clone()));
                     } else {
                         events
                             .upsert_by_g_event_id(&gid, &doc, Some(&mut *session))
@@ -429,9 +452,7 @@ pub async fn apply(
                     Seen::Stored(stored) => {
                         let former_master = stored.is_base();
                         keep_owner(&mut doc, &found);
-                        events
-                            .upsert_by_g_event_id(&gid, &doc, Some(&mut *session))
-                            .await?;
+                        replaced.push(replacing(doc, stored, gid.clone()));
                         if former_master {
                             // A former master turned single: its instances go.
                             applied.deleted += events
@@ -509,6 +530,7 @@ pub async fn apply(
         }
     }
     events.insert_new(session, &mut fresh).await?;
+    events.replace_stored(session, &mut replaced).await?;
     if target.complete {
         let mut keep = Vec::new();
         for change in changes {

@@ -252,6 +252,7 @@ pub async fn sync_calendar(
     user: &UserId,
     calendar: &str,
 ) -> Result<Applied, SyncError> {
+    let started = std::time::Instant::now();
     let states = SyncStates::new(&engine.store);
     let token = states
         .get(user, calendar, None)
@@ -290,7 +291,9 @@ pub async fn sync_calendar(
         ))
     })?;
     let calendar_zone = page.time_zone.clone();
+    let listed = started.elapsed();
     let changes = from_google::collect(client, calendar, page.items).await?;
+    let collected = started.elapsed();
     let origin = if complete {
         Origin::GoogleImport
     } else {
@@ -337,5 +340,14 @@ pub async fn sync_calendar(
             }
         })
         .await?;
+    tracing::debug!(
+        user = %user,
+        complete,
+        changes = changes.len(),
+        list_ms = listed.as_millis() as u64,
+        instances_ms = (collected - listed).as_millis() as u64,
+        apply_commit_ms = (started.elapsed() - collected).as_millis() as u64,
+        "calendar synced"
+    );
     applied.ok_or(SyncError::NotConnected)
 }

@@ -74,6 +74,10 @@ async fn migrations_create_the_unique_and_ttl_indexes() {
     assert!(index_names(&db, "event")
         .await
         .contains("user_someday_start"));
+    // The plain lookup index next to the partial unique one (0006).
+    let event_indexes = index_names(&db, "event").await;
+    assert!(event_indexes.contains("user_gEventId_unique"));
+    assert!(event_indexes.contains("user_gEventId"));
 
     let users = store.collection::<Document>("user");
     users
