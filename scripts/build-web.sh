@@ -5,8 +5,10 @@
 # when it is missing (scripts/setup.sh does that too). Release builds are optimised for size with
 # binaryen's `wasm-opt` (132 or later: the project's own in .tools/, which scripts/setup.sh installs with
 # npm, else one on PATH; Debian's binaryen 108 is refused because its output crashes at start-up), and
-# their JS glue is minified with terser (.tools/, also from scripts/setup.sh). Without them a release
-# build fails, unless COMPASS_WASM_OPT=skip, which builds without them and says so.
+# their JS glue is minified with terser, and the hashed assets get precompressed copies (.gz with zopfli,
+# .br; scripts/precompress.mjs) that the server sends as they are (all from .tools/, which
+# scripts/setup.sh fills). Without them a release build fails, unless COMPASS_WASM_OPT=skip, which
+# builds without them and says so.
 # Every wasm32 build gets `--cfg erase_components` from .cargo/config.toml (smaller; docs/web-app.md).
 # COMPASS_WEB_FEATURES=heap-stats adds the counting allocator the memory benchmark reads (not for shipping).
 # The JS, WASM and CSS files get their content's hash in their names (`name.<16 hex>.ext`) and index.html
@@ -94,6 +96,29 @@ sed -i -e "s|\"/boot.js\"|\"/${boot_name}\"|" -e "s|\"/style.css\"|\"/${css_name
 grep -q "/${boot_name}" web/dist/index.html && grep -q "/${css_name}" web/dist/index.html \
     || { echo "build-web: index.html does not name the hashed files" >&2; exit 1; }
 
+# Release: precompressed copies of the hashed assets (.gz with zopfli, .br), sent as they are by the server.
+if [ "$profile" = "release" ]; then
+    if zopfli=$(zopfli_path); then
+        node scripts/precompress.mjs "$zopfli" "web/dist/${wasm_name}" "web/dist/${glue_name}" \
+            "web/dist/${boot_name}" "web/dist/${css_name}"
+    elif [ "${COMPASS_WASM_OPT:-}" = "skip" ]; then
+        echo "build-web: WARNING: COMPASS_WASM_OPT=skip and no zopfli in ${TOOLS_DIR}: no precompressed copies (the server compresses at its fast level, about 15 % larger)" >&2
+    else
+        echo "build-web: no zopfli in ${TOOLS_DIR}/node_modules/@gfx/zopfli; a release build needs it for the precompressed copies." >&2
+        echo "build-web: to fix: bash scripts/setup.sh (or: npm install --prefix ${TOOLS_DIR} @gfx/zopfli@${ZOPFLI_VERSION}); COMPASS_WASM_OPT=skip builds without it" >&2
+        exit 1
+    fi
+fi
+
 wasm_kb=$(( $(wc -c <"web/dist/${wasm_name}") / 1024 ))
-gzip_kb=$(( $(cat web/dist/*.wasm web/dist/*.js web/dist/*.css web/dist/*.html | gzip -9 | wc -c) / 1024 ))
-echo "build-web: web/dist is ready (${profile}; wasm ${wasm_kb} KiB, everything gzipped ${gzip_kb} KiB)"
+# What a first visit downloads with gzip: the stored .gz copies where there are, else gzip -9 of the file.
+gzip_bytes=0
+for file in "${wasm_name}" "${glue_name}" "${boot_name}" "${css_name}" index.html; do
+    if [ -f "web/dist/${file}.gz" ]; then
+        size=$(wc -c <"web/dist/${file}.gz")
+    else
+        size=$(gzip -9 -c "web/dist/${file}" | wc -c)
+    fi
+    gzip_bytes=$(( gzip_bytes + size ))
+done
+echo "build-web: web/dist is ready (${profile}; wasm ${wasm_kb} KiB, first download gzipped ${gzip_bytes} B = $(( gzip_bytes / 1024 )) KiB)"

@@ -4,7 +4,7 @@
 #   - a project-local Python environment in .tools/venv with the pinned SecantusDB, the MongoDB
 #     wire-compatible server the tests start (set SECANTUSD_PY to use another secantusd-py instead);
 #   - wasm-bindgen-cli 0.2.130 (the web app's build, scripts/build-web.sh);
-#   - binaryen's wasm-opt 132 and terser from npm into .tools (release builds of the web app);
+#   - binaryen's wasm-opt 132, terser and zopfli from npm into .tools (release builds of the web app);
 #   - Chromium and chromedriver from the Debian packages (the browser tests in crates/e2e).
 # Safe to run twice: a step that is already done says so and moves on. A failing step names what
 # failed and how to fix it; the script never exits silently.
@@ -106,8 +106,8 @@ else
 fi
 
 # --- Web app release build: binaryen's wasm-opt and terser (npm, into .tools) -----------------------
-if wasm_opt=$(wasm_opt_path) && terser=$(terser_path); then
-    say "wasm-opt (binaryen ${BINARYEN_MIN_MAJOR}+) and terser: present (${wasm_opt}, ${terser})"
+if wasm_opt=$(wasm_opt_path) && terser=$(terser_path) && zopfli=$(zopfli_path); then
+    say "wasm-opt (binaryen ${BINARYEN_MIN_MAJOR}+), terser and zopfli: present (${wasm_opt}, ${terser}, ${zopfli})"
 else
     if ! command -v npm >/dev/null; then
         command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] ||
@@ -119,17 +119,20 @@ else
             >"${TOOLS_DIR}/apt-npm.log" 2>&1 ||
             fail "apt-get could not install nodejs and npm (log: ${TOOLS_DIR}/apt-npm.log)" "install Node.js and npm by hand, then rerun"
     fi
-    say "wasm-opt and terser: installing binaryen ${BINARYEN_VERSION} and terser ${TERSER_VERSION} into ${TOOLS_DIR} (npm, a few seconds)"
+    say "wasm-opt, terser and zopfli: installing binaryen ${BINARYEN_VERSION}, terser ${TERSER_VERSION} and @gfx/zopfli ${ZOPFLI_VERSION} into ${TOOLS_DIR} (npm, a few seconds)"
     mkdir -p "$TOOLS_DIR"
     npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --no-save \
-        "binaryen@${BINARYEN_VERSION}" "terser@${TERSER_VERSION}" >"${TOOLS_DIR}/npm-web-tools.log" 2>&1 ||
-        fail "npm could not install binaryen@${BINARYEN_VERSION} and terser@${TERSER_VERSION} (log: ${TOOLS_DIR}/npm-web-tools.log): $(tail -n 1 "${TOOLS_DIR}/npm-web-tools.log")" \
-            "check that the npm registry is reachable, then run: npm install --prefix ${TOOLS_DIR} binaryen@${BINARYEN_VERSION} terser@${TERSER_VERSION}"
+        "binaryen@${BINARYEN_VERSION}" "terser@${TERSER_VERSION}" "@gfx/zopfli@${ZOPFLI_VERSION}" >"${TOOLS_DIR}/npm-web-tools.log" 2>&1 ||
+        fail "npm could not install binaryen@${BINARYEN_VERSION}, terser@${TERSER_VERSION} and @gfx/zopfli@${ZOPFLI_VERSION} (log: ${TOOLS_DIR}/npm-web-tools.log): $(tail -n 1 "${TOOLS_DIR}/npm-web-tools.log")" \
+            "check that the npm registry is reachable, then run: npm install --prefix ${TOOLS_DIR} binaryen@${BINARYEN_VERSION} terser@${TERSER_VERSION} @gfx/zopfli@${ZOPFLI_VERSION}"
     wasm_opt=$(wasm_opt_path) ||
         fail "wasm-opt ${BINARYEN_MIN_MAJOR}+ is still missing after installing binaryen@${BINARYEN_VERSION} into ${TOOLS_DIR}" \
             "remove ${TOOLS_DIR}/node_modules and rerun"
     terser_path >/dev/null ||
         fail "terser is still missing after installing terser@${TERSER_VERSION} into ${TOOLS_DIR}" \
+            "remove ${TOOLS_DIR}/node_modules and rerun"
+    zopfli_path >/dev/null ||
+        fail "zopfli is still missing after installing @gfx/zopfli@${ZOPFLI_VERSION} into ${TOOLS_DIR}" \
             "remove ${TOOLS_DIR}/node_modules and rerun"
 fi
 
@@ -152,4 +155,4 @@ else
     command -v chromedriver >/dev/null ||
         fail "chromedriver is not on PATH after installing chromium-driver" "check that /usr/bin is on PATH, then rerun"
 fi
-say "ready: Rust targets and components, SecantusDB at ${db}, wasm-bindgen, wasm-opt, terser, Chromium and chromedriver"
+say "ready: Rust targets and components, SecantusDB at ${db}, wasm-bindgen, wasm-opt, terser, zopfli, Chromium and chromedriver"

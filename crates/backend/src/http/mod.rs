@@ -21,6 +21,7 @@ pub mod stream;
 pub mod sync;
 pub mod user;
 pub mod web_app;
+pub mod web_app_encoded;
 
 use actix_web::web;
 

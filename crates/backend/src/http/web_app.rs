@@ -5,7 +5,9 @@
 //! Caching: `scripts/build-web.sh` names the JS, WASM and CSS files after their content
 //! (`name.<16 hex digits>.ext`), so those are sent with `Cache-Control: public, max-age=31536000,
 //! immutable` (a new build has new names); `index.html` and any unhashed file keep the default
-//! `no-cache` (revalidated with their ETag on every load).
+//! `no-cache` (revalidated with their ETag on every load). A hashed asset with a precompressed copy beside
+//! it (`.br`, `.gz`: release builds) is answered with that copy when the request accepts it
+//! (`web_app_encoded`).
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +15,9 @@ use actix_files::{Files, NamedFile};
 use actix_web::dev::{fn_service, Service as _, ServiceRequest, ServiceResponse};
 use actix_web::guard;
 use actix_web::http::header::{HeaderValue, CACHE_CONTROL};
+use futures::future::Either;
+
+use super::web_app_encoded as encoded;
 
 /// The `Cache-Control` of content-hashed assets.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -22,14 +27,24 @@ pub fn routes(dir: Option<&Path>) -> impl FnOnce(&mut actix_web::web::ServiceCon
     let dir = dir.map(Path::to_path_buf);
     move |cfg| {
         if let Some(dir) = dir {
+            let assets = dir.clone();
             cfg.service(
                 actix_web::web::scope("")
                     .guard(guard::fn_guard(|ctx| !is_api_path(ctx.head().uri.path())))
-                    .wrap_fn(|req, service| {
+                    .wrap_fn(move |req, service| {
                         let hashed = is_hashed_asset(req.path());
-                        let answer = service.call(req);
+                        let stored = hashed
+                            .then(|| encoded::variant(&assets, req.path(), req.headers()))
+                            .flatten();
+                        let answer = match stored {
+                            Some(variant) => Either::Left(encoded::respond(req, variant)),
+                            None => Either::Right(service.call(req)),
+                        };
                         async move {
-                            let mut answer = answer.await?;
+                            let mut answer = match answer {
+                                Either::Left(stored) => stored.await?,
+                                Either::Right(served) => served.await?,
+                            };
                             // (The index fallback sets its own `no-cache`: a missing asset is no asset.)
                             if hashed
                                 && answer.status().is_success()

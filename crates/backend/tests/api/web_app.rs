@@ -229,3 +229,63 @@ async fn hashed_assets_are_cached_for_a_year_and_the_page_is_revalidated() {
     let (status, _) = json_of(app.get("/api/no-such-route").await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn hashed_assets_are_sent_precompressed_when_a_stored_copy_is_accepted() {
+    let web = WebDir::new();
+    let dir = web.dist();
+    let wasm = "compass_web_bg.fedcba9876543210.wasm";
+    let script = "compass_web.0123456789abcdef.js";
+    std::fs::write(dir.join(wasm), b"\0asm plain").unwrap();
+    std::fs::write(dir.join(format!("{wasm}.br")), b"BROTLI BYTES").unwrap();
+    std::fs::write(dir.join(format!("{wasm}.gz")), b"GZIP BYTES").unwrap();
+    // A script without stored copies: the middleware compresses it as before.
+    std::fs::write(dir.join(script), "export const x = 1;".repeat(100)).unwrap();
+    let app = spawn_app_with(move |settings| settings.web_dir = Some(dir)).await;
+    // reqwest decodes nothing here (no gzip or brotli feature): the bytes on the wire are compared.
+    let raw = reqwest::Client::new();
+    let get = |path: String, accept: &'static str| {
+        raw.get(format!("{}{path}", app.address))
+            .header("accept-encoding", accept)
+            .send()
+    };
+    let header = |answer: &reqwest::Response, name: &str| {
+        answer
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br", "br", "BROTLI BYTES"),
+        ("gzip, br;q=0", "gzip", "GZIP BYTES"),
+    ] {
+        let answer = get(format!("/{wasm}"), accept).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "{accept}");
+        assert_eq!(
+            header(&answer, "content-encoding").as_deref(),
+            Some(encoding)
+        );
+        assert_eq!(
+            header(&answer, "content-type").as_deref(),
+            Some("application/wasm")
+        );
+        assert_eq!(header(&answer, "vary").as_deref(), Some("accept-encoding"));
+        assert_eq!(
+            header(&answer, "cache-control").as_deref(),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert!(header(&answer, "content-security-policy").is_some());
+        assert_eq!(answer.text().await.unwrap(), body, "{accept}");
+    }
+    let answer = get(format!("/{wasm}"), "identity").await.unwrap();
+    assert_eq!(header(&answer, "content-encoding"), None);
+    assert_eq!(answer.text().await.unwrap(), "\0asm plain");
+
+    let answer = get(format!("/{script}"), "gzip").await.unwrap();
+    assert_eq!(header(&answer, "content-encoding").as_deref(), Some("gzip"));
+    assert_eq!(
+        header(&answer, "cache-control").as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+}
