@@ -9,7 +9,7 @@
 //! deleted or moved to someday, which clears its ids in the same transaction) is kept on the entry
 //! (`gEventId`, `gCalendarId`). A permanent failure (`failed`) keeps the entry, not due, with its reason.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use compass_core::{EventDate, EventId, UserId};
@@ -234,6 +234,35 @@ impl Outbox {
             }
         }
         Ok((events, copies))
+    }
+
+    /// The pending (not failed) This Event entries among `events` of `user`, with the slot each kept (the
+    /// instance's start before its first change; `None` when the entry has none): a series push matches such
+    /// an instance to its Google instance by that slot, and leaves pushing its change to its own entry.
+    pub async fn pending_instances(
+        &self,
+        user: &UserId,
+        events: &[EventId],
+    ) -> Result<HashMap<EventId, Option<EventDate>>, StoreError> {
+        if events.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<ObjectId> = events.iter().map(event_oid).collect();
+        let cursor = self
+            .raw
+            .find(doc! {
+                "user": user_oid(user),
+                "_id": { "$in": ids },
+                "instance": true,
+                "failed": { "$exists": false },
+            })
+            .await?;
+        let entries: Listing<OutboxDoc> = decode_all(COLLECTION, cursor).await?;
+        Ok(entries
+            .into_items()
+            .into_iter()
+            .map(|entry| (entry.event_id(), entry.slot))
+            .collect())
     }
 
     /// True when a pending entry is about to remove the Google copy `g_event_id`.

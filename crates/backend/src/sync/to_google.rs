@@ -356,10 +356,16 @@ impl Push<'_> {
             .await?
             .into_items();
         let google = self.google_instances(&Some(base.clone()), g_base).await?;
+        // Instances changed on their own (This Event) whose change waits in the outbox: found by the slot
+        // their entry kept (they may have moved off it before Google knew the series), and left to their
+        // own entry to push.
+        let ids: Vec<EventId> = compass.iter().map(EventDoc::event_id).collect();
+        let pending = self.outbox().pending_instances(self.user, &ids).await?;
         let mut copies = Vec::new();
         for instance in compass {
             // An instance Google already knows is found by its id (it may have moved off its slot).
-            let slot = Slot::of(instance.start_date());
+            let own = pending.get(&instance.event_id());
+            let slot = Slot::of(own.copied().flatten().unwrap_or(instance.start_date()));
             let found = match instance.g_event_id.as_deref() {
                 Some(known) => google
                     .iter()
@@ -371,7 +377,10 @@ impl Push<'_> {
                 let Some(gid) = found.id.as_ref() else {
                     continue;
                 };
-                let found = self.align_instance(&instance, found, gid).await?;
+                let found = match own {
+                    Some(_) => found.clone(),
+                    None => self.align_instance(&instance, found, gid).await?,
+                };
                 copies.push((
                     instance.event_id(),
                     GoogleCopy {

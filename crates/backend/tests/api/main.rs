@@ -26,6 +26,7 @@ mod priorities;
 mod sync;
 mod sync_convergence;
 mod sync_lifecycle;
+mod sync_races;
 mod to_google;
 mod user;
 mod web_app;

@@ -1,0 +1,211 @@
+//! Deterministic regressions for the races the convergence test (`sync_convergence.rs`) found between a push to
+//! Google and a later change on either side. Each test builds the interleaving on purpose — Google's notifications
+//! held, an emulator fault keeping one push failing or slow — and then checks that Compass's grid and Google's
+//! expanded calendar hold the same events, each once, and that the outbox drains.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use gcal_emulator::{FaultKind, FaultSpec};
+use mongodb::bson::{doc, Document};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::events_support::{timed, Calendar};
+use crate::support::app::{spawn_app, TestApp};
+use crate::support::google::{google_events, session_client, sign_in_with_google};
+use crate::support::wait::eventually;
+use crate::sync_convergence::{compass_keys, difference, google_keys};
+
+const WAIT: Duration = Duration::from_secs(40);
+
+/// A Google-connected user whose first import completed.
+struct Connected<'a> {
+    cal: Calendar<'a>,
+    email: String,
+}
+
+async fn connect<'a>(app: &'a TestApp, email: &str) -> Connected<'a> {
+    let cookie = sign_in_with_google(app, email).await;
+    let client = session_client(app, &cookie);
+    let who: Value = client
+        .get(app.url("/api/auth/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user = Connected {
+        cal: Calendar {
+            app,
+            client,
+            user_id: who["userId"].as_str().unwrap().to_owned(),
+        },
+        email: email.to_owned(),
+    };
+    eventually("the import completes", WAIT, || async {
+        let (_, metadata) = user
+            .cal
+            .send(reqwest::Method::GET, "/user/metadata", None)
+            .await;
+        metadata["sync"]["importGCal"] == "COMPLETED"
+    })
+    .await;
+    user
+}
+
+impl Connected<'_> {
+    fn app(&self) -> &TestApp {
+        self.cal.app
+    }
+
+    /// The user's outbox entries (raw).
+    async fn outbox(&self) -> Vec<Document> {
+        use futures::TryStreamExt;
+        let user = mongodb::bson::oid::ObjectId::parse_str(&self.cal.user_id).unwrap();
+        self.app()
+            .store()
+            .collection::<Document>("outbox")
+            .find(doc! { "user": user })
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap()
+    }
+
+    /// Lets Google's held notifications go and waits until the primary calendar was synced after `since`.
+    async fn synced_after(&self, since: DateTime<Utc>) {
+        let app = self.app();
+        app.control().resume_notifications().await.unwrap();
+        app.control().flush_notifications().await.unwrap();
+        eventually("the calendar is synced again", WAIT, || async {
+            let state = app
+                .store()
+                .collection::<Document>("sync")
+                .find_one(doc! { "gCalendarId": self.email.as_str() })
+                .await
+                .unwrap();
+            state.is_some_and(|s| {
+                !s.get_bool("dirty").unwrap_or(true)
+                    && s.get_datetime("lastSyncedAt")
+                        .is_ok_and(|at| at.timestamp_millis() > since.timestamp_millis())
+            })
+        })
+        .await;
+    }
+
+    /// Waits until the outbox is empty and both sides hold the same events (each once); fails with both
+    /// differences.
+    async fn converged(&self) {
+        let mut last = (Vec::new(), Vec::new(), 0);
+        let until = tokio::time::Instant::now() + WAIT;
+        loop {
+            let pending = self.outbox().await.len();
+            let compass = compass_keys(&self.cal.grid().await);
+            let google = google_keys(&google_events(self.app(), &self.email).await);
+            if pending == 0 && compass == google {
+                return;
+            }
+            last = (
+                difference(&compass, &google),
+                difference(&google, &compass),
+                pending,
+            );
+            assert!(
+                tokio::time::Instant::now() < until,
+                "no convergence: only in Compass {:#?}\nonly in Google {:#?}\noutbox entries: {}\noutbox: {:#?}",
+                last.0,
+                last.1,
+                last.2,
+                self.outbox().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A weekly series of three at 12:15 UTC from Friday 2027-02-19 (the shape of seed 1011).
+fn weekly_series(title: &str) -> Value {
+    let mut body = timed(title, "2027-02-19T12:15:00Z", "2027-02-19T13:00:00Z");
+    body["recurrence"] = json!({ "rule": ["RRULE:FREQ=WEEKLY;COUNT=3"] });
+    body
+}
+
+/// Seed 1011 (found by the long convergence run): an instance moved with This Event before its new series
+/// reached Google, then Google changed the series before the instance's own push went through. The series
+/// push left the moved instance without its Google id, so the sync of Google's change stored Google's copy
+/// of that instance as a second event, and the instance's push then failed forever on the unique Google id.
+#[tokio::test]
+async fn an_instance_moved_before_its_series_reached_google_stays_one_event_when_google_changes_the_series(
+) {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    control.pause_notifications().await.unwrap();
+    // The series' insert is slow (the move lands before it) and every patch fails for now (the moved
+    // instance's own push cannot go through).
+    control
+        .add_fault(&FaultSpec::new("calendar.events.insert", FaultKind::Latency).latency(1500))
+        .await
+        .unwrap();
+    let patches = control
+        .add_fault(
+            &FaultSpec::new("calendar.events.patch", FaultKind::ServiceUnavailable).times(10_000),
+        )
+        .await
+        .unwrap();
+    let mut series = weekly_series("Standup");
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(instances.len(), 3);
+    let mut moved = instances[1].clone();
+    moved["startDate"] = json!("2027-02-26T11:15:00Z");
+    moved["endDate"] = json!("2027-02-26T12:00:00Z");
+    let moved_id = moved["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&moved_id, Some("This Event"), &moved).await;
+    assert!(
+        gina.cal.get(&base).await.1["gEventId"].is_null(),
+        "the move came before the series reached Google"
+    );
+    eventually("the series reaches Google", WAIT, || async {
+        gina.cal.get(&base).await.1["gEventId"] == base.as_str()
+    })
+    .await;
+
+    // Google renames the series while the moved instance's push keeps failing; Compass syncs it.
+    let since = Utc::now();
+    control
+        .patch_event(
+            &gina.email,
+            &gina.email,
+            &base,
+            &json!({ "summary": "Standup (Google)" }),
+        )
+        .await
+        .unwrap();
+    gina.synced_after(since).await;
+    let (_, kept) = gina.cal.get(&moved_id).await;
+    assert_eq!(
+        instant(&kept["startDate"]),
+        instant(&json!("2027-02-26T11:15:00Z")),
+        "Google's series change did not overwrite the instance's pending move: {kept}"
+    );
+    control.clear_fault(patches).await.unwrap();
+    gina.converged().await;
+    let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(grid.len(), 3, "one event per occurrence: {grid:#?}");
+    let (status, _) = gina.cal.get(&moved_id).await;
+    assert_eq!(status, StatusCode::OK, "the moved instance kept its id");
+    app.stop().await;
+}
+
+fn instant(value: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(value.as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
