@@ -12,8 +12,10 @@
 //!   whose start still occurs keep their id); `rule: null` turns the series into a standalone event
 //!   that keeps the base id and takes the edited instance's dates; delete removes the whole series.
 //! - **This and Following Events** cuts the series before the targeted instance (`UNTIL`, instances from
-//!   there deleted) and, for an edit, starts a new series at the instance with the edited fields; the
-//!   first new instance keeps the targeted instance's id. On the first instance it is All Events.
+//!   there deleted; an instance moved later than its occurrence is cut at that occurrence, see
+//!   [`super::slot`]) and, for an edit, starts a new series at the instance with the edited fields; the
+//!   first new instance keeps the targeted instance's id. On the first instance (or its occurrence) it is
+//!   All Events.
 //! - For a standalone event every scope means the event itself.
 //! - **Time zone**: a series expands in its base's IANA zone (`EventRecord::time_zone`, see
 //!   [`super::recurrence`]); instances always carry the base's zone. A draft without `timeZone` keeps the
@@ -29,6 +31,7 @@ use compass_core::{
 
 use super::model::{new_event_id, span_like, EventRecord, SeriesRole};
 use super::recurrence::{self, expand, in_zone, until_before, with_until, SeriesStart};
+use super::slot::split_of;
 use crate::domain::{time_zone, Provenance};
 
 /// Why a write was refused.
@@ -265,12 +268,13 @@ pub fn plan_delete(
         }
         (SeriesRole::Instance { .. }, UpdateScope::ThisAndFollowing) => {
             let (base, instances) = base_of(loaded)?;
-            if target.series_start().instant() <= base.series_start().instant() {
+            let split = split_of(base, instances, target);
+            if split.instant() <= base.series_start().instant() {
                 let mut deletes = instances.to_vec();
                 deletes.push(base.clone());
                 return Ok(Changes::new(&[], vec![], deletes));
             }
-            truncate(base, instances, target.series_start(), now)
+            truncate(base, instances, split, now)
         }
     }
 }
@@ -529,7 +533,8 @@ fn update_following(
 ) -> Result<Changes, PlanError> {
     let target = &loaded.target;
     let (base, instances) = base_of(loaded)?;
-    if target.series_start().instant() <= base.series_start().instant() {
+    let split = split_of(base, instances, target);
+    if split.instant() <= base.series_start().instant() {
         return update_all(loaded, draft, now);
     }
     if draft.is_someday {
@@ -544,7 +549,7 @@ fn update_following(
             "removing the recurrence needs applyTo=All Events",
         ));
     }
-    let mut changes = truncate(base, instances, target.series_start(), now)?;
+    let mut changes = truncate(base, instances, split, now)?;
     let old_rule = base.rule().map(<[String]>::to_vec).unwrap_or_default();
     let mut rule = draft_rule(draft).unwrap_or_else(|| old_rule.clone());
     if rule == old_rule && recurrence::is_bounded(&old_rule) {

@@ -100,27 +100,20 @@ impl Connected<'_> {
     /// Waits until the outbox is empty and both sides hold the same events (each once); fails with both
     /// differences.
     async fn converged(&self) {
-        let mut last = (Vec::new(), Vec::new(), 0);
         let until = tokio::time::Instant::now() + WAIT;
         loop {
-            let pending = self.outbox().await.len();
+            let pending = self.outbox().await;
             let compass = compass_keys(&self.cal.grid().await);
             let google = google_keys(&google_events(self.app(), &self.email).await);
-            if pending == 0 && compass == google {
+            if pending.is_empty() && compass == google {
                 return;
             }
-            last = (
-                difference(&compass, &google),
-                difference(&google, &compass),
-                pending,
-            );
             assert!(
                 tokio::time::Instant::now() < until,
-                "no convergence: only in Compass {:#?}\nonly in Google {:#?}\noutbox entries: {}\noutbox: {:#?}",
-                last.0,
-                last.1,
-                last.2,
-                self.outbox().await
+                "no convergence: only in Compass {:#?}\nonly in Google {:#?}\noutbox: {:#?}",
+                difference(&compass, &google),
+                difference(&google, &compass),
+                pending
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -208,4 +201,100 @@ fn instant(value: &Value) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(value.as_str().unwrap())
         .unwrap()
         .with_timezone(&Utc)
+}
+
+/// Seed 1058 (found by the convergence run): a This and Following delete of an instance that had been moved
+/// later than its slot. Compass cut the series before the instance's new start, so the rule kept the
+/// instance's own occurrence (its slot): Compass held no event there, Google showed the occurrence again
+/// (its exception moved the instance, or the series restored by the later-writer rule after Google deleted it).
+#[tokio::test]
+async fn this_and_following_delete_of_a_moved_instance_cuts_at_its_slot() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let (_, moved_id) = series_with_a_moved_instance(&gina).await;
+    let (status, _) = gina
+        .cal
+        .delete(&moved_id, Some("This and Following Events"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    gina.converged().await;
+    let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(
+        grid.len(),
+        1,
+        "only the first occurrence is left: {grid:#?}"
+    );
+    app.stop().await;
+}
+
+/// Seed 1058 as it happened: an instance moved later in Compass (its push not through yet), Google deletes the
+/// series, then Compass deletes the moved instance and what follows. The instance's own entry finds nothing left
+/// to remove at Google (its series is cancelled there); the series' push meets 412 and the later writer (Compass) restores the series with its
+/// cut, which must leave out the moved instance's occurrence, or Google shows that occurrence again.
+#[tokio::test]
+async fn a_later_this_and_following_delete_restores_a_series_google_deleted_without_the_cut_occurrence(
+) {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    let mut series = weekly_series("Review");
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    gina.converged().await;
+    control.pause_notifications().await.unwrap();
+    let patches = control
+        .add_fault(
+            &FaultSpec::new("calendar.events.patch", FaultKind::ServiceUnavailable).times(10_000),
+        )
+        .await
+        .unwrap();
+    let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    let mut moved = instances[1].clone();
+    moved["startDate"] = json!("2027-02-26T14:15:00Z");
+    moved["endDate"] = json!("2027-02-26T15:00:00Z");
+    let moved_id = moved["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&moved_id, Some("This Event"), &moved).await;
+    control
+        .delete_event(&gina.email, &gina.email, &base)
+        .await
+        .unwrap();
+    let (status, _) = gina
+        .cal
+        .delete(&moved_id, Some("This and Following Events"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // The instance's entry goes first (nothing left to delete at Google); the series' waits on the fault.
+    eventually("only the series' entry is left", WAIT, || async {
+        let entries = gina.outbox().await;
+        entries.len() == 1 && entries[0].get_object_id("_id").unwrap().to_hex() == base
+    })
+    .await;
+    control.clear_fault(patches).await.unwrap();
+    gina.synced_after(Utc::now()).await;
+    gina.converged().await;
+    let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(
+        grid.len(),
+        1,
+        "only the first occurrence is left: {grid:#?}"
+    );
+    app.stop().await;
+}
+
+/// A pushed weekly series whose second instance was moved two hours later (pushed too): (base, instance).
+async fn series_with_a_moved_instance(gina: &Connected<'_>) -> (String, String) {
+    let mut series = weekly_series("Review");
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    gina.converged().await;
+    let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    let mut moved = instances[1].clone();
+    moved["startDate"] = json!("2027-02-26T14:15:00Z");
+    moved["endDate"] = json!("2027-02-26T15:00:00Z");
+    let moved_id = moved["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&moved_id, Some("This Event"), &moved).await;
+    gina.converged().await;
+    (base, moved_id)
 }
