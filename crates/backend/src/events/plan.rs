@@ -5,7 +5,8 @@
 //! the reference's bugs fixed, see `docs/http-api.md`):
 //!
 //! - **This Event** edits or deletes one standalone event or one instance; a base is refused (400).
-//!   A deleted instance's occurrence goes into the base's `EXDATE` (the last one takes the series).
+//!   A deleted instance's occurrence (for a moved instance: the one it was moved from) goes into the base's
+//!   `EXDATE` (the last one takes the series).
 //!   An instance cannot leave its series or move between the grid and someday on its own (400).
 //! - **All Events** edits the series through its base: title, description, priority and the someday
 //!   flag go to the base and every instance; a changed rule re-materialises the instances (instances
@@ -31,7 +32,7 @@ use compass_core::{
 
 use super::model::{new_event_id, span_like, EventRecord, SeriesRole};
 use super::recurrence::{self, expand, in_zone, until_before, with_until, SeriesStart};
-use super::slot::split_of;
+use super::slot::{slot_of, split_of};
 use crate::domain::{time_zone, Provenance};
 
 /// Why a write was refused.
@@ -298,12 +299,13 @@ fn delete_instance(loaded: &Loaded, now: DateTime<Utc>) -> Result<Changes, PlanE
         ));
     }
     let rule = base.rule().unwrap_or_default();
-    let at = target.series_start();
+    // A moved instance stands for the occurrence it was moved from (its slot).
+    let at = slot_of(base, instances, target);
     let occurs =
         expand(rule, base.series_start(), base.time_zone).is_ok_and(|starts| starts.contains(&at));
     let excluded = recurrence::with_exdate(rule, at);
     if !occurs || compass_core::RecurrenceRule::parse(&excluded).is_err() {
-        // A moved instance is not an occurrence; a rule at its size limit stays as it is.
+        // No occurrence is left for it; a rule at its size limit stays as it is.
         return Ok(Changes::new(&[], vec![], vec![target.clone()]));
     }
     let mut next = base.clone();

@@ -1,11 +1,11 @@
 //! Unit tests of [`super::slot`]: the occurrence a moved instance stands for, and where This and Following cuts.
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
-use compass_core::{EventDate, EventDraft, EventSpan, GoogleEventId, UserId};
+use compass_core::{EventDate, EventDraft, EventSpan, GoogleEventId, UpdateScope, UserId};
 use serde_json::json;
 
 use super::model::EventRecord;
-use super::plan::plan_create;
+use super::plan::{plan_create, plan_delete, Loaded, Series};
 use super::recurrence::SeriesStart;
 use super::slot::{slot_of, split_of};
 
@@ -83,5 +83,27 @@ fn the_google_instance_id_names_the_slot_exactly() {
         split_of(&base, &instances, &instances[0]).instant(),
         base.series_start().instant(),
         "the first occurrence: the whole series"
+    );
+}
+
+#[test]
+fn deleting_a_moved_instance_excludes_the_occurrence_it_was_moved_from() {
+    let (base, mut instances) = weekly();
+    instances[1] = moved(&instances[1], Duration::hours(3));
+    let loaded = Loaded {
+        target: instances[1].clone(),
+        series: Some(Series {
+            base: Some(base.clone()),
+            instances: instances.clone(),
+        }),
+    };
+    let now = Utc.with_ymd_and_hms(2025, 1, 2, 12, 0, 0).unwrap();
+    let changes = plan_delete(&loaded, UpdateScope::ThisEvent, now).unwrap();
+    let next = changes.upserts.iter().find(|r| r.id == base.id).unwrap();
+    let rule = next.rule().unwrap();
+    assert!(
+        rule.iter()
+            .any(|line| line.starts_with("EXDATE") && line.contains("20250113")),
+        "{rule:?}"
     );
 }

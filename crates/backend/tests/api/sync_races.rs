@@ -298,3 +298,46 @@ async fn series_with_a_moved_instance(gina: &Connected<'_>) -> (String, String) 
     gina.converged().await;
     (base, moved_id)
 }
+
+/// Seed 1092 (found by the convergence run): an instance moved and then deleted with This Event before its series
+/// reached Google. The delete travels as the series' `EXDATE` (Google cannot name the instance yet), but Compass
+/// excluded nothing: a moved instance was not taken for an occurrence, so its slot stayed in the rule and Google
+/// showed it.
+#[tokio::test]
+async fn a_moved_instance_deleted_before_its_series_reached_google_excludes_its_slot() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    app.control()
+        .add_fault(&FaultSpec::new("calendar.events.insert", FaultKind::Latency).latency(1500))
+        .await
+        .unwrap();
+    let mut series = weekly_series("Retro");
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    let mut moved = instances[1].clone();
+    moved["startDate"] = json!("2027-02-26T14:15:00Z");
+    moved["endDate"] = json!("2027-02-26T15:00:00Z");
+    let moved_id = moved["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&moved_id, Some("This Event"), &moved).await;
+    let (status, _) = gina.cal.delete(&moved_id, Some("This Event")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(
+        gina.cal.get(&base).await.1["gEventId"].is_null(),
+        "both came before the series reached Google"
+    );
+    gina.converged().await;
+    let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(grid.len(), 2, "{grid:#?}");
+    let (_, stored) = gina.cal.get(&base).await;
+    assert!(
+        stored["recurrence"]["rule"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|line| line.as_str().unwrap().starts_with("EXDATE")),
+        "the slot is excluded: {stored}"
+    );
+    app.stop().await;
+}
