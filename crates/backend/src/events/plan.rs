@@ -99,9 +99,9 @@ pub struct Changes {
     pub touched_grid: bool,
     /// A someday event was touched (publish `SOMEDAY_EVENT_CHANGED`).
     pub touched_someday: bool,
-    /// The Google copies the replaced documents had before the change (id → Google id, calendar): the
+    /// The Google copies the replaced documents had before the change (id → Google id, calendar, etag): the
     /// outbox keeps them when the change clears them (a move to someday).
-    pub google_before: HashMap<EventId, (GoogleEventId, Option<String>)>,
+    pub google_before: HashMap<EventId, (GoogleEventId, Option<String>, Option<String>)>,
     /// Set for a This Event change of one instance: Google patches or cancels that instance alone.
     pub single_instance: Option<EventId>,
     /// That instance's start before the change (its slot in the series, if it had not moved before):
@@ -118,9 +118,14 @@ impl Changes {
         let mut changes = Changes::default();
         for record in before {
             if let Some(g) = &record.g_event_id {
-                changes
-                    .google_before
-                    .insert(record.id.clone(), (g.clone(), record.g_calendar_id.clone()));
+                changes.google_before.insert(
+                    record.id.clone(),
+                    (
+                        g.clone(),
+                        record.g_calendar_id.clone(),
+                        record.g_etag.clone(),
+                    ),
+                );
             }
         }
         let touch = |record: &EventRecord, changes: &mut Changes| {

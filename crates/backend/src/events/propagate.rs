@@ -61,8 +61,9 @@ pub fn propagation(changes: &Changes) -> Propagation {
         out.pending.push(Pending {
             event: record.id.clone(),
             instance,
-            g_event_id: before.map(|(g, _)| g.as_str().to_owned()),
-            g_calendar_id: before.and_then(|(_, c)| c.clone()),
+            g_event_id: before.map(|(g, _, _)| g.as_str().to_owned()),
+            g_calendar_id: before.and_then(|(_, c, _)| c.clone()),
+            g_etag: before.and_then(|(_, _, e)| e.clone()),
             slot: if instance {
                 changes.instance_slot
             } else {
@@ -79,11 +80,12 @@ pub fn propagation(changes: &Changes) -> Propagation {
             continue;
         }
         match google_copy(record) {
-            Some((g, calendar)) => out.pending.push(Pending {
+            Some((g, calendar, etag)) => out.pending.push(Pending {
                 event: record.id.clone(),
                 instance: this_event_instance.is_some(),
                 g_event_id: Some(g),
                 g_calendar_id: calendar,
+                g_etag: etag,
                 slot: None,
             }),
             None => out.cancelled.push(record.id.clone()),
@@ -92,10 +94,13 @@ pub fn propagation(changes: &Changes) -> Propagation {
     out
 }
 
-/// The Google id and calendar of a stored event, when Google holds a copy.
-fn google_copy(record: &EventRecord) -> Option<(String, Option<String>)> {
-    record
-        .g_event_id
-        .as_ref()
-        .map(|g| (g.as_str().to_owned(), record.g_calendar_id.clone()))
+/// The Google id, calendar and etag of a stored event, when Google holds a copy.
+fn google_copy(record: &EventRecord) -> Option<(String, Option<String>, Option<String>)> {
+    record.g_event_id.as_ref().map(|g| {
+        (
+            g.as_str().to_owned(),
+            record.g_calendar_id.clone(),
+            record.g_etag.clone(),
+        )
+    })
 }

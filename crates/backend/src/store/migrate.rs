@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_outbox_indexes",
         include_str!("../../../../migrations/0005_outbox_indexes.json"),
     ),
+    (
+        "0006_sync_conflicts",
+        include_str!("../../../../migrations/0006_sync_conflicts.json"),
+    ),
 ];
 
 /// Why migrating failed. `Display` is one line naming the migration and step.

@@ -58,6 +58,10 @@ pub struct OutboxDoc {
     /// The calendar of that copy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub g_calendar_id: Option<String>,
+    /// The etag Compass last saw of that copy: its delete is sent with `If-Match` on it, so that it never
+    /// silently destroys a later Google edit (the later writer wins, see `crate::sync::to_google`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub g_etag: Option<String>,
     /// For an instance entry: the instance's start when the entry was first recorded (its slot in the
     /// series), to find its Google instance before Google's instance id is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,6 +111,8 @@ pub struct Pending {
     pub g_event_id: Option<String>,
     /// Its calendar.
     pub g_calendar_id: Option<String>,
+    /// Its etag as Compass last saw it.
+    pub g_etag: Option<String>,
     /// For a This Event change of an instance: its start before the change (kept from the first change).
     pub slot: Option<EventDate>,
 }
@@ -146,6 +152,9 @@ impl Outbox {
         }
         if let Some(c) = &pending.g_calendar_id {
             set.insert("gCalendarId", c.as_str());
+        }
+        if let Some(etag) = &pending.g_etag {
+            set.insert("gEtag", etag.as_str());
         }
         let mut on_insert = doc! { "createdAt": at };
         if let Some(slot) = pending.slot {

@@ -8,7 +8,7 @@
 //! | a grid event or series base without `gEventId` | `events.insert` with the Compass id as Google id (a retried or repeated insert finds its own event: 409 → read → ours or a deleted copy → patched back); a base's instances then get their Google instance ids from `events.instances` |
 //! | a grid event or base with `gEventId` | `events.patch` with `If-Match: <stored etag>` (a base: the whole rule, `UNTIL` and `EXDATE` included; a former base: `recurrence: null`) |
 //! | an instance changed with This Event | `events.patch` of its Google instance id (an exception) |
-//! | nothing (deleted), or a someday event | `events.delete` of the copy the entry kept (an instance id cancels that instance; 404/410 count as done) |
+//! | nothing (deleted), or a someday event | `events.delete` of the copy the entry kept, with `If-Match` on the etag it kept (an instance id cancels that instance; 404/410 count as done) |
 //!
 //! The body is [`super::google_body`]'s. Writes go to the calendar the event belongs to (`gCalendarId`),
 //! new events to the primary calendar (§15 item 29).
@@ -16,13 +16,15 @@
 //! **Conflicts.** A 412 on `If-Match` means Google changed the event since Compass last saw it. The
 //! current Google version is read and the later writer wins: Google's `updated` against the time of the
 //! Compass write (`changedAt` of the entry). Google later → Google's version is applied to Compass (the
-//! Compass edit is dropped); Compass later → the patch is sent again with the new etag. Either way a
-//! `WARN` log line names both versions (Compass event id and write time, Google id, etag and `updated`).
+//! Compass edit is dropped); Compass later → the patch is sent again with the new etag. Deletes carry
+//! `If-Match` too and settle a 412 the same way (`remove`). Either way [`super::conflicts`] traces it: a
+//! `WARN` naming both versions and a stored `sync_conflict` record.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use compass_core::{EventDate, EventId, GoogleEventId, Origin, SseEvent, UserId};
 use mongodb::ClientSession;
 
+use super::conflicts;
 use super::engine::{SyncEngine, SyncError};
 use super::from_google::{self, Target};
 use super::google_body::google_body;
@@ -31,6 +33,8 @@ use crate::store::calendars::Calendars;
 use crate::store::events::{EventDoc, Events, GoogleCopy};
 use crate::store::outbox::{Outbox, OutboxDoc, Pending};
 use crate::store::StoreError;
+
+mod remove;
 
 /// How long a push waits for the calendar's lease (a running sync of that calendar holds it).
 const LEASE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
@@ -108,21 +112,7 @@ impl Push<'_> {
         Outbox::new(&self.engine.store)
     }
 
-    /// The event is gone or on a someday list: its Google copy (kept on the entry) goes.
-    async fn remove_copy(&self) -> Result<Pushed, SyncError> {
-        if let Some(gid) = &self.entry.g_event_id {
-            self.delete_remote(
-                self.entry.g_calendar_id.as_deref().unwrap_or(self.calendar),
-                gid,
-            )
-            .await?;
-        }
-        self.outbox()
-            .complete(self.user, &self.entry.event_id(), self.entry.version, None)
-            .await?;
-        Ok(Pushed::Done)
-    }
-
+    /// Deletes the copy `gid` without a precondition (a copy the entry kept under another id).
     async fn delete_remote(&self, calendar: &str, gid: &str) -> Result<(), SyncError> {
         let gid = google_id(gid)?;
         match self.client.delete_event(calendar, &gid, None).await {
@@ -223,16 +213,24 @@ impl Push<'_> {
         let current = self.client.get_event(self.calendar, id).await?;
         let compass_at = self.entry.changed_at();
         let google_later = current.updated.is_some_and(|at| at > compass_at);
-        tracing::warn!(
-            event = %doc.id,
-            compass_changed_at = %compass_at,
-            compass_seen_etag = doc.g_etag.as_deref().unwrap_or(""),
-            google_id = id.as_str(),
-            google_etag = current.etag.as_deref().unwrap_or(""),
-            google_updated = ?current.updated,
-            winner = if google_later { "google" } else { "compass" },
-            "conflict: the event changed in Compass and in Google; the later write wins"
-        );
+        conflicts::record(
+            &self.engine.store,
+            self.user,
+            conflicts::Conflict {
+                event: &doc.event_id(),
+                compass_change: "changed",
+                compass_changed_at: compass_at,
+                compass_seen_etag: doc.g_etag.as_deref(),
+                google: &current,
+                g_calendar_id: self.calendar,
+                winner: if google_later {
+                    conflicts::Winner::Google
+                } else {
+                    conflicts::Winner::Compass
+                },
+            },
+        )
+        .await;
         if google_later {
             self.take_google_version(current).await?;
             return Ok(Updated::GoogleWon);
@@ -250,22 +248,39 @@ impl Push<'_> {
 
     /// Applies Google's version of the event to Compass and completes the entry, in one transaction.
     async fn take_google_version(&self, current: Event) -> Result<(), SyncError> {
-        let changes = std::sync::Arc::new(
-            from_google::collect(self.client, self.calendar, vec![current]).await?,
-        );
+        self.take_google_version_in(self.calendar, current, None)
+            .await
+    }
+
+    /// [`Self::take_google_version`] for a copy in `calendar`; `replaces`: a Compass event that Google's
+    /// version takes the place of (a someday event whose move off the grid lost to a later Google edit),
+    /// deleted in the same transaction.
+    async fn take_google_version_in(
+        &self,
+        calendar: &str,
+        current: Event,
+        replaces: Option<EventId>,
+    ) -> Result<(), SyncError> {
+        let changes =
+            std::sync::Arc::new(from_google::collect(self.client, calendar, vec![current]).await?);
         let events = Events::new(&self.engine.store);
         let outbox = self.outbox();
-        let (user, calendar, entry) = (self.user, self.calendar, self.entry);
+        let (user, entry) = (self.user, self.entry);
         let applied = self
             .engine
             .store
             .transaction(|mut session| {
                 let (events, outbox, changes) = (events.clone(), outbox.clone(), changes.clone());
+                let replaces = replaces.clone();
                 async move {
                     let result = async {
                         outbox
                             .complete(user, &entry.event_id(), entry.version, Some(&mut session))
                             .await?;
+                        let mut removed = false;
+                        if let Some(id) = &replaces {
+                            removed = events.delete(user, id, Some(&mut session)).await?;
+                        }
                         let target = Target {
                             user,
                             g_calendar_id: calendar,
@@ -274,7 +289,11 @@ impl Push<'_> {
                             // Google's item names its own zone; the calendar's is not at hand here.
                             time_zone: None,
                         };
-                        from_google::apply(&events, &outbox, &mut session, target, &changes).await
+                        let mut applied =
+                            from_google::apply(&events, &outbox, &mut session, target, &changes)
+                                .await?;
+                        applied.someday |= removed;
+                        Ok(applied)
                     }
                     .await;
                     (session, result)
@@ -509,6 +528,7 @@ async fn record_in(
             instance: entry.instance,
             g_event_id: Some(copy.g_event_id.clone()),
             g_calendar_id: Some(copy.g_calendar_id.clone()),
+            g_etag: copy.etag.clone(),
             slot: entry.slot,
         };
         outbox.record(user, &pending, Some(&mut *session)).await?;

@@ -28,5 +28,6 @@ mod sync_convergence;
 mod sync_lifecycle;
 mod sync_races;
 mod to_google;
+mod to_google_conflicts;
 mod user;
 mod web_app;

@@ -21,12 +21,13 @@ use crate::sync_convergence::{compass_keys, difference, google_keys};
 const WAIT: Duration = Duration::from_secs(40);
 
 /// A Google-connected user whose first import completed.
-struct Connected<'a> {
-    cal: Calendar<'a>,
-    email: String,
+pub(crate) struct Connected<'a> {
+    pub(crate) cal: Calendar<'a>,
+    pub(crate) email: String,
 }
 
-async fn connect<'a>(app: &'a TestApp, email: &str) -> Connected<'a> {
+/// Signs in with Google as `email` and waits until the first import completed.
+pub(crate) async fn connect<'a>(app: &'a TestApp, email: &str) -> Connected<'a> {
     let cookie = sign_in_with_google(app, email).await;
     let client = session_client(app, &cookie);
     let who: Value = client
@@ -57,12 +58,12 @@ async fn connect<'a>(app: &'a TestApp, email: &str) -> Connected<'a> {
 }
 
 impl Connected<'_> {
-    fn app(&self) -> &TestApp {
+    pub(crate) fn app(&self) -> &TestApp {
         self.cal.app
     }
 
     /// The user's outbox entries (raw).
-    async fn outbox(&self) -> Vec<Document> {
+    pub(crate) async fn outbox(&self) -> Vec<Document> {
         use futures::TryStreamExt;
         let user = mongodb::bson::oid::ObjectId::parse_str(&self.cal.user_id).unwrap();
         self.app()
@@ -77,7 +78,7 @@ impl Connected<'_> {
     }
 
     /// Lets Google's held notifications go and waits until the primary calendar was synced after `since`.
-    async fn synced_after(&self, since: DateTime<Utc>) {
+    pub(crate) async fn synced_after(&self, since: DateTime<Utc>) {
         let app = self.app();
         app.control().resume_notifications().await.unwrap();
         app.control().flush_notifications().await.unwrap();
@@ -99,7 +100,7 @@ impl Connected<'_> {
 
     /// Waits until the outbox is empty and both sides hold the same events (each once); fails with both
     /// differences.
-    async fn converged(&self) {
+    pub(crate) async fn converged(&self) {
         let until = tokio::time::Instant::now() + WAIT;
         loop {
             let pending = self.outbox().await;
