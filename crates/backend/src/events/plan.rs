@@ -107,6 +107,9 @@ pub struct Changes {
     /// That instance's start before the change (its slot in the series, if it had not moved before):
     /// how its Google instance is found when Google's instance id is not known yet.
     pub instance_slot: Option<EventDate>,
+    /// The Google calendar of the series a This and Following edit split: the new series is created
+    /// there (not in the primary calendar).
+    pub split_calendar: Option<String>,
 }
 
 impl Changes {
@@ -177,6 +180,7 @@ impl Changes {
         self.google_before.extend(other.google_before);
         self.single_instance = self.single_instance.take().or(other.single_instance);
         self.instance_slot = self.instance_slot.take().or(other.instance_slot);
+        self.split_calendar = self.split_calendar.take().or(other.split_calendar);
     }
 }
 
@@ -597,6 +601,7 @@ fn update_following(
     let mut upserts = vec![new_base];
     upserts.extend(new_instances);
     changes.extend(Changes::new(&[target], upserts, vec![]));
+    changes.split_calendar = base.g_calendar_id.clone();
     Ok(changes)
 }
 

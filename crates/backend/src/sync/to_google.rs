@@ -11,7 +11,8 @@
 //! | nothing (deleted), or a someday event | `events.delete` of the copy the entry kept, with `If-Match` on the etag it kept (an instance id cancels that instance; 404/410 count as done) |
 //!
 //! The body is [`super::google_body`]'s. Writes go to the calendar the event belongs to (`gCalendarId`),
-//! new events to the primary calendar (§15 item 29).
+//! new events to the primary calendar (§15 item 29), the new part of a This and Following split to the calendar
+//! of the series it split (the entry names it).
 //!
 //! **Conflicts.** A 412 on `If-Match` means Google changed the event since Compass last saw it. The
 //! current Google version is read and the later writer wins: Google's `updated` against the time of the

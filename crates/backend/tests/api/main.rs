@@ -29,5 +29,6 @@ mod sync_lifecycle;
 mod sync_races;
 mod to_google;
 mod to_google_conflicts;
+mod to_google_secondary;
 mod user;
 mod web_app;

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::events_support::{timed, Calendar};
 use crate::support::app::{spawn_app, TestApp};
-use crate::support::google::{google_events, session_client, sign_in_with_google};
+use crate::support::google::{google_events_in, session_client, sign_in_with_google};
 use crate::support::wait::eventually;
 use crate::sync_convergence::{compass_keys, difference, google_keys};
 
@@ -101,11 +101,16 @@ impl Connected<'_> {
     /// Waits until the outbox is empty and both sides hold the same events (each once); fails with both
     /// differences.
     pub(crate) async fn converged(&self) {
+        self.converged_in(&self.email).await;
+    }
+
+    /// [`Self::converged`] against the Google calendar `calendar` (every Compass grid event is expected there).
+    pub(crate) async fn converged_in(&self, calendar: &str) {
         let until = tokio::time::Instant::now() + WAIT;
         loop {
             let pending = self.outbox().await;
             let compass = compass_keys(&self.cal.grid().await);
-            let google = google_keys(&google_events(self.app(), &self.email).await);
+            let google = google_keys(&google_events_in(self.app(), &self.email, calendar).await);
             if pending.is_empty() && compass == google {
                 return;
             }
