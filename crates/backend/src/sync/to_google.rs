@@ -29,7 +29,7 @@ use super::conflicts;
 use super::engine::{SyncEngine, SyncError};
 use super::from_google::{self, Target};
 use super::google_body::google_body;
-use crate::google::calendar::{CalendarClient, Event, GoogleError};
+use crate::google::calendar::{ApiErrorDetails, CalendarClient, Event, GoogleError};
 use crate::store::calendars::Calendars;
 use crate::store::events::{EventDoc, Events, GoogleCopy};
 use crate::store::outbox::{Outbox, OutboxDoc, Pending};
@@ -58,27 +58,7 @@ pub async fn push(
     user: &UserId,
     entry: &OutboxDoc,
 ) -> Result<Pushed, SyncError> {
-    let events = Events::new(&engine.store);
-    let event = entry.event_id();
-    let doc = events
-        .get(user, &event, None)
-        .await?
-        .filter(|d| !d.is_someday);
-    let primary = Calendars::new(&engine.store)
-        .primary(user)
-        .await?
-        .map(|c| c.metadata.id);
-    let base = match doc.as_ref().and_then(EventDoc::base_id) {
-        Some(base) => events.get(user, &base, None).await?,
-        None => None,
-    };
-    let calendar = doc
-        .as_ref()
-        .and_then(|d| d.g_calendar_id.clone())
-        .or_else(|| base.as_ref().and_then(|b| b.g_calendar_id.clone()))
-        .or_else(|| entry.g_calendar_id.clone())
-        .or(primary);
-    let Some(calendar) = calendar else {
+    let Some(calendar) = Loaded::read(engine, user, entry).await?.calendar else {
         return Ok(Pushed::NotReady("the primary calendar is not known yet"));
     };
     let job = Push {
@@ -90,13 +70,62 @@ pub async fn push(
     };
     engine
         .with_calendar_lease(user, &calendar, LEASE_PATIENCE, || async {
-            match doc {
+            // Read again under the lease: a sync of the calendar may have written the event since (its
+            // etag above all); what is pushed and compared must be what is stored now.
+            let loaded = Loaded::read(engine, user, entry).await?;
+            if loaded.calendar.as_deref() != Some(calendar.as_str()) {
+                return Ok(Pushed::NotReady("the event moved to another calendar"));
+            }
+            match loaded.doc {
                 None => job.remove_copy().await,
-                Some(doc) if doc.base_id().is_some() => job.instance(doc, base).await,
+                Some(doc) if doc.base_id().is_some() => job.instance(doc, loaded.base).await,
                 Some(doc) => job.event(doc).await,
             }
         })
         .await
+}
+
+/// What Compass holds for an entry: the event (unless gone or someday), its base, and the calendar its Google
+/// copy belongs in.
+struct Loaded {
+    doc: Option<EventDoc>,
+    base: Option<EventDoc>,
+    calendar: Option<String>,
+}
+
+impl Loaded {
+    async fn read(
+        engine: &SyncEngine,
+        user: &UserId,
+        entry: &OutboxDoc,
+    ) -> Result<Loaded, SyncError> {
+        let events = Events::new(&engine.store);
+        let doc = events
+            .get(user, &entry.event_id(), None)
+            .await?
+            .filter(|d| !d.is_someday);
+        let base = match doc.as_ref().and_then(EventDoc::base_id) {
+            Some(base) => events.get(user, &base, None).await?,
+            None => None,
+        };
+        let own = doc
+            .as_ref()
+            .and_then(|d| d.g_calendar_id.clone())
+            .or_else(|| base.as_ref().and_then(|b| b.g_calendar_id.clone()))
+            .or_else(|| entry.g_calendar_id.clone());
+        let calendar = match own {
+            Some(calendar) => Some(calendar),
+            None => Calendars::new(&engine.store)
+                .primary(user)
+                .await?
+                .map(|c| c.metadata.id),
+        };
+        Ok(Loaded {
+            doc,
+            base,
+            calendar,
+        })
+    }
 }
 
 /// One push, holding the calendar's lease.
@@ -282,6 +311,11 @@ impl Push<'_> {
                         if let Some(id) = &replaces {
                             removed = events.delete(user, id, Some(&mut session)).await?;
                         }
+                        // Google's version wins even when Compass recorded its etag meanwhile (the
+                        // event read for the push may be older than the stored one): never an echo.
+                        events
+                            .forget_etag(user, &entry.event_id(), Some(&mut session))
+                            .await?;
                         let target = Target {
                             user,
                             g_calendar_id: calendar,
@@ -318,15 +352,21 @@ impl Push<'_> {
                 let Some(g_base) = base.as_ref().and_then(|b| b.g_event_id.clone()) else {
                     return Ok(Pushed::NotReady("the series is not at Google yet"));
                 };
-                // Not matched when the series was pushed (moved before that): found by its slot.
-                let slot = Slot::of(self.entry.slot.unwrap_or(doc.start_date()));
+                // Not matched when the series was pushed (moved before that): found by its slot, else
+                // by its start (the entry's slot was taken in another series: a This and Following
+                // edit made the instance the first of a new one).
                 let google = self.google_instances(&doc.base_id(), &g_base).await?;
-                let Some(found) = google
-                    .iter()
-                    .find(|g| Slot::of_event(g) == Some(slot))
-                    .and_then(|g| g.id.as_ref())
-                else {
-                    return Err(unexpected("Google has no instance at this occurrence"));
+                let found = [self.entry.slot, Some(doc.start_date())]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|at| {
+                        google
+                            .iter()
+                            .find(|g| Slot::of_event(g) == Some(Slot::of(at)))
+                            .and_then(|g| g.id.as_ref())
+                    });
+                let Some(found) = found else {
+                    return Err(no_instance("Google has no instance at this occurrence"));
                 };
                 found.as_str().to_owned()
             }
@@ -334,7 +374,7 @@ impl Push<'_> {
         let written = match self.update(&doc, &gid).await? {
             Updated::Written(event) => *event,
             Updated::GoogleWon => return Ok(Pushed::GoogleWon),
-            Updated::Gone => return Err(unexpected("the Google instance is gone")),
+            Updated::Gone => return Err(no_instance("the Google instance is gone")),
         };
         let g_base = written
             .recurring_event_id
@@ -591,6 +631,17 @@ impl Slot {
 
 fn google_id(id: &str) -> Result<GoogleEventId, SyncError> {
     GoogleEventId::parse(id).map_err(|_| unexpected("an empty Google event id"))
+}
+
+/// Google no longer holds the occurrence a This Event change is for (its series changed or went at Google):
+/// a permanent failure, recorded on the entry (retrying cannot help; the next sync brings Google's series).
+fn no_instance(message: &str) -> SyncError {
+    SyncError::Google(GoogleError::NotFound(ApiErrorDetails {
+        status: 404,
+        reason: None,
+        message: message.to_owned(),
+        retry_after: None,
+    }))
 }
 
 fn unexpected(message: &str) -> SyncError {

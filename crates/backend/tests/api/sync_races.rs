@@ -347,3 +347,45 @@ async fn a_moved_instance_deleted_before_its_series_reached_google_excludes_its_
     );
     app.stop().await;
 }
+
+/// An instance moved with This Event (its push held back by failing patches), then made the first of a new series
+/// by a This and Following edit: its pending entry keeps the slot of the old series. Everything is pushed once and
+/// the outbox drains. (The convergence run of seeds 2000–2129 left one such instance entry retrying "Google has no
+/// instance at this occurrence" for ever; this shape does not reproduce it — the push now also looks the instance
+/// up by its start, and an occurrence Google does not have is a permanent failure, not an endless retry.)
+#[tokio::test]
+async fn an_instance_moved_then_split_off_into_a_new_series_is_pushed_once() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    let mut series = weekly_series("Plan");
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    gina.converged().await;
+    let patches = control
+        .add_fault(
+            &FaultSpec::new("calendar.events.patch", FaultKind::ServiceUnavailable).times(10_000),
+        )
+        .await
+        .unwrap();
+    let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    let mut moved = instances[1].clone();
+    moved["startDate"] = json!("2027-02-26T14:15:00Z");
+    moved["endDate"] = json!("2027-02-26T15:00:00Z");
+    let moved_id = moved["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&moved_id, Some("This Event"), &moved).await;
+    let (_, mut split) = gina.cal.get(&moved_id).await;
+    split["title"] = json!("Plan (new)");
+    gina.cal
+        .put_ok(&moved_id, Some("This and Following Events"), &split)
+        .await;
+    control.clear_fault(patches).await.unwrap();
+    gina.converged().await;
+    // The old series keeps its first occurrence; the new one starts at the moved instance and ends where the
+    // old series ended (its second occurrence would come after that).
+    let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(grid.len(), 2, "{grid:#?}");
+    assert!(grid.iter().any(|e| e["title"] == "Plan (new)"));
+    app.stop().await;
+}
