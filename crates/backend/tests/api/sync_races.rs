@@ -261,6 +261,14 @@ async fn a_later_this_and_following_delete_restores_a_series_google_deleted_with
     moved["endDate"] = json!("2027-02-26T15:00:00Z");
     let moved_id = moved["_id"].as_str().unwrap().to_owned();
     gina.cal.put_ok(&moved_id, Some("This Event"), &moved).await;
+    // Compass must not learn of Google's delete before its own change (a late notification of the series'
+    // push would otherwise sync it): listings fail until Compass changed the series.
+    let listings = control
+        .add_fault(
+            &FaultSpec::new("calendar.events.list", FaultKind::ServiceUnavailable).times(10_000),
+        )
+        .await
+        .unwrap();
     control
         .delete_event(&gina.email, &gina.email, &base)
         .await
@@ -270,6 +278,7 @@ async fn a_later_this_and_following_delete_restores_a_series_google_deleted_with
         .delete(&moved_id, Some("This and Following Events"))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    control.clear_fault(listings).await.unwrap();
     // The instance's entry goes first (nothing left to delete at Google); the series' waits on the fault.
     eventually("only the series' entry is left", WAIT, || async {
         let entries = gina.outbox().await;
