@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use compass_backend::store::conflicts::Conflicts;
 use gcal_emulator::{FaultKind, FaultSpec};
 use mongodb::bson::{doc, Document};
 use reqwest::StatusCode;
@@ -92,6 +93,16 @@ async fn a_compass_delete_later_than_a_google_edit_deletes_it_and_is_traced() {
         "Lunch (Google)"
     );
     assert_eq!(traced[0].get_str("gEventId").unwrap(), id);
+    // The store's reader (what an operator tool uses) finds it, scoped to the user.
+    let user = compass_core::UserId::parse(&gina.cal.user_id).unwrap();
+    let recent = Conflicts::new(&app.store())
+        .recent(&user, 10)
+        .await
+        .unwrap()
+        .into_items();
+    assert_eq!(recent.len(), 1);
+    assert_eq!(recent[0].winner, "compass");
+    assert!(recent[0].compass_seen_etag.is_some());
     gina.synced_after(chrono::Utc::now()).await;
     gina.converged().await;
     app.stop().await;
