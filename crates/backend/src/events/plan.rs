@@ -30,7 +30,7 @@ use compass_core::{
     UserId,
 };
 
-use super::model::{new_event_id, span_like, EventRecord, SeriesRole};
+use super::model::{new_event_id, span_like, span_start, EventRecord, SeriesRole};
 use super::recurrence::{self, expand, in_zone, until_before, with_until, SeriesStart};
 use super::slot::{slot_of, split_of};
 use crate::domain::{time_zone, Provenance};
@@ -570,7 +570,15 @@ fn update_following(
             .last()
             .copied()
             .unwrap_or(target.series_start());
-        rule = with_until(&rule, old_last);
+        // A new part that starts after the old series' end still holds its first occurrence (an `UNTIL`
+        // before the start would leave Google none, seed 3063).
+        let new_start = span_start(&draft.span);
+        let until = if old_last.instant() < new_start.instant() {
+            new_start
+        } else {
+            old_last
+        };
+        rule = with_until(&rule, until);
     }
     let new_base = EventRecord {
         id: new_event_id(),

@@ -398,3 +398,33 @@ async fn an_instance_moved_then_split_off_into_a_new_series_is_pushed_once() {
     assert!(grid.iter().any(|e| e["title"] == "Plan (new)"));
     app.stop().await;
 }
+
+/// Seed 3063 (found by the convergence run): the last instance of a bounded series moved a day later, then edited
+/// with This and Following. The new part "ends where the old series ended", which was before its own start: Compass
+/// kept its first occurrence, Google (a rule whose `UNTIL` is before its start) showed none.
+#[tokio::test]
+async fn a_series_split_after_its_old_end_keeps_its_first_occurrence_at_google() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let mut series = timed("Demo", "2027-02-18T12:30:00Z", "2027-02-18T13:15:00Z");
+    series["recurrence"] = json!({ "rule": ["RRULE:FREQ=WEEKLY;COUNT=2"] });
+    gina.cal.create_ok(&series).await;
+    gina.converged().await;
+    let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    let mut last = instances[1].clone();
+    last["startDate"] = json!("2027-02-26T12:30:00Z");
+    last["endDate"] = json!("2027-02-26T13:15:00Z");
+    let last_id = last["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&last_id, Some("This Event"), &last).await;
+    gina.converged().await;
+    let (_, mut split) = gina.cal.get(&last_id).await;
+    split["title"] = json!("Demo (new)");
+    gina.cal
+        .put_ok(&last_id, Some("This and Following Events"), &split)
+        .await;
+    gina.converged().await;
+    let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(grid.len(), 2, "{grid:#?}");
+    assert!(grid.iter().any(|e| e["title"] == "Demo (new)"));
+    app.stop().await;
+}
