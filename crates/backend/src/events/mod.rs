@@ -5,6 +5,7 @@
 //! - [`plan`]: what a create/update/delete with a scope does to the stored events (pure).
 //! - [`propagate`]: the Google writes (outbox entries) a planned change owes.
 //! - [`repo`]: records to and from the store's `event` documents (the queries live in `crate::store::events`).
+//! - [`slot`]: where a This and Following change cuts a series (the targeted instance's occurrence).
 //! - [`service`]: the flows: one transaction per request (the change and its outbox entries), SSE
 //!   after the commit.
 
@@ -14,8 +15,11 @@ pub mod propagate;
 pub mod recurrence;
 pub mod repo;
 pub mod service;
+pub mod slot;
 
 #[cfg(test)]
 mod plan_tests;
 #[cfg(test)]
 mod plan_zone_tests;
+#[cfg(test)]
+mod slot_tests;

@@ -5,15 +5,18 @@
 //! the reference's bugs fixed, see `docs/http-api.md`):
 //!
 //! - **This Event** edits or deletes one standalone event or one instance; a base is refused (400).
-//!   A deleted instance's occurrence goes into the base's `EXDATE` (the last one takes the series).
+//!   A deleted instance's occurrence (for a moved instance: the one it was moved from) goes into the base's
+//!   `EXDATE` (the last one takes the series).
 //!   An instance cannot leave its series or move between the grid and someday on its own (400).
 //! - **All Events** edits the series through its base: title, description, priority and the someday
 //!   flag go to the base and every instance; a changed rule re-materialises the instances (instances
 //!   whose start still occurs keep their id); `rule: null` turns the series into a standalone event
 //!   that keeps the base id and takes the edited instance's dates; delete removes the whole series.
 //! - **This and Following Events** cuts the series before the targeted instance (`UNTIL`, instances from
-//!   there deleted) and, for an edit, starts a new series at the instance with the edited fields; the
-//!   first new instance keeps the targeted instance's id. On the first instance it is All Events.
+//!   there deleted; an instance moved later than its occurrence is cut at that occurrence, see
+//!   [`super::slot`]) and, for an edit, starts a new series at the instance with the edited fields; the
+//!   first new instance keeps the targeted instance's id. On the first instance (or its occurrence) it is
+//!   All Events.
 //! - For a standalone event every scope means the event itself.
 //! - **Time zone**: a series expands in its base's IANA zone (`EventRecord::time_zone`, see
 //!   [`super::recurrence`]); instances always carry the base's zone. A draft without `timeZone` keeps the
@@ -27,8 +30,9 @@ use compass_core::{
     UserId,
 };
 
-use super::model::{new_event_id, span_like, EventRecord, SeriesRole};
+use super::model::{new_event_id, span_like, span_start, EventRecord, SeriesRole};
 use super::recurrence::{self, expand, in_zone, until_before, with_until, SeriesStart};
+use super::slot::{slot_of, split_of};
 use crate::domain::{time_zone, Provenance};
 
 /// Why a write was refused.
@@ -95,14 +99,17 @@ pub struct Changes {
     pub touched_grid: bool,
     /// A someday event was touched (publish `SOMEDAY_EVENT_CHANGED`).
     pub touched_someday: bool,
-    /// The Google copies the replaced documents had before the change (id → Google id, calendar): the
+    /// The Google copies the replaced documents had before the change (id → Google id, calendar, etag): the
     /// outbox keeps them when the change clears them (a move to someday).
-    pub google_before: HashMap<EventId, (GoogleEventId, Option<String>)>,
+    pub google_before: HashMap<EventId, (GoogleEventId, Option<String>, Option<String>)>,
     /// Set for a This Event change of one instance: Google patches or cancels that instance alone.
     pub single_instance: Option<EventId>,
     /// That instance's start before the change (its slot in the series, if it had not moved before):
     /// how its Google instance is found when Google's instance id is not known yet.
     pub instance_slot: Option<EventDate>,
+    /// The Google calendar of the series a This and Following edit split: the new series is created
+    /// there (not in the primary calendar).
+    pub split_calendar: Option<String>,
 }
 
 impl Changes {
@@ -114,9 +121,14 @@ impl Changes {
         let mut changes = Changes::default();
         for record in before {
             if let Some(g) = &record.g_event_id {
-                changes
-                    .google_before
-                    .insert(record.id.clone(), (g.clone(), record.g_calendar_id.clone()));
+                changes.google_before.insert(
+                    record.id.clone(),
+                    (
+                        g.clone(),
+                        record.g_calendar_id.clone(),
+                        record.g_etag.clone(),
+                    ),
+                );
             }
         }
         let touch = |record: &EventRecord, changes: &mut Changes| {
@@ -168,6 +180,7 @@ impl Changes {
         self.google_before.extend(other.google_before);
         self.single_instance = self.single_instance.take().or(other.single_instance);
         self.instance_slot = self.instance_slot.take().or(other.instance_slot);
+        self.split_calendar = self.split_calendar.take().or(other.split_calendar);
     }
 }
 
@@ -265,12 +278,13 @@ pub fn plan_delete(
         }
         (SeriesRole::Instance { .. }, UpdateScope::ThisAndFollowing) => {
             let (base, instances) = base_of(loaded)?;
-            if target.series_start().instant() <= base.series_start().instant() {
+            let split = split_of(base, instances, target);
+            if split.instant() <= base.series_start().instant() {
                 let mut deletes = instances.to_vec();
                 deletes.push(base.clone());
                 return Ok(Changes::new(&[], vec![], deletes));
             }
-            truncate(base, instances, target.series_start(), now)
+            truncate(base, instances, split, now)
         }
     }
 }
@@ -294,12 +308,13 @@ fn delete_instance(loaded: &Loaded, now: DateTime<Utc>) -> Result<Changes, PlanE
         ));
     }
     let rule = base.rule().unwrap_or_default();
-    let at = target.series_start();
+    // A moved instance stands for the occurrence it was moved from (its slot).
+    let at = slot_of(base, instances, target);
     let occurs =
         expand(rule, base.series_start(), base.time_zone).is_ok_and(|starts| starts.contains(&at));
     let excluded = recurrence::with_exdate(rule, at);
     if !occurs || compass_core::RecurrenceRule::parse(&excluded).is_err() {
-        // A moved instance is not an occurrence; a rule at its size limit stays as it is.
+        // No occurrence is left for it; a rule at its size limit stays as it is.
         return Ok(Changes::new(&[], vec![], vec![target.clone()]));
     }
     let mut next = base.clone();
@@ -529,7 +544,8 @@ fn update_following(
 ) -> Result<Changes, PlanError> {
     let target = &loaded.target;
     let (base, instances) = base_of(loaded)?;
-    if target.series_start().instant() <= base.series_start().instant() {
+    let split = split_of(base, instances, target);
+    if split.instant() <= base.series_start().instant() {
         return update_all(loaded, draft, now);
     }
     if draft.is_someday {
@@ -544,7 +560,7 @@ fn update_following(
             "removing the recurrence needs applyTo=All Events",
         ));
     }
-    let mut changes = truncate(base, instances, target.series_start(), now)?;
+    let mut changes = truncate(base, instances, split, now)?;
     let old_rule = base.rule().map(<[String]>::to_vec).unwrap_or_default();
     let mut rule = draft_rule(draft).unwrap_or_else(|| old_rule.clone());
     if rule == old_rule && recurrence::is_bounded(&old_rule) {
@@ -554,7 +570,15 @@ fn update_following(
             .last()
             .copied()
             .unwrap_or(target.series_start());
-        rule = with_until(&rule, old_last);
+        // A new part that starts after the old series' end still holds its first occurrence (an `UNTIL`
+        // before the start would leave Google none, seed 3063).
+        let new_start = span_start(&draft.span);
+        let until = if old_last.instant() < new_start.instant() {
+            new_start
+        } else {
+            old_last
+        };
+        rule = with_until(&rule, until);
     }
     let new_base = EventRecord {
         id: new_event_id(),
@@ -585,6 +609,7 @@ fn update_following(
     let mut upserts = vec![new_base];
     upserts.extend(new_instances);
     changes.extend(Changes::new(&[target], upserts, vec![]));
+    changes.split_calendar = base.g_calendar_id.clone();
     Ok(changes)
 }
 

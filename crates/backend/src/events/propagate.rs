@@ -9,6 +9,8 @@
 //!   separately (the cancelled instance says the same) — unless the instance has no Google id yet (the
 //!   series was not pushed, or its instance ids not recorded): then the base is pushed, and its rule's
 //!   `EXDATE` removes the occurrence at Google (found by the convergence test).
+//! - A **This and Following** edit's new series is created in the calendar of the series it split
+//!   (the entry names it; new events otherwise go to the primary calendar).
 //! - **Someday** events never reach Google: an event that is someday after the change gets an entry only
 //!   when it had a Google copy before (the entry removes it); a deleted event that never reached Google
 //!   gets none (its pending create is cancelled instead, see [`Propagation::cancelled`]).
@@ -61,8 +63,12 @@ pub fn propagation(changes: &Changes) -> Propagation {
         out.pending.push(Pending {
             event: record.id.clone(),
             instance,
-            g_event_id: before.map(|(g, _)| g.as_str().to_owned()),
-            g_calendar_id: before.and_then(|(_, c)| c.clone()),
+            g_event_id: before.map(|(g, _, _)| g.as_str().to_owned()),
+            // A new series split off another one goes to the calendar of that one.
+            g_calendar_id: before
+                .and_then(|(_, c, _)| c.clone())
+                .or_else(|| changes.split_calendar.clone().filter(|_| record.is_base())),
+            g_etag: before.and_then(|(_, _, e)| e.clone()),
             slot: if instance {
                 changes.instance_slot
             } else {
@@ -79,11 +85,12 @@ pub fn propagation(changes: &Changes) -> Propagation {
             continue;
         }
         match google_copy(record) {
-            Some((g, calendar)) => out.pending.push(Pending {
+            Some((g, calendar, etag)) => out.pending.push(Pending {
                 event: record.id.clone(),
                 instance: this_event_instance.is_some(),
                 g_event_id: Some(g),
                 g_calendar_id: calendar,
+                g_etag: etag,
                 slot: None,
             }),
             None => out.cancelled.push(record.id.clone()),
@@ -92,10 +99,13 @@ pub fn propagation(changes: &Changes) -> Propagation {
     out
 }
 
-/// The Google id and calendar of a stored event, when Google holds a copy.
-fn google_copy(record: &EventRecord) -> Option<(String, Option<String>)> {
-    record
-        .g_event_id
-        .as_ref()
-        .map(|g| (g.as_str().to_owned(), record.g_calendar_id.clone()))
+/// The Google id, calendar and etag of a stored event, when Google holds a copy.
+fn google_copy(record: &EventRecord) -> Option<(String, Option<String>, Option<String>)> {
+    record.g_event_id.as_ref().map(|g| {
+        (
+            g.as_str().to_owned(),
+            record.g_calendar_id.clone(),
+            record.g_etag.clone(),
+        )
+    })
 }

@@ -955,6 +955,20 @@ impl Events {
         Ok(result.matched_count == 1)
     }
 
+    /// Forgets the Google etag recorded on `id` of `user`: the next Google version of the event is applied,
+    /// never taken for the echo of a Compass write (a conflict Google won, see `crate::sync::to_google`).
+    pub async fn forget_etag(
+        &self,
+        user: &UserId,
+        id: &EventId,
+        session: Option<&mut ClientSession>,
+    ) -> Result<(), StoreError> {
+        let filter = doc! { "_id": event_oid(id), "user": user_oid(user) };
+        let update = doc! { "$unset": { "gEtag": "" } };
+        in_session!(self.raw.update_one(filter, update), session)?;
+        Ok(())
+    }
+
     /// The user's grid standalone events and series bases that Google does not hold yet (no
     /// `gEventId`), by start: what a backfill pushes.
     pub async fn without_google_copy(

@@ -45,6 +45,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_event_gEventId_lookup",
         include_str!("../../../../migrations/0006_event_gEventId_lookup.json"),
     ),
+    (
+        "0007_sync_conflicts",
+        include_str!("../../../../migrations/0007_sync_conflicts.json"),
+    ),
 ];
 
 /// Why migrating failed. `Display` is one line naming the migration and step.

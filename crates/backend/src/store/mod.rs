@@ -16,6 +16,7 @@ macro_rules! in_session {
 pub mod attempts;
 pub mod calendars;
 mod config;
+pub mod conflicts;
 pub mod convert;
 pub mod decode;
 mod error;

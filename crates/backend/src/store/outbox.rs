@@ -9,7 +9,7 @@
 //! deleted or moved to someday, which clears its ids in the same transaction) is kept on the entry
 //! (`gEventId`, `gCalendarId`). A permanent failure (`failed`) keeps the entry, not due, with its reason.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use compass_core::{EventDate, EventId, UserId};
@@ -58,6 +58,10 @@ pub struct OutboxDoc {
     /// The calendar of that copy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub g_calendar_id: Option<String>,
+    /// The etag Compass last saw of that copy: its delete is sent with `If-Match` on it, so that it never
+    /// silently destroys a later Google edit (the later writer wins, see `crate::sync::to_google`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub g_etag: Option<String>,
     /// For an instance entry: the instance's start when the entry was first recorded (its slot in the
     /// series), to find its Google instance before Google's instance id is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,6 +111,8 @@ pub struct Pending {
     pub g_event_id: Option<String>,
     /// Its calendar.
     pub g_calendar_id: Option<String>,
+    /// Its etag as Compass last saw it.
+    pub g_etag: Option<String>,
     /// For a This Event change of an instance: its start before the change (kept from the first change).
     pub slot: Option<EventDate>,
 }
@@ -146,6 +152,9 @@ impl Outbox {
         }
         if let Some(c) = &pending.g_calendar_id {
             set.insert("gCalendarId", c.as_str());
+        }
+        if let Some(etag) = &pending.g_etag {
+            set.insert("gEtag", etag.as_str());
         }
         let mut on_insert = doc! { "createdAt": at };
         if let Some(slot) = pending.slot {
@@ -234,6 +243,35 @@ impl Outbox {
             }
         }
         Ok((events, copies))
+    }
+
+    /// The pending (not failed) This Event entries among `events` of `user`, with the slot each kept (the
+    /// instance's start before its first change; `None` when the entry has none): a series push matches such
+    /// an instance to its Google instance by that slot, and leaves pushing its change to its own entry.
+    pub async fn pending_instances(
+        &self,
+        user: &UserId,
+        events: &[EventId],
+    ) -> Result<HashMap<EventId, Option<EventDate>>, StoreError> {
+        if events.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<ObjectId> = events.iter().map(event_oid).collect();
+        let cursor = self
+            .raw
+            .find(doc! {
+                "user": user_oid(user),
+                "_id": { "$in": ids },
+                "instance": true,
+                "failed": { "$exists": false },
+            })
+            .await?;
+        let entries: Listing<OutboxDoc> = decode_all(COLLECTION, cursor).await?;
+        Ok(entries
+            .into_items()
+            .into_iter()
+            .map(|entry| (entry.event_id(), entry.slot))
+            .collect())
     }
 
     /// True when a pending entry is about to remove the Google copy `g_event_id`.

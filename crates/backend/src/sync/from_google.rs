@@ -323,6 +323,13 @@ impl Known {
         }
     }
 
+    /// True when the stored event of `gid` has a Compass change waiting in the outbox.
+    fn is_pending(&self, gid: &str) -> bool {
+        self.events
+            .get(gid)
+            .is_some_and(|doc| self.pending.contains(&doc.event_id()))
+    }
+
     /// True when `gid` is neither stored nor written in this batch: a plain insert will do.
     fn is_new(&mut self, gid: &str) -> bool {
         !self.events.contains_key(gid) && self.written.insert(gid.to_owned())
@@ -399,6 +406,12 @@ pub async fn apply(
                     let Some((mut doc, gid)) = to_doc(target, instance) else {
                         continue;
                     };
+                    if known.is_pending(&gid) {
+                        // Changed on its own in Compass (This Event), not pushed yet: its push decides.
+                        applied.unchanged += 1;
+                        keep.push(gid);
+                        continue;
+                    }
                     doc.recurrence = Some(RecurrenceDoc::instance(&base_id));
                     doc.g_recurring_event_id = Some(base_gid.clone());
                     doc.time_zone = base_doc.0.time_zone.clone();

@@ -26,8 +26,9 @@
 //!    calendar's lease, at least once, retried with a backoff stored on the entry, permanent failures
 //!    recorded on it;
 //! 3. [`to_google`] calls the Calendar API with [`google_body`] (`crate::google`; only `sync/` writes to Google): insert with the
-//!    Compass id as Google id, patch with `If-Match` (a 412 is settled by the later writer), delete; then
-//!    records `gEventId`/`gCalendarId`/etag on the event and completes the entry in one transaction.
+//!    Compass id as Google id, patch and delete with `If-Match` (a 412 is settled by the later writer and
+//!    traced by [`conflicts`]); then records `gEventId`/`gCalendarId`/etag on the event and completes the
+//!    entry in one transaction.
 //!
 //! Around them: [`watches`] (events and calendar-list channels: open, renew before expiry, repair the
 //! missing ones, stop on the last sign-out, disconnect or revocation), [`calendars`] (the calendar list,
@@ -41,6 +42,7 @@
 //! May import: `store`, `sse`, `google`, `domain`, `settings` (never `http` or another flow's internals).
 
 pub mod calendars;
+pub mod conflicts;
 mod engine;
 pub mod from_google;
 pub mod google_body;

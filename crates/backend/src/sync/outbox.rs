@@ -182,6 +182,7 @@ impl SyncEngine {
                 instance: false,
                 g_event_id: None,
                 g_calendar_id: None,
+                g_etag: None,
                 slot: None,
             };
             outbox.record(user, &pending, None).await?;

@@ -8,29 +8,34 @@
 //! | a grid event or series base without `gEventId` | `events.insert` with the Compass id as Google id (a retried or repeated insert finds its own event: 409 → read → ours or a deleted copy → patched back); a base's instances then get their Google instance ids from `events.instances` |
 //! | a grid event or base with `gEventId` | `events.patch` with `If-Match: <stored etag>` (a base: the whole rule, `UNTIL` and `EXDATE` included; a former base: `recurrence: null`) |
 //! | an instance changed with This Event | `events.patch` of its Google instance id (an exception) |
-//! | nothing (deleted), or a someday event | `events.delete` of the copy the entry kept (an instance id cancels that instance; 404/410 count as done) |
+//! | nothing (deleted), or a someday event | `events.delete` of the copy the entry kept, with `If-Match` on the etag it kept (an instance id cancels that instance; 404/410 count as done) |
 //!
 //! The body is [`super::google_body`]'s. Writes go to the calendar the event belongs to (`gCalendarId`),
-//! new events to the primary calendar (§15 item 29).
+//! new events to the primary calendar (§15 item 29), the new part of a This and Following split to the calendar
+//! of the series it split (the entry names it).
 //!
 //! **Conflicts.** A 412 on `If-Match` means Google changed the event since Compass last saw it. The
 //! current Google version is read and the later writer wins: Google's `updated` against the time of the
 //! Compass write (`changedAt` of the entry). Google later → Google's version is applied to Compass (the
-//! Compass edit is dropped); Compass later → the patch is sent again with the new etag. Either way a
-//! `WARN` log line names both versions (Compass event id and write time, Google id, etag and `updated`).
+//! Compass edit is dropped); Compass later → the patch is sent again with the new etag. Deletes carry
+//! `If-Match` too and settle a 412 the same way (`remove`). Either way [`super::conflicts`] traces it: a
+//! `WARN` naming both versions and a stored `sync_conflict` record.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use compass_core::{EventDate, EventId, GoogleEventId, Origin, SseEvent, UserId};
 use mongodb::ClientSession;
 
+use super::conflicts;
 use super::engine::{SyncEngine, SyncError};
 use super::from_google::{self, Target};
 use super::google_body::google_body;
-use crate::google::calendar::{CalendarClient, Event, GoogleError};
+use crate::google::calendar::{ApiErrorDetails, CalendarClient, Event, GoogleError};
 use crate::store::calendars::Calendars;
 use crate::store::events::{EventDoc, Events, GoogleCopy};
 use crate::store::outbox::{Outbox, OutboxDoc, Pending};
 use crate::store::StoreError;
+
+mod remove;
 
 /// How long a push waits for the calendar's lease (a running sync of that calendar holds it).
 const LEASE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
@@ -53,27 +58,7 @@ pub async fn push(
     user: &UserId,
     entry: &OutboxDoc,
 ) -> Result<Pushed, SyncError> {
-    let events = Events::new(&engine.store);
-    let event = entry.event_id();
-    let doc = events
-        .get(user, &event, None)
-        .await?
-        .filter(|d| !d.is_someday);
-    let primary = Calendars::new(&engine.store)
-        .primary(user)
-        .await?
-        .map(|c| c.metadata.id);
-    let base = match doc.as_ref().and_then(EventDoc::base_id) {
-        Some(base) => events.get(user, &base, None).await?,
-        None => None,
-    };
-    let calendar = doc
-        .as_ref()
-        .and_then(|d| d.g_calendar_id.clone())
-        .or_else(|| base.as_ref().and_then(|b| b.g_calendar_id.clone()))
-        .or_else(|| entry.g_calendar_id.clone())
-        .or(primary);
-    let Some(calendar) = calendar else {
+    let Some(calendar) = Loaded::read(engine, user, entry).await?.calendar else {
         return Ok(Pushed::NotReady("the primary calendar is not known yet"));
     };
     let job = Push {
@@ -85,13 +70,62 @@ pub async fn push(
     };
     engine
         .with_calendar_lease(user, &calendar, LEASE_PATIENCE, || async {
-            match doc {
+            // Read again under the lease: a sync of the calendar may have written the event since (its
+            // etag above all); what is pushed and compared must be what is stored now.
+            let loaded = Loaded::read(engine, user, entry).await?;
+            if loaded.calendar.as_deref() != Some(calendar.as_str()) {
+                return Ok(Pushed::NotReady("the event moved to another calendar"));
+            }
+            match loaded.doc {
                 None => job.remove_copy().await,
-                Some(doc) if doc.base_id().is_some() => job.instance(doc, base).await,
+                Some(doc) if doc.base_id().is_some() => job.instance(doc, loaded.base).await,
                 Some(doc) => job.event(doc).await,
             }
         })
         .await
+}
+
+/// What Compass holds for an entry: the event (unless gone or someday), its base, and the calendar its Google
+/// copy belongs in.
+struct Loaded {
+    doc: Option<EventDoc>,
+    base: Option<EventDoc>,
+    calendar: Option<String>,
+}
+
+impl Loaded {
+    async fn read(
+        engine: &SyncEngine,
+        user: &UserId,
+        entry: &OutboxDoc,
+    ) -> Result<Loaded, SyncError> {
+        let events = Events::new(&engine.store);
+        let doc = events
+            .get(user, &entry.event_id(), None)
+            .await?
+            .filter(|d| !d.is_someday);
+        let base = match doc.as_ref().and_then(EventDoc::base_id) {
+            Some(base) => events.get(user, &base, None).await?,
+            None => None,
+        };
+        let own = doc
+            .as_ref()
+            .and_then(|d| d.g_calendar_id.clone())
+            .or_else(|| base.as_ref().and_then(|b| b.g_calendar_id.clone()))
+            .or_else(|| entry.g_calendar_id.clone());
+        let calendar = match own {
+            Some(calendar) => Some(calendar),
+            None => Calendars::new(&engine.store)
+                .primary(user)
+                .await?
+                .map(|c| c.metadata.id),
+        };
+        Ok(Loaded {
+            doc,
+            base,
+            calendar,
+        })
+    }
 }
 
 /// One push, holding the calendar's lease.
@@ -108,21 +142,7 @@ impl Push<'_> {
         Outbox::new(&self.engine.store)
     }
 
-    /// The event is gone or on a someday list: its Google copy (kept on the entry) goes.
-    async fn remove_copy(&self) -> Result<Pushed, SyncError> {
-        if let Some(gid) = &self.entry.g_event_id {
-            self.delete_remote(
-                self.entry.g_calendar_id.as_deref().unwrap_or(self.calendar),
-                gid,
-            )
-            .await?;
-        }
-        self.outbox()
-            .complete(self.user, &self.entry.event_id(), self.entry.version, None)
-            .await?;
-        Ok(Pushed::Done)
-    }
-
+    /// Deletes the copy `gid` without a precondition (a copy the entry kept under another id).
     async fn delete_remote(&self, calendar: &str, gid: &str) -> Result<(), SyncError> {
         let gid = google_id(gid)?;
         match self.client.delete_event(calendar, &gid, None).await {
@@ -223,16 +243,24 @@ impl Push<'_> {
         let current = self.client.get_event(self.calendar, id).await?;
         let compass_at = self.entry.changed_at();
         let google_later = current.updated.is_some_and(|at| at > compass_at);
-        tracing::warn!(
-            event = %doc.id,
-            compass_changed_at = %compass_at,
-            compass_seen_etag = doc.g_etag.as_deref().unwrap_or(""),
-            google_id = id.as_str(),
-            google_etag = current.etag.as_deref().unwrap_or(""),
-            google_updated = ?current.updated,
-            winner = if google_later { "google" } else { "compass" },
-            "conflict: the event changed in Compass and in Google; the later write wins"
-        );
+        conflicts::record(
+            &self.engine.store,
+            self.user,
+            conflicts::Conflict {
+                event: &doc.event_id(),
+                compass_change: "changed",
+                compass_changed_at: compass_at,
+                compass_seen_etag: doc.g_etag.as_deref(),
+                google: &current,
+                g_calendar_id: self.calendar,
+                winner: if google_later {
+                    conflicts::Winner::Google
+                } else {
+                    conflicts::Winner::Compass
+                },
+            },
+        )
+        .await;
         if google_later {
             self.take_google_version(current).await?;
             return Ok(Updated::GoogleWon);
@@ -250,21 +278,43 @@ impl Push<'_> {
 
     /// Applies Google's version of the event to Compass and completes the entry, in one transaction.
     async fn take_google_version(&self, current: Event) -> Result<(), SyncError> {
-        let changes = std::sync::Arc::new(
-            from_google::collect(self.client, self.calendar, vec![current]).await?,
-        );
+        self.take_google_version_in(self.calendar, current, None)
+            .await
+    }
+
+    /// [`Self::take_google_version`] for a copy in `calendar`; `replaces`: a Compass event that Google's
+    /// version takes the place of (a someday event whose move off the grid lost to a later Google edit),
+    /// deleted in the same transaction.
+    async fn take_google_version_in(
+        &self,
+        calendar: &str,
+        current: Event,
+        replaces: Option<EventId>,
+    ) -> Result<(), SyncError> {
+        let changes =
+            std::sync::Arc::new(from_google::collect(self.client, calendar, vec![current]).await?);
         let events = Events::new(&self.engine.store);
         let outbox = self.outbox();
-        let (user, calendar, entry) = (self.user, self.calendar, self.entry);
+        let (user, entry) = (self.user, self.entry);
         let applied = self
             .engine
             .store
             .transaction(|mut session| {
                 let (events, outbox, changes) = (events.clone(), outbox.clone(), changes.clone());
+                let replaces = replaces.clone();
                 async move {
                     let result = async {
                         outbox
                             .complete(user, &entry.event_id(), entry.version, Some(&mut session))
+                            .await?;
+                        let mut removed = false;
+                        if let Some(id) = &replaces {
+                            removed = events.delete(user, id, Some(&mut session)).await?;
+                        }
+                        // Google's version wins even when Compass recorded its etag meanwhile (the
+                        // event read for the push may be older than the stored one): never an echo.
+                        events
+                            .forget_etag(user, &entry.event_id(), Some(&mut session))
                             .await?;
                         let target = Target {
                             user,
@@ -274,7 +324,11 @@ impl Push<'_> {
                             // Google's item names its own zone; the calendar's is not at hand here.
                             time_zone: None,
                         };
-                        from_google::apply(&events, &outbox, &mut session, target, &changes).await
+                        let mut applied =
+                            from_google::apply(&events, &outbox, &mut session, target, &changes)
+                                .await?;
+                        applied.someday |= removed;
+                        Ok(applied)
                     }
                     .await;
                     (session, result)
@@ -298,15 +352,21 @@ impl Push<'_> {
                 let Some(g_base) = base.as_ref().and_then(|b| b.g_event_id.clone()) else {
                     return Ok(Pushed::NotReady("the series is not at Google yet"));
                 };
-                // Not matched when the series was pushed (moved before that): found by its slot.
-                let slot = Slot::of(self.entry.slot.unwrap_or(doc.start_date()));
+                // Not matched when the series was pushed (moved before that): found by its slot, else
+                // by its start (the entry's slot was taken in another series: a This and Following
+                // edit made the instance the first of a new one).
                 let google = self.google_instances(&doc.base_id(), &g_base).await?;
-                let Some(found) = google
-                    .iter()
-                    .find(|g| Slot::of_event(g) == Some(slot))
-                    .and_then(|g| g.id.as_ref())
-                else {
-                    return Err(unexpected("Google has no instance at this occurrence"));
+                let found = [self.entry.slot, Some(doc.start_date())]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|at| {
+                        google
+                            .iter()
+                            .find(|g| Slot::of_event(g) == Some(Slot::of(at)))
+                            .and_then(|g| g.id.as_ref())
+                    });
+                let Some(found) = found else {
+                    return Err(no_instance("Google has no instance at this occurrence"));
                 };
                 found.as_str().to_owned()
             }
@@ -314,7 +374,7 @@ impl Push<'_> {
         let written = match self.update(&doc, &gid).await? {
             Updated::Written(event) => *event,
             Updated::GoogleWon => return Ok(Pushed::GoogleWon),
-            Updated::Gone => return Err(unexpected("the Google instance is gone")),
+            Updated::Gone => return Err(no_instance("the Google instance is gone")),
         };
         let g_base = written
             .recurring_event_id
@@ -356,10 +416,16 @@ impl Push<'_> {
             .await?
             .into_items();
         let google = self.google_instances(&Some(base.clone()), g_base).await?;
+        // Instances changed on their own (This Event) whose change waits in the outbox: found by the slot
+        // their entry kept (they may have moved off it before Google knew the series), and left to their
+        // own entry to push.
+        let ids: Vec<EventId> = compass.iter().map(EventDoc::event_id).collect();
+        let pending = self.outbox().pending_instances(self.user, &ids).await?;
         let mut copies = Vec::new();
         for instance in compass {
             // An instance Google already knows is found by its id (it may have moved off its slot).
-            let slot = Slot::of(instance.start_date());
+            let own = pending.get(&instance.event_id());
+            let slot = Slot::of(own.copied().flatten().unwrap_or(instance.start_date()));
             let found = match instance.g_event_id.as_deref() {
                 Some(known) => google
                     .iter()
@@ -371,7 +437,10 @@ impl Push<'_> {
                 let Some(gid) = found.id.as_ref() else {
                     continue;
                 };
-                let found = self.align_instance(&instance, found, gid).await?;
+                let found = match own {
+                    Some(_) => found.clone(),
+                    None => self.align_instance(&instance, found, gid).await?,
+                };
                 copies.push((
                     instance.event_id(),
                     GoogleCopy {
@@ -500,6 +569,7 @@ async fn record_in(
             instance: entry.instance,
             g_event_id: Some(copy.g_event_id.clone()),
             g_calendar_id: Some(copy.g_calendar_id.clone()),
+            g_etag: copy.etag.clone(),
             slot: entry.slot,
         };
         outbox.record(user, &pending, Some(&mut *session)).await?;
@@ -561,6 +631,17 @@ impl Slot {
 
 fn google_id(id: &str) -> Result<GoogleEventId, SyncError> {
     GoogleEventId::parse(id).map_err(|_| unexpected("an empty Google event id"))
+}
+
+/// Google no longer holds the occurrence a This Event change is for (its series changed or went at Google):
+/// a permanent failure, recorded on the entry (retrying cannot help; the next sync brings Google's series).
+fn no_instance(message: &str) -> SyncError {
+    SyncError::Google(GoogleError::NotFound(ApiErrorDetails {
+        status: 404,
+        reason: None,
+        message: message.to_owned(),
+        retry_after: None,
+    }))
 }
 
 fn unexpected(message: &str) -> SyncError {

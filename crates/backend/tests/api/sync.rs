@@ -908,10 +908,10 @@ async fn an_event_moved_to_someday_is_not_touched_by_a_deletion_in_google() {
     let mut stream = user.stream(&app).await;
     expect_event(&mut stream, "USER_METADATA").await;
 
-    app.control()
-        .delete_event(email, email, &gid)
-        .await
-        .unwrap();
+    // Compass's own push may have deleted the copy already (moving to someday removes it): 410 then.
+    if let Err(error) = app.control().delete_event(email, email, &gid).await {
+        assert!(error.to_string().contains("410"), "{error}");
+    }
     // The notification is processed (the calendar is synced) without any change reaching Compass.
     eventually("the deletion is synced", WAIT, || async {
         let dirty = app

@@ -80,7 +80,7 @@ struct Case {
 }
 
 /// An event as both sides can state it: all-day or timed, start, end, title.
-type Key = (bool, String, String, String);
+pub(crate) type Key = (bool, String, String, String);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn compass_and_google_converge_under_random_interleavings() {
@@ -562,7 +562,7 @@ fn instant(text: &str) -> String {
 }
 
 /// Compass's grid as counted keys (a duplicate counts twice).
-fn compass_keys(events: &[Value]) -> BTreeMap<Key, usize> {
+pub(crate) fn compass_keys(events: &[Value]) -> BTreeMap<Key, usize> {
     let mut keys = BTreeMap::new();
     for event in events {
         let all_day = event["isAllDay"] == true;
@@ -586,7 +586,7 @@ fn compass_keys(events: &[Value]) -> BTreeMap<Key, usize> {
 }
 
 /// Google's expanded calendar as counted keys.
-fn google_keys(items: &[Value]) -> BTreeMap<Key, usize> {
+pub(crate) fn google_keys(items: &[Value]) -> BTreeMap<Key, usize> {
     let mut keys = BTreeMap::new();
     for item in items {
         if item["status"] == "cancelled" {
@@ -609,7 +609,7 @@ fn google_keys(items: &[Value]) -> BTreeMap<Key, usize> {
 }
 
 /// Keys (with their count) that `a` holds more often than `b`.
-fn difference(a: &BTreeMap<Key, usize>, b: &BTreeMap<Key, usize>) -> Vec<(Key, usize)> {
+pub(crate) fn difference(a: &BTreeMap<Key, usize>, b: &BTreeMap<Key, usize>) -> Vec<(Key, usize)> {
     a.iter()
         .filter(|(key, count)| b.get(*key).copied().unwrap_or(0) < **count)
         .map(|(key, count)| (key.clone(), *count))

@@ -56,6 +56,11 @@ pub fn session_client(app: &TestApp, cookie: &CookiePair) -> reqwest::Client {
 /// Every event Google lists in `email`'s primary calendar with series expanded (`singleEvents=true`, cancelled
 /// items left out), every page, read through the Calendar API with a freshly minted token.
 pub async fn google_events(app: &TestApp, email: &str) -> Vec<Value> {
+    google_events_in(app, email, email).await
+}
+
+/// [`google_events`] of the calendar `calendar` of `email`.
+pub async fn google_events_in(app: &TestApp, email: &str, calendar: &str) -> Vec<Value> {
     let control = app.control();
     let token = control.mint_tokens(email).await.unwrap().access_token;
     let base = app.emulator.as_ref().expect("an emulator").base_url();
@@ -64,7 +69,7 @@ pub async fn google_events(app: &TestApp, email: &str) -> Vec<Value> {
     let mut page: Option<String> = None;
     loop {
         let mut request = http
-            .get(format!("{base}/calendar/v3/calendars/{email}/events"))
+            .get(format!("{base}/calendar/v3/calendars/{calendar}/events"))
             .bearer_auth(&token)
             .query(&[("singleEvents", "true"), ("maxResults", "2500")]);
         if let Some(page) = &page {

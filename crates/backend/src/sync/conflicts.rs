@@ -1,0 +1,86 @@
+//! The trace of a conflict resolved by the later-writer rule (`super::to_google`): Compass changed or removed
+//! an event while Google changed it too. Each one is logged as a structured `WARN` naming both versions and the
+//! winner, and stored in `sync_conflict` (`crate::store::conflicts`, kept 90 days) so that a user or an operator
+//! can see afterwards which edit was dropped. Failing to store the record never fails the push (it is logged).
+
+use chrono::{DateTime, Utc};
+use compass_core::{EventId, UserId};
+
+use crate::google::calendar::Event;
+use crate::store::conflicts::{Conflicts, NewConflict};
+use crate::store::Store;
+
+/// Whose version both sides hold after the conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Winner {
+    /// Compass's change was written to Google.
+    Compass,
+    /// Google's version was applied to Compass.
+    Google,
+}
+
+impl Winner {
+    /// `compass` or `google`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Winner::Compass => "compass",
+            Winner::Google => "google",
+        }
+    }
+}
+
+/// Both versions of a conflict.
+#[derive(Debug, Clone, Copy)]
+pub struct Conflict<'a> {
+    /// The Compass event.
+    pub event: &'a EventId,
+    /// `changed` (an edit) or `removed` (deleted, or moved to someday).
+    pub compass_change: &'static str,
+    /// When Compass made its change (`changedAt` of the outbox entry).
+    pub compass_changed_at: DateTime<Utc>,
+    /// The etag Compass had last seen.
+    pub compass_seen_etag: Option<&'a str>,
+    /// Google's current version.
+    pub google: &'a Event,
+    /// The calendar of the Google copy.
+    pub g_calendar_id: &'a str,
+    /// The winner.
+    pub winner: Winner,
+}
+
+/// Logs `conflict` (a `WARN` naming both versions) and stores its record for `user`.
+pub async fn record(store: &Store, user: &UserId, conflict: Conflict<'_>) {
+    let google_id = conflict
+        .google
+        .id
+        .as_ref()
+        .map(|id| id.as_str().to_owned())
+        .unwrap_or_default();
+    tracing::warn!(
+        user = %user,
+        event = %conflict.event,
+        compass_change = conflict.compass_change,
+        compass_changed_at = %conflict.compass_changed_at,
+        compass_seen_etag = conflict.compass_seen_etag.unwrap_or(""),
+        google_id = google_id.as_str(),
+        google_etag = conflict.google.etag.as_deref().unwrap_or(""),
+        google_updated = ?conflict.google.updated,
+        winner = conflict.winner.as_str(),
+        "conflict: the event changed in Compass and in Google; the later write wins"
+    );
+    let record = NewConflict {
+        event: conflict.event.clone(),
+        compass_change: conflict.compass_change,
+        compass_changed_at: conflict.compass_changed_at,
+        compass_seen_etag: conflict.compass_seen_etag.map(str::to_owned),
+        g_event_id: google_id,
+        g_calendar_id: conflict.g_calendar_id.to_owned(),
+        google_etag: conflict.google.etag.clone(),
+        google_updated: conflict.google.updated,
+        google_summary: conflict.google.summary.clone(),
+        winner: conflict.winner.as_str(),
+    };
+    if let Err(error) = Conflicts::new(store).record(user, &record).await {
+        tracing::warn!(%error, user = %user, "the conflict record was not stored (the WARN above is its trace)");
+    }
+}

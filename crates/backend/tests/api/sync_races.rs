@@ -1,0 +1,430 @@
+//! Deterministic regressions for the races the convergence test (`sync_convergence.rs`) found between a push to
+//! Google and a later change on either side. Each test builds the interleaving on purpose — Google's notifications
+//! held, an emulator fault keeping one push failing or slow — and then checks that Compass's grid and Google's
+//! expanded calendar hold the same events, each once, and that the outbox drains.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use gcal_emulator::{FaultKind, FaultSpec};
+use mongodb::bson::{doc, Document};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::events_support::{timed, Calendar};
+use crate::support::app::{spawn_app, TestApp};
+use crate::support::google::{google_events_in, session_client, sign_in_with_google};
+use crate::support::wait::eventually;
+use crate::sync_convergence::{compass_keys, difference, google_keys};
+
+const WAIT: Duration = Duration::from_secs(40);
+
+/// A Google-connected user whose first import completed.
+pub(crate) struct Connected<'a> {
+    pub(crate) cal: Calendar<'a>,
+    pub(crate) email: String,
+}
+
+/// Signs in with Google as `email` and waits until the first import completed.
+pub(crate) async fn connect<'a>(app: &'a TestApp, email: &str) -> Connected<'a> {
+    let cookie = sign_in_with_google(app, email).await;
+    let client = session_client(app, &cookie);
+    let who: Value = client
+        .get(app.url("/api/auth/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user = Connected {
+        cal: Calendar {
+            app,
+            client,
+            user_id: who["userId"].as_str().unwrap().to_owned(),
+        },
+        email: email.to_owned(),
+    };
+    eventually("the import completes", WAIT, || async {
+        let (_, metadata) = user
+            .cal
+            .send(reqwest::Method::GET, "/user/metadata", None)
+            .await;
+        metadata["sync"]["importGCal"] == "COMPLETED"
+    })
+    .await;
+    user
+}
+
+impl Connected<'_> {
+    pub(crate) fn app(&self) -> &TestApp {
+        self.cal.app
+    }
+
+    /// The user's outbox entries (raw).
+    pub(crate) async fn outbox(&self) -> Vec<Document> {
+        use futures::TryStreamExt;
+        let user = mongodb::bson::oid::ObjectId::parse_str(&self.cal.user_id).unwrap();
+        self.app()
+            .store()
+            .collection::<Document>("outbox")
+            .find(doc! { "user": user })
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap()
+    }
+
+    /// Lets Google's held notifications go and waits until the primary calendar was synced after `since`.
+    pub(crate) async fn synced_after(&self, since: DateTime<Utc>) {
+        let app = self.app();
+        app.control().resume_notifications().await.unwrap();
+        app.control().flush_notifications().await.unwrap();
+        eventually("the calendar is synced again", WAIT, || async {
+            let state = app
+                .store()
+                .collection::<Document>("sync")
+                .find_one(doc! { "gCalendarId": self.email.as_str() })
+                .await
+                .unwrap();
+            state.is_some_and(|s| {
+                !s.get_bool("dirty").unwrap_or(true)
+                    && s.get_datetime("lastSyncedAt")
+                        .is_ok_and(|at| at.timestamp_millis() > since.timestamp_millis())
+            })
+        })
+        .await;
+    }
+
+    /// Waits until the outbox is empty and both sides hold the same events (each once); fails with both
+    /// differences.
+    pub(crate) async fn converged(&self) {
+        self.converged_in(&self.email).await;
+    }
+
+    /// [`Self::converged`] against the Google calendar `calendar` (every Compass grid event is expected there).
+    pub(crate) async fn converged_in(&self, calendar: &str) {
+        let until = tokio::time::Instant::now() + WAIT;
+        loop {
+            let pending = self.outbox().await;
+            let compass = compass_keys(&self.cal.grid().await);
+            let google = google_keys(&google_events_in(self.app(), &self.email, calendar).await);
+            if pending.is_empty() && compass == google {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < until,
+                "no convergence: only in Compass {:#?}\nonly in Google {:#?}\noutbox: {:#?}",
+                difference(&compass, &google),
+                difference(&google, &compass),
+                pending
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A weekly series of three at 12:15 UTC from Friday 2027-02-19 (the shape of seed 1011).
+fn weekly_series(title: &str) -> Value {
+    let mut body = timed(title, "2027-02-19T12:15:00Z", "2027-02-19T13:00:00Z");
+    body["recurrence"] = json!({ "rule": ["RRULE:FREQ=WEEKLY;COUNT=3"] });
+    body
+}
+
+/// Seed 1011 (found by the long convergence run): an instance moved with This Event before its new series
+/// reached Google, then Google changed the series before the instance's own push went through. The series
+/// push left the moved instance without its Google id, so the sync of Google's change stored Google's copy
+/// of that instance as a second event, and the instance's push then failed forever on the unique Google id.
+#[tokio::test]
+async fn an_instance_moved_before_its_series_reached_google_stays_one_event_when_google_changes_the_series(
+) {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    control.pause_notifications().await.unwrap();
+    // The series' insert is slow (the move lands before it) and every patch fails for now (the moved
+    // instance's own push cannot go through).
+    control
+        .add_fault(&FaultSpec::new("calendar.events.insert", FaultKind::Latency).latency(1500))
+        .await
+        .unwrap();
+    let patches = control
+        .add_fault(
+            &FaultSpec::new("calendar.events.patch", FaultKind::ServiceUnavailable).times(10_000),
+        )
+        .await
+        .unwrap();
+    let mut series = weekly_series("Standup");
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(instances.len(), 3);
+    let mut moved = instances[1].clone();
+    moved["startDate"] = json!("2027-02-26T11:15:00Z");
+    moved["endDate"] = json!("2027-02-26T12:00:00Z");
+    let moved_id = moved["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&moved_id, Some("This Event"), &moved).await;
+    assert!(
+        gina.cal.get(&base).await.1["gEventId"].is_null(),
+        "the move came before the series reached Google"
+    );
+    eventually("the series reaches Google", WAIT, || async {
+        gina.cal.get(&base).await.1["gEventId"] == base.as_str()
+    })
+    .await;
+
+    // Google renames the series while the moved instance's push keeps failing; Compass syncs it.
+    let since = Utc::now();
+    control
+        .patch_event(
+            &gina.email,
+            &gina.email,
+            &base,
+            &json!({ "summary": "Standup (Google)" }),
+        )
+        .await
+        .unwrap();
+    gina.synced_after(since).await;
+    let (_, kept) = gina.cal.get(&moved_id).await;
+    assert_eq!(
+        instant(&kept["startDate"]),
+        instant(&json!("2027-02-26T11:15:00Z")),
+        "Google's series change did not overwrite the instance's pending move: {kept}"
+    );
+    control.clear_fault(patches).await.unwrap();
+    gina.converged().await;
+    let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(grid.len(), 3, "one event per occurrence: {grid:#?}");
+    let (status, _) = gina.cal.get(&moved_id).await;
+    assert_eq!(status, StatusCode::OK, "the moved instance kept its id");
+    app.stop().await;
+}
+
+fn instant(value: &Value) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(value.as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// Seed 1058 (found by the convergence run): a This and Following delete of an instance that had been moved
+/// later than its slot. Compass cut the series before the instance's new start, so the rule kept the
+/// instance's own occurrence (its slot): Compass held no event there, Google showed the occurrence again
+/// (its exception moved the instance, or the series restored by the later-writer rule after Google deleted it).
+#[tokio::test]
+async fn this_and_following_delete_of_a_moved_instance_cuts_at_its_slot() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let (_, moved_id) = series_with_a_moved_instance(&gina).await;
+    let (status, _) = gina
+        .cal
+        .delete(&moved_id, Some("This and Following Events"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    gina.converged().await;
+    let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(
+        grid.len(),
+        1,
+        "only the first occurrence is left: {grid:#?}"
+    );
+    app.stop().await;
+}
+
+/// Seed 1058 as it happened: an instance moved later in Compass (its push not through yet), Google deletes the
+/// series, then Compass deletes the moved instance and what follows. The instance's own entry finds nothing left
+/// to remove at Google (its series is cancelled there); the series' push meets 412 and the later writer (Compass) restores the series with its
+/// cut, which must leave out the moved instance's occurrence, or Google shows that occurrence again.
+#[tokio::test]
+async fn a_later_this_and_following_delete_restores_a_series_google_deleted_without_the_cut_occurrence(
+) {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    let mut series = weekly_series("Review");
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    gina.converged().await;
+    control.pause_notifications().await.unwrap();
+    let patches = control
+        .add_fault(
+            &FaultSpec::new("calendar.events.patch", FaultKind::ServiceUnavailable).times(10_000),
+        )
+        .await
+        .unwrap();
+    let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    let mut moved = instances[1].clone();
+    moved["startDate"] = json!("2027-02-26T14:15:00Z");
+    moved["endDate"] = json!("2027-02-26T15:00:00Z");
+    let moved_id = moved["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&moved_id, Some("This Event"), &moved).await;
+    // Compass must not learn of Google's delete before its own change (a late notification of the series'
+    // push would otherwise sync it): listings fail until Compass changed the series.
+    let listings = control
+        .add_fault(
+            &FaultSpec::new("calendar.events.list", FaultKind::ServiceUnavailable).times(10_000),
+        )
+        .await
+        .unwrap();
+    control
+        .delete_event(&gina.email, &gina.email, &base)
+        .await
+        .unwrap();
+    let (status, _) = gina
+        .cal
+        .delete(&moved_id, Some("This and Following Events"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    control.clear_fault(listings).await.unwrap();
+    // The instance's entry goes first (nothing left to delete at Google); the series' waits on the fault.
+    eventually("only the series' entry is left", WAIT, || async {
+        let entries = gina.outbox().await;
+        entries.len() == 1 && entries[0].get_object_id("_id").unwrap().to_hex() == base
+    })
+    .await;
+    control.clear_fault(patches).await.unwrap();
+    gina.synced_after(Utc::now()).await;
+    gina.converged().await;
+    let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(
+        grid.len(),
+        1,
+        "only the first occurrence is left: {grid:#?}"
+    );
+    app.stop().await;
+}
+
+/// A pushed weekly series whose second instance was moved two hours later (pushed too): (base, instance).
+async fn series_with_a_moved_instance(gina: &Connected<'_>) -> (String, String) {
+    let mut series = weekly_series("Review");
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    gina.converged().await;
+    let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    let mut moved = instances[1].clone();
+    moved["startDate"] = json!("2027-02-26T14:15:00Z");
+    moved["endDate"] = json!("2027-02-26T15:00:00Z");
+    let moved_id = moved["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&moved_id, Some("This Event"), &moved).await;
+    gina.converged().await;
+    (base, moved_id)
+}
+
+/// Seed 1092 (found by the convergence run): an instance moved and then deleted with This Event before its series
+/// reached Google. The delete travels as the series' `EXDATE` (Google cannot name the instance yet), but Compass
+/// excluded nothing: a moved instance was not taken for an occurrence, so its slot stayed in the rule and Google
+/// showed it.
+#[tokio::test]
+async fn a_moved_instance_deleted_before_its_series_reached_google_excludes_its_slot() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    app.control()
+        .add_fault(&FaultSpec::new("calendar.events.insert", FaultKind::Latency).latency(1500))
+        .await
+        .unwrap();
+    let mut series = weekly_series("Retro");
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    let mut moved = instances[1].clone();
+    moved["startDate"] = json!("2027-02-26T14:15:00Z");
+    moved["endDate"] = json!("2027-02-26T15:00:00Z");
+    let moved_id = moved["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&moved_id, Some("This Event"), &moved).await;
+    let (status, _) = gina.cal.delete(&moved_id, Some("This Event")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(
+        gina.cal.get(&base).await.1["gEventId"].is_null(),
+        "both came before the series reached Google"
+    );
+    gina.converged().await;
+    let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(grid.len(), 2, "{grid:#?}");
+    let (_, stored) = gina.cal.get(&base).await;
+    assert!(
+        stored["recurrence"]["rule"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|line| line.as_str().unwrap().starts_with("EXDATE")),
+        "the slot is excluded: {stored}"
+    );
+    app.stop().await;
+}
+
+/// An instance moved with This Event (its push held back by failing patches), then made the first of a new series
+/// by a This and Following edit: its pending entry keeps the slot of the old series. Everything is pushed once and
+/// the outbox drains. (The convergence run of seeds 2000–2129 left one such instance entry retrying "Google has no
+/// instance at this occurrence" for ever; this shape does not reproduce it — the push now also looks the instance
+/// up by its start, and an occurrence Google does not have is a permanent failure, not an endless retry.)
+#[tokio::test]
+async fn an_instance_moved_then_split_off_into_a_new_series_is_pushed_once() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    let mut series = weekly_series("Plan");
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    gina.converged().await;
+    let patches = control
+        .add_fault(
+            &FaultSpec::new("calendar.events.patch", FaultKind::ServiceUnavailable).times(10_000),
+        )
+        .await
+        .unwrap();
+    let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    let mut moved = instances[1].clone();
+    moved["startDate"] = json!("2027-02-26T14:15:00Z");
+    moved["endDate"] = json!("2027-02-26T15:00:00Z");
+    let moved_id = moved["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&moved_id, Some("This Event"), &moved).await;
+    let (_, mut split) = gina.cal.get(&moved_id).await;
+    split["title"] = json!("Plan (new)");
+    gina.cal
+        .put_ok(&moved_id, Some("This and Following Events"), &split)
+        .await;
+    control.clear_fault(patches).await.unwrap();
+    gina.converged().await;
+    // The old series keeps its first occurrence; the new one starts at the moved instance and ends where the
+    // old series ended (its second occurrence would come after that).
+    let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(grid.len(), 2, "{grid:#?}");
+    assert!(grid.iter().any(|e| e["title"] == "Plan (new)"));
+    app.stop().await;
+}
+
+/// Seed 3063 (found by the convergence run): the last instance of a bounded series moved a day later, then edited
+/// with This and Following. The new part "ends where the old series ended", which was before its own start: Compass
+/// kept its first occurrence, Google (a rule whose `UNTIL` is before its start) showed none.
+#[tokio::test]
+async fn a_series_split_after_its_old_end_keeps_its_first_occurrence_at_google() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let mut series = timed("Demo", "2027-02-18T12:30:00Z", "2027-02-18T13:15:00Z");
+    series["recurrence"] = json!({ "rule": ["RRULE:FREQ=WEEKLY;COUNT=2"] });
+    gina.cal.create_ok(&series).await;
+    gina.converged().await;
+    let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    let mut last = instances[1].clone();
+    last["startDate"] = json!("2027-02-26T12:30:00Z");
+    last["endDate"] = json!("2027-02-26T13:15:00Z");
+    let last_id = last["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&last_id, Some("This Event"), &last).await;
+    gina.converged().await;
+    let (_, mut split) = gina.cal.get(&last_id).await;
+    split["title"] = json!("Demo (new)");
+    gina.cal
+        .put_ok(&last_id, Some("This and Following Events"), &split)
+        .await;
+    gina.converged().await;
+    let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
+    assert_eq!(grid.len(), 2, "{grid:#?}");
+    assert!(grid.iter().any(|e| e["title"] == "Demo (new)"));
+    app.stop().await;
+}
