@@ -1,12 +1,13 @@
 //! `/api/sync/*` and `/api/calendars*` handlers: start an import (`POST /api/sync/import-gcal`, 204 at
 //! once), Google's push notifications (`POST /api/sync/gcal/notifications`, no session: the channel
-//! token authenticates), the user's calendars and their selection. Thin: parse, call the
+//! token authenticates), the conflicts the sync settled (`GET /api/sync/conflicts`), the user's calendars
+//! and their selection. Thin: parse, call the
 //! `crate::sync` engine, map its error. A route that calls Google and finds the grant revoked answers
 //! `401 GOOGLE_REVOKED` after the engine ran the revocation (`POST /api/sync/import-gcal`,
 //! `PUT /api/calendars/select`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use compass_core::ImportGCalRequest;
+use compass_core::{ImportGCalRequest, SyncConflictList};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -20,6 +21,7 @@ use crate::sync::notifications::{Notification, NotificationError};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/sync/import-gcal", web::post().to(import_gcal))
         .route("/sync/gcal/notifications", web::post().to(notification))
+        .route("/sync/conflicts", web::get().to(list_conflicts))
         .route("/calendars", web::get().to(list_calendars))
         .route("/calendars/select", web::put().to(select_calendars));
 }
@@ -78,6 +80,37 @@ async fn notification(
         }))),
         Err(NotificationError::Store(error)) => Err(error.into()),
     }
+}
+
+/// `?limit=` of `GET /api/sync/conflicts`.
+#[derive(Debug, Deserialize)]
+struct ConflictsQuery {
+    limit: Option<String>,
+}
+
+/// How many conflicts `GET /api/sync/conflicts` lists without `?limit=`, and at most.
+const CONFLICTS_DEFAULT: i64 = 50;
+const CONFLICTS_MAX: i64 = 200;
+
+async fn list_conflicts(
+    state: web::Data<AppState>,
+    session: SessionUser,
+    query: web::Query<ConflictsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = match query.limit.as_deref() {
+        None => CONFLICTS_DEFAULT,
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if (1..=CONFLICTS_MAX).contains(&n) => n,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "limit",
+                    format!("must be a whole number from 1 to {CONFLICTS_MAX}"),
+                ))
+            }
+        },
+    };
+    let conflicts = crate::sync::conflicts::recent(&state.store, &session.user_id, limit).await?;
+    Ok(HttpResponse::Ok().json(SyncConflictList { conflicts }))
 }
 
 async fn list_calendars(

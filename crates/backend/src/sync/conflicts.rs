@@ -1,14 +1,18 @@
 //! The trace of a conflict resolved by the later-writer rule (`super::to_google`): Compass changed or removed
 //! an event while Google changed it too. Each one is logged as a structured `WARN` naming both versions and the
 //! winner, and stored in `sync_conflict` (`crate::store::conflicts`, kept 90 days) so that a user or an operator
-//! can see afterwards which edit was dropped. Failing to store the record never fails the push (it is logged).
+//! can see afterwards which edit was dropped (`GET /api/sync/conflicts`: [`recent`]). Failing to store the
+//! record never fails the push (it is logged).
 
 use chrono::{DateTime, Utc};
-use compass_core::{EventId, UserId};
+use compass_core::{
+    CompassChange, ConflictWinner, EventId, GoogleEventId, SyncConflict, Timestamp, UserId,
+};
 
 use crate::google::calendar::Event;
-use crate::store::conflicts::{Conflicts, NewConflict};
-use crate::store::Store;
+use crate::store::conflicts::{ConflictDoc, Conflicts, NewConflict};
+use crate::store::convert::{event_id, from_bson_date};
+use crate::store::{Store, StoreError};
 
 /// Whose version both sides hold after the conflict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,4 +87,51 @@ pub async fn record(store: &Store, user: &UserId, conflict: Conflict<'_>) {
     if let Err(error) = Conflicts::new(store).record(user, &record).await {
         tracing::warn!(%error, user = %user, "the conflict record was not stored (the WARN above is its trace)");
     }
+}
+
+/// The user's most recent resolved conflicts (at most `limit`), newest first, as the API lists them. A record
+/// that does not read as one (an unknown winner, an empty Google id) is left out and logged.
+pub async fn recent(
+    store: &Store,
+    user: &UserId,
+    limit: i64,
+) -> Result<Vec<SyncConflict>, StoreError> {
+    let records = Conflicts::new(store)
+        .recent(user, limit)
+        .await?
+        .into_items();
+    Ok(records
+        .iter()
+        .filter_map(|record| {
+            let wire = to_wire(record);
+            if wire.is_none() {
+                tracing::warn!(record = %record.id, "a sync_conflict record does not read as a conflict");
+            }
+            wire
+        })
+        .collect())
+}
+
+fn to_wire(record: &ConflictDoc) -> Option<SyncConflict> {
+    Some(SyncConflict {
+        at: Timestamp(from_bson_date(record.at)),
+        event: event_id(record.event),
+        compass_change: match record.compass_change.as_str() {
+            "changed" => CompassChange::Changed,
+            "removed" => CompassChange::Removed,
+            _ => return None,
+        },
+        compass_changed_at: Timestamp(from_bson_date(record.compass_changed_at)),
+        g_event_id: GoogleEventId::parse(&record.g_event_id).ok()?,
+        g_calendar_id: record.g_calendar_id.clone(),
+        google_updated: record
+            .google_updated
+            .map(|at| Timestamp(from_bson_date(at))),
+        google_summary: record.google_summary.clone(),
+        winner: match record.winner.as_str() {
+            "compass" => ConflictWinner::Compass,
+            "google" => ConflictWinner::Google,
+            _ => return None,
+        },
+    })
 }

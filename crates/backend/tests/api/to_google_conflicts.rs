@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::events_support::timed;
-use crate::support::app::{spawn_app, TestApp};
+use crate::support::app::{json_of, spawn_app, TestApp};
 use crate::support::wait::eventually;
 use crate::sync_races::{connect, Connected};
 
@@ -103,6 +103,54 @@ async fn a_compass_delete_later_than_a_google_edit_deletes_it_and_is_traced() {
     assert_eq!(recent.len(), 1);
     assert_eq!(recent[0].winner, "compass");
     assert!(recent[0].compass_seen_etag.is_some());
+    // The user sees it through the API (compass-core's wire type); another user sees none of it.
+    let listed = gina
+        .cal
+        .client
+        .get(app.url("/api/sync/conflicts"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.status(), StatusCode::OK);
+    let listed: compass_core::SyncConflictList = listed.json().await.unwrap();
+    assert_eq!(listed.conflicts.len(), 1);
+    let seen = &listed.conflicts[0];
+    assert_eq!(seen.winner, compass_core::ConflictWinner::Compass);
+    assert_eq!(seen.compass_change, compass_core::CompassChange::Removed);
+    assert_eq!(seen.event.as_str(), id);
+    assert_eq!(seen.g_event_id.as_str(), id);
+    assert_eq!(seen.google_summary.as_deref(), Some("Lunch (Google)"));
+    assert!(seen.google_updated.is_some());
+    let other = crate::events_support::Calendar::sign_up(&app).await;
+    let (status, body) = json_of(
+        other
+            .client
+            .get(app.url("/api/sync/conflicts"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({ "conflicts": [] }));
+    for bad in ["0", "201", "ten", "-1"] {
+        let (status, body) = json_of(
+            gina.cal
+                .client
+                .get(app.url(&format!("/api/sync/conflicts?limit={bad}")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "limit={bad}: {body}");
+    }
+    let signed_out = reqwest::Client::new()
+        .get(app.url("/api/sync/conflicts"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), StatusCode::UNAUTHORIZED);
     gina.synced_after(chrono::Utc::now()).await;
     gina.converged().await;
     app.stop().await;
