@@ -297,6 +297,12 @@ async fn memory_stays_flat_under_live_updates() {
         .filter(|n| *n >= 2 * BATCH)
         .unwrap_or(CHANGES);
     let profile = std::env::var_os("COMPASS_MEMORY_PROFILE").is_some_and(|v| v == "1");
+    // `COMPASS_MEMORY_TITLES=N`: the real changes cycle through N titles instead of a new one each time
+    // (tells growth per new string apart from growth per change).
+    let cycle = std::env::var("COMPASS_MEMORY_TITLES")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
     if source.starts_with("hub-") {
         let (status, session) = crate::fetch_json(&tab, "/api/auth/session").await;
         assert_eq!(status, 200);
@@ -333,14 +339,16 @@ async fn memory_stays_flat_under_live_updates() {
         let last_title = writer
             .client
             .execute_async(
-                r#"const [batch, size, done] = arguments;
+                r#"const [batch, size, cycle, done] = arguments;
                 (async () => {
                   const week = await (await fetch('/api/event?start=2000-01-01&end=2100-01-01&someday=false')).json();
                   let last = '';
                   for (let i = 0; i < size; i++) {
                     const e = week[i % week.length];
                     const n = batch * size + i;
-                    const body = Object.assign({}, e, {title: `Event ${n}`});
+                    // cycle > 0: titles repeat (the batch's last one is new, for the wait below).
+                    const title = cycle > 0 && i < size - 1 ? `Event ${n % cycle}` : `Event ${n}`;
+                    const body = Object.assign({}, e, {title});
                     delete body.user; delete body.updatedAt;
                     const r = await fetch(`/api/event/${e._id}`, {method: 'PUT',
                       headers: {'content-type': 'application/json'}, body: JSON.stringify(body)});
@@ -349,7 +357,11 @@ async fn memory_stays_flat_under_live_updates() {
                   }
                   done(last);
                 })();"#,
-                vec![serde_json::json!(batch), serde_json::json!(BATCH)],
+                vec![
+                    serde_json::json!(batch),
+                    serde_json::json!(BATCH),
+                    serde_json::json!(cycle),
+                ],
             )
             .await
             .unwrap();
