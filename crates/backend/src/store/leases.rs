@@ -82,6 +82,34 @@ impl Leases {
         }
     }
 
+    /// Runs `job` while `holder` renews the lease `name` every third of `ttl`, so that a lease whose holder
+    /// died (a crash, a killed process, a shutdown that dropped the job) lapses within `ttl` instead of
+    /// after the longest a job may take. The caller acquired the lease and releases it afterwards. A failed
+    /// renewal is logged and tried again at the next tick (the job is not interrupted: its writes commit
+    /// in one transaction, and a lost lease at worst lets another instance run the same idempotent work).
+    pub async fn renewing<F: std::future::Future>(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl: Duration,
+        job: F,
+    ) -> F::Output {
+        let period = (ttl / 3).max(Duration::from_millis(10));
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(job);
+        loop {
+            tokio::select! {
+                output = &mut job => return output,
+                _ = tick.tick() => match self.acquire(name, holder, ttl).await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => tracing::warn!(lease = name, "lease taken by another holder while its job ran"),
+                    Err(error) => tracing::warn!(%error, lease = name, "lease not renewed (tried again)"),
+                },
+            }
+        }
+    }
+
     /// Gives the lease up if `holder` holds it; `false` otherwise.
     pub async fn release(&self, name: &str, holder: &str) -> Result<bool, StoreError> {
         let result = self

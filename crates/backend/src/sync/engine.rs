@@ -26,8 +26,9 @@ use crate::store::leases::Leases;
 use crate::store::users::Users;
 use crate::store::{Store, StoreError};
 
-/// How long a calendar's lease lasts (a full import of a large calendar fits in it).
-pub(crate) const CALENDAR_LEASE: Duration = Duration::from_secs(10 * 60);
+/// How long a calendar's lease lasts unless renewed; its holder renews it every third of that while its
+/// job runs (`Leases::renewing`), so a holder that died blocks the calendar this long at most.
+pub(crate) const CALENDAR_LEASE: Duration = Duration::from_secs(30);
 
 /// Why a sync step failed.
 #[derive(Debug, thiserror::Error)]
@@ -314,10 +315,14 @@ impl SyncEngine {
         }
         // Stopping abandons the job (its writes are one transaction at its end, so nothing half-done
         // remains) and still releases the lease.
-        let result = tokio::select! {
-            result = job() => result,
-            () = self.stop_requested() => Err(SyncError::Stopping),
-        };
+        let result = leases
+            .renewing(&name, &holder, CALENDAR_LEASE, async {
+                tokio::select! {
+                    result = job() => result,
+                    () = self.stop_requested() => Err(SyncError::Stopping),
+                }
+            })
+            .await;
         if let Err(error) = leases.release(&name, &holder).await {
             tracing::warn!(%error, "calendar lease not released (it will lapse)");
         }

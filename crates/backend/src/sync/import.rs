@@ -34,8 +34,9 @@ const REVOKED_MESSAGE: &str =
     "Google access was revoked or has expired. Please reconnect Google Calendar.";
 /// How long `POST /api/sync/import-gcal` waits for its grant check before answering anyway.
 const GRANT_CHECK: Duration = Duration::from_secs(5);
-/// How long an import holds the user's import lease (a crashed import blocks the next one this long).
-const IMPORT_LEASE: Duration = Duration::from_secs(30 * 60);
+/// How long the user's import lease lasts unless renewed (renewed every third of that while the import
+/// runs, `Leases::renewing`; a crashed import blocks the next one this long at most).
+const IMPORT_LEASE: Duration = Duration::from_secs(60);
 /// How long an import waits for a calendar that the worker is syncing.
 const LEASE_PATIENCE: Duration = Duration::from_secs(60);
 
@@ -131,7 +132,14 @@ impl SyncEngine {
             );
             return;
         }
-        self.run_import(user, operation).await;
+        leases
+            .renewing(
+                &lease,
+                &holder,
+                IMPORT_LEASE,
+                self.run_import(user, operation),
+            )
+            .await;
         if let Err(error) = leases.release(&lease, &holder).await {
             tracing::warn!(%error, "import lease not released (it will lapse)");
         }

@@ -32,8 +32,9 @@ use crate::store::events::Events;
 use crate::store::leases::Leases;
 use crate::store::outbox::{Outbox, OutboxDoc, Pending};
 
-/// How long one instance holds a user's outbox lease (renewed by every batch).
-const OUTBOX_LEASE: Duration = Duration::from_secs(5 * 60);
+/// How long a user's outbox lease lasts unless renewed (renewed every third of that while the drain runs,
+/// `Leases::renewing`; a drainer that died blocks the user's pushes this long at most).
+const OUTBOX_LEASE: Duration = Duration::from_secs(30);
 /// How many users one tick drains.
 const USERS_PER_TICK: usize = 100;
 /// How many entries of a user one batch takes.
@@ -87,7 +88,9 @@ impl SyncEngine {
         {
             return Ok(());
         }
-        let result = self.drain_leased(user).await;
+        let result = leases
+            .renewing(&name, &holder, OUTBOX_LEASE, self.drain_leased(user))
+            .await;
         if let Err(error) = leases.release(&name, &holder).await {
             tracing::warn!(%error, "outbox lease not released (it will lapse)");
         }

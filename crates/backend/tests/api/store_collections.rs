@@ -411,3 +411,36 @@ async fn ids_written_through_the_api_are_object_ids_everywhere() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_lease_is_renewed_while_its_job_runs_and_lapses_soon_after_its_holder_dies() {
+    let db = TestDb::new().await;
+    let leases = Leases::new(&db.store());
+    let ttl = Duration::from_millis(900);
+    leases
+        .acquire("sync:carol", "instance-a", ttl)
+        .await
+        .unwrap()
+        .unwrap();
+    // A job that outlasts the lease's ttl: another instance must not get the lease while it runs.
+    let job = async {
+        tokio::time::sleep(Duration::from_millis(2_000)).await;
+        leases
+            .acquire("sync:carol", "instance-b", ttl)
+            .await
+            .unwrap()
+            .is_some()
+    };
+    let taken_meanwhile = leases.renewing("sync:carol", "instance-a", ttl, job).await;
+    assert!(
+        !taken_meanwhile,
+        "the holder renewed the lease while its job ran"
+    );
+    // The holder dies without releasing: the lease lapses within its ttl, not after the longest job.
+    tokio::time::sleep(ttl + Duration::from_millis(300)).await;
+    assert!(leases
+        .acquire("sync:carol", "instance-b", ttl)
+        .await
+        .unwrap()
+        .is_some());
+}
