@@ -911,12 +911,7 @@ impl Events {
             .find(doc! { "user": user_oid(user) })
             .projection(doc! { "_id": 1 })
             .await?;
-        let documents: Vec<Document> = cursor.try_collect().await?;
-        Ok(documents
-            .iter()
-            .filter_map(|d| d.get_object_id("_id").ok())
-            .map(super::convert::event_id)
-            .collect())
+        event_ids_of(cursor).await
     }
 
     /// Records the Google copy of the user's grid event `id` (after Compass wrote it to Google): its ids,
@@ -988,12 +983,7 @@ impl Events {
             .sort(doc! { "startsAt": 1, "_id": 1 })
             .limit(limit)
             .await?;
-        let documents: Vec<Document> = cursor.try_collect().await?;
-        Ok(documents
-            .iter()
-            .filter_map(|d| d.get_object_id("_id").ok())
-            .map(super::convert::event_id)
-            .collect())
+        event_ids_of(cursor).await
     }
 
     /// Forgets the Google copies of the user's events of one provenance (Google revoked: the
@@ -1026,4 +1016,14 @@ pub struct GoogleCopy {
     pub etag: Option<String>,
     /// Its `updated`.
     pub updated: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The event ids of an `_id`-projected cursor (documents without an ObjectId `_id` are skipped).
+async fn event_ids_of(cursor: mongodb::Cursor<Document>) -> Result<Vec<EventId>, StoreError> {
+    let documents: Vec<Document> = cursor.try_collect().await?;
+    Ok(documents
+        .iter()
+        .filter_map(|d| d.get_object_id("_id").ok())
+        .map(super::convert::event_id)
+        .collect())
 }
