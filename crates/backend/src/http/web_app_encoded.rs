@@ -37,7 +37,7 @@ pub fn variant(dir: &Path, request_path: &str, headers: &HeaderMap) -> Option<Va
     let accept = headers.get(ACCEPT_ENCODING)?.to_str().ok()?;
     VARIANTS
         .iter()
-        .filter(|(_, suffix)| accepts(accept, coding_name(suffix)))
+        .filter(|(encoding, _)| accepts(accept, encoding.as_str()))
         .map(|(encoding, suffix)| (*encoding, dir.join(format!("{file}.{suffix}"))))
         .find(|(_, path)| path.is_file())
         .map(|(encoding, path)| Variant {
@@ -61,14 +61,6 @@ pub async fn respond(req: ServiceRequest, variant: Variant) -> actix_web::Result
         .headers_mut()
         .insert(VARY, HeaderValue::from_static("accept-encoding"));
     Ok(ServiceResponse::new(req, response))
-}
-
-fn coding_name(suffix: &str) -> &'static str {
-    if suffix == "br" {
-        "br"
-    } else {
-        "gzip"
-    }
 }
 
 /// Whether an `Accept-Encoding` value accepts `coding` by name (`q=0` refuses it; `*` is not taken as a
