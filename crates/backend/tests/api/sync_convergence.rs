@@ -14,7 +14,8 @@
 //!
 //! - `CONVERGENCE_CASES` (default 4 — what CI runs), `CONVERGENCE_SEED` (first seed, default 1; case *i* uses
 //!   seed + *i*), `CONVERGENCE_PARALLEL` (users per batch, default 4), `CONVERGENCE_OPS` (steps per case,
-//!   default 14);
+//!   default 14), `CONVERGENCE_KEEP_GOING=1` (run every case and list the diverged seeds at the end instead of
+//!   stopping at the first);
 //! - a failing case prints its seed and its steps; replay it with
 //!   `CONVERGENCE_SEED=<seed> CONVERGENCE_CASES=1 cargo test -p compass-backend --test api sync_convergence -- --nocapture`.
 //!
@@ -47,6 +48,7 @@ struct Plan {
     cases: u64,
     parallel: usize,
     steps: usize,
+    keep_going: bool,
 }
 
 impl Plan {
@@ -65,6 +67,7 @@ impl Plan {
             cases: number("CONVERGENCE_CASES", 4),
             parallel: number("CONVERGENCE_PARALLEL", 4).max(1) as usize,
             steps: number("CONVERGENCE_OPS", 14) as usize,
+            keep_going: std::env::var("CONVERGENCE_KEEP_GOING").is_ok_and(|v| v == "1"),
         }
     }
 }
@@ -92,6 +95,7 @@ async fn compass_and_google_converge_under_random_interleavings() {
     let seeds: Vec<u64> = (plan.first_seed..plan.first_seed + plan.cases).collect();
     let started = Instant::now();
     let mut restarts = 0;
+    let mut diverged: Vec<u64> = Vec::new();
     for (number, batch) in seeds.chunks(plan.parallel).enumerate() {
         let mut cases = Vec::new();
         for &seed in batch {
@@ -112,25 +116,35 @@ async fn compass_and_google_converge_under_random_interleavings() {
         }
         run_steps(&app, &mut cases, plan.steps - half).await;
         quiesce(&app).await;
-        for case in &cases {
-            case.check_converged(&app).await;
+        let checks = cases.iter().map(|case| case.check_converged(&app));
+        for (case, outcome) in cases.iter().zip(futures::future::join_all(checks).await) {
+            if let Err(report) = outcome {
+                if !plan.keep_going {
+                    panic!("{report}");
+                }
+                eprintln!("{report}");
+                diverged.push(case.seed);
+            }
         }
         eprintln!(
-            "convergence: batch {} (seeds {}..={}) converged{}; {:.0} s so far",
+            "convergence: batch {} (seeds {}..={}) checked{}; {} diverged so far; {:.0} s so far",
             number + 1,
             batch[0],
             batch[batch.len() - 1],
             if restart { " across a restart" } else { "" },
+            diverged.len(),
             started.elapsed().as_secs_f64()
         );
     }
     eprintln!(
-        "convergence: {} cases, {} steps each, {} restarts, {:.0} s",
+        "convergence: {} cases, {} steps each, {} restarts, {} diverged, {:.0} s",
         plan.cases,
         plan.steps,
         restarts,
+        diverged.len(),
         started.elapsed().as_secs_f64()
     );
+    assert!(diverged.is_empty(), "diverged seeds: {diverged:?}");
 }
 
 /// `n` steps of every case, the cases concurrently.
@@ -479,18 +493,19 @@ impl Case {
         );
     }
 
-    /// Compass's grid and Google's expanded calendar hold the same events, within [`CONVERGE_DEADLINE`].
-    async fn check_converged(&self, app: &TestApp) {
+    /// Compass's grid and Google's expanded calendar hold the same events, within [`CONVERGE_DEADLINE`];
+    /// otherwise the report of what differs and how to replay it.
+    async fn check_converged(&self, app: &TestApp) -> Result<(), String> {
         let client = session_client(app, &self.cookie);
         let until = Instant::now() + CONVERGE_DEADLINE;
         loop {
             let compass = compass_keys(&compass_grid(app, &client).await);
             let google = google_keys(&google_events(app, &self.email).await);
             if compass == google {
-                return;
+                return Ok(());
             }
             if Instant::now() >= until {
-                panic!(
+                return Err(format!(
                     "seed {} did not converge in {:?}\nonly in Compass: {:#?}\nonly in Google: {:#?}\nsteps:\n{}\n\
                      replay: CONVERGENCE_SEED={} CONVERGENCE_CASES=1 cargo test -p compass-backend --test api \
                      sync_convergence -- --nocapture",
@@ -500,7 +515,7 @@ impl Case {
                     difference(&google, &compass),
                     self.log.join("\n"),
                     self.seed
-                );
+                ));
             }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
