@@ -5,7 +5,8 @@
 
 use compass_core::{
     DateRange, ErrorBody, Event, EventDraft, EventId, ImportGCalRequest, PayloadOrder,
-    PublicConfig, SessionInfo, SignInRequest, SignUpRequest, SignedIn, UpdateScope, UserMetadata,
+    PublicConfig, SessionInfo, SignInRequest, SignUpRequest, SignedIn, SyncConflictList,
+    UpdateScope, UserMetadata,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::{Deserialize, Serialize};
@@ -176,4 +177,13 @@ pub async fn repair_google() -> Result<(), ApiError> {
     send(with_json(Request::post("/api/sync/import-gcal"), &body))
         .await
         .map(drop)
+}
+
+/// `GET /api/sync/conflicts?limit=`: the user's latest sync conflicts, newest first.
+pub async fn sync_conflicts(limit: u32) -> Result<SyncConflictList, ApiError> {
+    let limit = limit.to_string();
+    let request = Request::get("/api/sync/conflicts")
+        .query([("limit", limit.as_str())])
+        .build();
+    json(send(request).await?).await
 }

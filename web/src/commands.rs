@@ -24,6 +24,8 @@ pub enum Command {
     ReconnectGoogle,
     /// Re-import Google Calendar (needs repair).
     RepairGoogle,
+    /// The sync conflicts dialog (Google connected).
+    ShowSyncConflicts,
     /// Sign out.
     SignOut,
     /// Signed out: sign in.
@@ -46,6 +48,7 @@ impl Command {
             Command::ConnectGoogle => "Connect Google Calendar",
             Command::ReconnectGoogle => "Reconnect Google Calendar",
             Command::RepairGoogle => "Repair Google Calendar",
+            Command::ShowSyncConflicts => "Show Sync Conflicts",
             Command::SignOut => "Sign Out",
             Command::SignIn => "Log In",
             Command::SignUp => "Sign Up",
@@ -83,9 +86,9 @@ impl Command {
     }
 }
 
-/// The commands on offer: signed in or not, and the Google item that fits the connection state
-/// (`google`: `None` when Google is not configured or nothing is to be done).
-pub fn available(signed_in: bool, google: Option<Command>) -> Vec<Command> {
+/// The commands on offer: signed in or not, and the Google items that fit the connection state
+/// (`google`: none when Google is not configured or nothing is to be done).
+pub fn available(signed_in: bool, google: impl IntoIterator<Item = Command>) -> Vec<Command> {
     let mut commands = vec![
         Command::Today,
         Command::PreviousWeek,
@@ -160,6 +163,7 @@ mod tests {
             .into_iter()
             .chain(available(true, Some(Command::ReconnectGoogle)))
             .chain(available(true, Some(Command::RepairGoogle)))
+            .chain(available(true, Some(Command::ShowSyncConflicts)))
             .chain(available(false, None));
         for command in every {
             assert!(command.label().is_ascii(), "{}", command.label());

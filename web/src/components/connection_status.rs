@@ -1,7 +1,8 @@
 //! The header's status line: the live stream (live / connecting / offline with the retry delay) and the
 //! Google Calendar connection state from `USER_METADATA` (with connect/reconnect links when Google is
 //! configured, and "Repair" when it needs repair, which re-imports with `POST /api/sync/import-gcal
-//! {"force": true}` and shows "Repairing…" until `IMPORT_GCAL_END`). (The notice after `GOOGLE_REVOKED` is the week page's, under the header.)
+//! {"force": true}` and shows "Repairing…" until `IMPORT_GCAL_END`; "Conflicts" while connected, which opens
+//! the sync conflicts dialog). (The notice after `GOOGLE_REVOKED` is the week page's, under the header.)
 
 use compass_core::GoogleConnectionState;
 use leptos::prelude::*;
@@ -56,6 +57,9 @@ pub fn ConnectionStatus(
     /// "Repair" pressed.
     #[prop(into)]
     on_repair: Callback<()>,
+    /// "Conflicts" pressed (shown while Google is connected).
+    #[prop(into)]
+    on_conflicts: Callback<()>,
 ) -> impl IntoView {
     let google = move || {
         let state = live
@@ -88,10 +92,22 @@ pub fn ConnectionStatus(
             };
             view! { <a class="connect" href=GOOGLE_CONNECT_URL>{label}</a> }
         });
+        let conflicts = matches!(
+            state,
+            Some(GoogleConnectionState::Healthy | GoogleConnectionState::Attention)
+        )
+        .then(|| {
+            view! {
+                <button type="button" class="link conflicts" title="Events changed in Compass and in Google Calendar at the same time" on:click=move |_| on_conflicts.run(())>
+                    "Conflicts"
+                </button>
+            }
+        });
         view! {
             <span class="google-state">{text}</span>
             {link}
             {repair}
+            {conflicts}
         }
         .into_any()
     };

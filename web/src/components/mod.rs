@@ -2,6 +2,7 @@
 
 pub mod auth_form;
 pub mod command_palette;
+pub mod conflicts_dialog;
 pub mod connection_status;
 pub mod event_form;
 pub mod repeat_fields;

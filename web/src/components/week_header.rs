@@ -50,6 +50,9 @@ pub fn WeekHeader(
     /// Repair Google Calendar.
     #[prop(into)]
     on_repair: Callback<()>,
+    /// Show the sync conflicts.
+    #[prop(into)]
+    on_conflicts: Callback<()>,
     /// Open the command palette.
     #[prop(into)]
     on_palette: Callback<()>,
@@ -81,6 +84,7 @@ pub fn WeekHeader(
                 google_configured=google_configured
                 repairing=repairing
                 on_repair=on_repair
+                on_conflicts=on_conflicts
             />
         }
         .into_any()

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::commands::{self, Command};
 use crate::components::command_palette::CommandPalette;
+use crate::components::conflicts_dialog::ConflictsDialog;
 use crate::components::event_form::EventForm;
 use crate::components::scope_dialog::ScopeDialog;
 use crate::components::shortcuts_overlay::ShortcutsOverlay;
@@ -213,6 +214,7 @@ pub fn WeekPage(
     let sidebar_open = RwSignal::new(true);
     let shortcuts_open = RwSignal::new(false);
     let palette_open = RwSignal::new(false);
+    let conflicts_open = RwSignal::new(false);
 
     let go_to_week =
         move |day: NaiveDate| router.navigate(Route::Week(Some(time::week_start(day))));
@@ -497,6 +499,8 @@ pub fn WeekPage(
             editing.set(None);
         } else if shortcuts_open.get_untracked() {
             shortcuts_open.set(false);
+        } else if conflicts_open.get_untracked() {
+            conflicts_open.set(false);
         } else {
             return false;
         }
@@ -527,6 +531,7 @@ pub fn WeekPage(
         if editing.get_untracked().is_some()
             || question.get_untracked().is_some()
             || palette_open.get_untracked()
+            || conflicts_open.get_untracked()
         {
             return;
         }
@@ -545,23 +550,38 @@ pub fn WeekPage(
     });
     on_cleanup(move || keys.remove());
 
-    let google_command = move || {
-        if !google_configured.get_untracked() || live.importing.get_untracked() {
-            return None;
+    // The Google items of the palette: connect, reconnect or repair as the state asks, and the sync
+    // conflicts once Google has been connected.
+    let google_commands = move || {
+        let mut commands = Vec::new();
+        if !google_configured.get_untracked() {
+            return commands;
         }
         let state = live
             .metadata
             .with_untracked(|m| m.as_ref().and_then(|m| m.connection_state()));
+        let importing = live.importing.get_untracked();
         match state {
-            Some(compass_core::GoogleConnectionState::NotConnected) => Some(Command::ConnectGoogle),
-            Some(compass_core::GoogleConnectionState::ReconnectRequired) => {
-                Some(Command::ReconnectGoogle)
+            Some(compass_core::GoogleConnectionState::NotConnected) if !importing => {
+                commands.push(Command::ConnectGoogle);
             }
-            Some(compass_core::GoogleConnectionState::Attention) if !repairing.get_untracked() => {
-                Some(Command::RepairGoogle)
+            Some(compass_core::GoogleConnectionState::ReconnectRequired) if !importing => {
+                commands.push(Command::ReconnectGoogle);
             }
-            _ => None,
+            Some(compass_core::GoogleConnectionState::Attention)
+                if !importing && !repairing.get_untracked() =>
+            {
+                commands.push(Command::RepairGoogle);
+            }
+            _ => {}
         }
+        if !matches!(
+            state,
+            None | Some(compass_core::GoogleConnectionState::NotConnected)
+        ) {
+            commands.push(Command::ShowSyncConflicts);
+        }
+        commands
     };
     let run_command = move |command: Command| {
         palette_open.set(false);
@@ -579,6 +599,7 @@ pub fn WeekPage(
                 let _ = window().location().set_href(api::GOOGLE_CONNECT_URL);
             }
             Command::RepairGoogle => repair(),
+            Command::ShowSyncConflicts => conflicts_open.set(true),
             Command::SignOut => sign_out(),
             Command::SignIn => router.navigate(Route::SignIn),
             Command::SignUp => router.navigate(Route::SignUp),
@@ -588,7 +609,7 @@ pub fn WeekPage(
         palette_open.get().then(|| {
             view! {
                 <CommandPalette
-                    commands=commands::available(signed_in, google_command())
+                    commands=commands::available(signed_in, google_commands())
                     on_run=run_command
                     on_close=move |()| palette_open.set(false)
                 />
@@ -665,6 +686,7 @@ pub fn WeekPage(
                 on_shortcuts=move |()| shortcuts_open.set(true)
                 on_sign_out=move |()| sign_out()
                 on_repair=move |()| repair()
+                on_conflicts=move |()| conflicts_open.set(true)
                 on_palette=move |()| palette_open.set(true)
                 on_sign_in=move |()| router.navigate(Route::SignIn)
                 on_sign_up=move |()| router.navigate(Route::SignUp)
@@ -720,6 +742,9 @@ pub fn WeekPage(
             {palette_view}
             {move || shortcuts_open.get().then(|| view! {
                 <ShortcutsOverlay on_close=move |()| shortcuts_open.set(false)/>
+            })}
+            {move || conflicts_open.get().then(|| view! {
+                <ConflictsDialog zone=zone on_close=move |()| conflicts_open.set(false)/>
             })}
         </div>
     }

@@ -8,6 +8,7 @@ mod bench;
 mod drag;
 mod events;
 mod google;
+mod google_live;
 mod keyboard;
 mod live;
 mod local_events;
