@@ -49,6 +49,9 @@ use mongodb::{Client, Collection, Database};
 pub struct Store {
     client: Client,
     db: Database,
+    /// The runtime the store was opened on (the server's main runtime): transactions start their
+    /// sessions there (see `transaction`).
+    runtime: tokio::runtime::Handle,
 }
 
 impl Store {
@@ -86,6 +89,7 @@ impl Store {
         let store = Store {
             db: client.database(&config.database),
             client,
+            runtime: tokio::runtime::Handle::current(),
         };
         store.ping().await.map_err(|error| StoreError::Connect {
             hosts,

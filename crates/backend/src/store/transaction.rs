@@ -17,6 +17,15 @@
 //! The whole body is retried while the error carries `TransientTransactionError` (write conflicts,
 //! a lost primary), the commit alone while its result is unknown; both within [`RETRY_WINDOW`].
 //! Any other error aborts the transaction: nothing of it is written.
+//!
+//! **A transaction whose caller goes away is still aborted.** When the future running a transaction is
+//! dropped mid-way (a request handler cancelled by the server's shutdown, a job abandoned), the driver
+//! aborts the transaction from a task that it spawned when the session started, on the runtime current at
+//! that moment. An HTTP worker's runtime ends with the worker at shutdown and takes that task with it, which
+//! left the transaction open on the database until its lifetime ran out (60 s on mongod and SecantusDB),
+//! and every write to a document it had touched waited that long: after a restart the new instance's sync
+//! worker stalled on its first dirty mark. Sessions are therefore started on the store's own runtime (the
+//! server's main one), which outlives the workers.
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -33,6 +42,21 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 const MAX_BACKOFF: Duration = Duration::from_millis(500);
 
 impl Store {
+    /// Starts a session whose clean-up (the abort of a transaction left open when the session is dropped)
+    /// runs on the store's runtime, not on the caller's (see the module docs).
+    async fn start_session(&self) -> Result<ClientSession, StoreError> {
+        let client = self.client().clone();
+        match self
+            .runtime
+            .spawn(async move { client.start_session().await })
+            .await
+        {
+            Ok(started) => Ok(started?),
+            // The store's runtime is shutting down: start it here, as the driver would.
+            Err(_) => Ok(self.client().start_session().await?),
+        }
+    }
+
     /// Runs `body` inside a transaction and commits it; retries transient failures; aborts on any
     /// other error so that nothing of the body is written. `body` may run more than once, so it must
     /// not consume what it captures (clone owned values inside it).
@@ -43,7 +67,7 @@ impl Store {
     {
         let started = Instant::now();
         let mut backoff = FIRST_BACKOFF;
-        let mut session = self.client().start_session().await?;
+        let mut session = self.start_session().await?;
         'attempt: loop {
             session.start_transaction().await?;
             let (returned, outcome) = body(session).await;

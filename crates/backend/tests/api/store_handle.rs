@@ -257,3 +257,63 @@ async fn a_write_conflict_between_transactions_is_retried_until_both_commit() {
         .unwrap();
     assert_eq!(n, 11, "both increments, each exactly once");
 }
+
+/// A transaction whose caller goes away together with its runtime (an HTTP worker's, at shutdown) is
+/// aborted, not left open on the server until its lifetime (60 s) runs out: a later write to the document
+/// it changed goes through at once, and its own write is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_abandoned_with_its_runtime_does_not_block_later_writes() {
+    let db = TestDb::new().await;
+    let store = db.store().clone();
+    let coll = store.collection::<Document>("ledger");
+    coll.insert_one(doc! { "_id": "row", "n": 0 })
+        .await
+        .unwrap();
+
+    let abandoned = store.clone();
+    let worker = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let coll = abandoned.collection::<Document>("ledger");
+            let never_commits = abandoned.transaction(move |mut session| {
+                let coll = coll.clone();
+                async move {
+                    let result = coll
+                        .update_one(doc! { "_id": "row" }, doc! { "$set": { "n": 1 } })
+                        .session(&mut session)
+                        .await
+                        .map(drop)
+                        .map_err(StoreError::from);
+                    if result.is_ok() {
+                        std::future::pending::<()>().await;
+                    }
+                    (session, result)
+                }
+            });
+            let waited = tokio::time::timeout(Duration::from_secs(2), never_commits).await;
+            assert!(waited.is_err(), "the body never ends: {waited:?}");
+        });
+        // The runtime goes here, with every task spawned on it.
+        drop(runtime);
+    });
+    tokio::task::spawn_blocking(move || worker.join().unwrap())
+        .await
+        .unwrap();
+
+    let started = Instant::now();
+    let written = tokio::time::timeout(
+        Duration::from_secs(15),
+        coll.update_one(doc! { "_id": "row" }, doc! { "$inc": { "n": 10 } }),
+    )
+    .await;
+    assert!(
+        matches!(written, Ok(Ok(_))),
+        "a write after the abandoned transaction waited {:?}: {written:?}",
+        started.elapsed()
+    );
+    let row = coll.find_one(doc! { "_id": "row" }).await.unwrap().unwrap();
+    assert_eq!(row.get_i32("n").unwrap(), 10, "{row:?}");
+}
