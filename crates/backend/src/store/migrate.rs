@@ -49,6 +49,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_sync_conflicts",
         include_str!("../../../../migrations/0007_sync_conflicts.json"),
     ),
+    (
+        "0008_sync_dirty",
+        include_str!("../../../../migrations/0008_sync_dirty.json"),
+    ),
 ];
 
 /// Why migrating failed. `Display` is one line naming the migration and step.

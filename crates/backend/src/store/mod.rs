@@ -29,6 +29,7 @@ pub mod priorities;
 mod scoped;
 pub mod sessions;
 pub mod sse_frames;
+pub mod sync_dirty;
 pub mod sync_state;
 mod transaction;
 pub mod users;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::convert::{now, to_bson_date, user_oid};
 use super::decode::{decode_all, decode_one, Listing};
 use super::scoped::UserScoped;
+use super::sync_dirty::DirtyMarks;
 use super::{Store, StoreError};
 
 /// Collection name (the reference's).
@@ -44,15 +45,6 @@ pub struct SyncStateDoc {
     /// Last time a sync token was committed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_synced_at: Option<bson::DateTime>,
-    /// Changes are waiting at Google.
-    #[serde(default)]
-    pub dirty: bool,
-    /// Bumped by every [`SyncStates::mark_dirty`].
-    #[serde(default)]
-    pub dirty_generation: i64,
-    /// When the state first became dirty (since last cleared).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dirty_since: Option<bson::DateTime>,
     /// Last write.
     pub updated_at: bson::DateTime,
 }
@@ -69,6 +61,7 @@ impl SyncStateDoc {
 pub struct SyncStates {
     raw: Collection<Document>,
     scoped: UserScoped,
+    marks: DirtyMarks,
 }
 
 fn key(user: &UserId, g_calendar_id: &str) -> Document {
@@ -81,6 +74,7 @@ impl SyncStates {
         SyncStates {
             raw: store.collection(COLLECTION),
             scoped: UserScoped::new(store, COLLECTION),
+            marks: DirtyMarks::new(store),
         }
     }
 
@@ -130,51 +124,6 @@ impl SyncStates {
         )?
         .ok_or_else(|| StoreError::not_found(COLLECTION, g_calendar_id))?;
         Ok(decode_one(COLLECTION, stored)?)
-    }
-
-    /// Records that Google has changes for this calendar (a push notification arrived).
-    pub async fn mark_dirty(
-        &self,
-        user: &UserId,
-        g_calendar_id: &str,
-    ) -> Result<SyncStateDoc, StoreError> {
-        let update = doc! {
-            "$set": { "dirty": true },
-            "$inc": { "dirtyGeneration": 1_i64 },
-            "$min": { "dirtySince": now() },
-        };
-        self.upsert(user, g_calendar_id, update, None).await
-    }
-
-    /// Clears the dirty flag if no notification arrived since the worker read `generation`.
-    /// Returns whether it was cleared.
-    pub async fn clear_dirty(
-        &self,
-        user: &UserId,
-        g_calendar_id: &str,
-        generation: i64,
-    ) -> Result<bool, StoreError> {
-        let mut filter = key(user, g_calendar_id);
-        filter.insert("dirtyGeneration", generation);
-        let result = self
-            .raw
-            .update_one(
-                filter,
-                doc! { "$set": { "dirty": false, "updatedAt": now() }, "$unset": { "dirtySince": "" } },
-            )
-            .await?;
-        Ok(result.modified_count == 1)
-    }
-
-    /// Dirty states of all users, longest waiting first (for the sync worker).
-    pub async fn dirty(&self, limit: i64) -> Result<Listing<SyncStateDoc>, StoreError> {
-        let cursor = self
-            .raw
-            .find(doc! { "dirty": true })
-            .sort(doc! { "dirtySince": 1 })
-            .limit(limit)
-            .await?;
-        decode_all(COLLECTION, cursor).await
     }
 
     /// States whose last sync is older than `before` (or that never synced): the polling backstop.
@@ -233,19 +182,18 @@ impl SyncStates {
         self.upsert(user, g_calendar_id, update, None).await
     }
 
-    /// Deletes the state of one calendar (no longer synced); `false` when there was none.
+    /// Deletes the state of one calendar (no longer synced) and its dirty mark; `false` when there was
+    /// no state.
     pub async fn delete(&self, user: &UserId, g_calendar_id: &str) -> Result<bool, StoreError> {
+        self.marks.delete(user, g_calendar_id).await?;
         self.scoped
             .delete_one(user, doc! { "gCalendarId": g_calendar_id }, None)
             .await
     }
 
-    /// Deletes all of the user's states (Google disconnected). Returns the count.
-    pub async fn delete_all(
-        &self,
-        user: &UserId,
-        session: Option<&mut ClientSession>,
-    ) -> Result<u64, StoreError> {
-        self.scoped.delete_many(user, doc! {}, session).await
+    /// Deletes all of the user's states and dirty marks (Google disconnected). Returns the count of states.
+    pub async fn delete_all(&self, user: &UserId) -> Result<u64, StoreError> {
+        self.marks.delete_all(user).await?;
+        self.scoped.delete_many(user, doc! {}, None).await
     }
 }

@@ -16,6 +16,7 @@ use super::engine::{SyncEngine, SyncError};
 use crate::google::calendar::{CalendarClient, CalendarListEntry, CalendarListQuery, GoogleError};
 use crate::store::calendars::{CalendarDoc, CalendarEntry, Calendars};
 use crate::store::events::Events;
+use crate::store::sync_dirty::DirtyMarks;
 use crate::store::sync_state::SyncStates;
 use crate::store::users::Users;
 use crate::store::watches::CALENDAR_LIST;
@@ -94,7 +95,7 @@ impl SyncEngine {
                         .await?
                         .is_none()
                 {
-                    SyncStates::new(&self.store).mark_dirty(user, &g_id).await?;
+                    DirtyMarks::new(&self.store).mark(user, &g_id).await?;
                     self.wake();
                 }
                 self.want_watches(user, std::slice::from_ref(&g_id)).await?;
@@ -179,7 +180,7 @@ impl SyncEngine {
         // was written here after its deletes is removed now.
         if !Users::new(&self.store).has_grant(user, None).await? {
             Calendars::new(&self.store).delete_all(user, None).await?;
-            states.delete_all(user, None).await?;
+            states.delete_all(user).await?;
             return Err(SyncError::NotConnected);
         }
         Ok(ListApplied {
@@ -204,9 +205,9 @@ impl SyncEngine {
                 self.apply_calendar_list(&client, user)
             })
             .await?;
-        let states = SyncStates::new(&self.store);
+        let marks = DirtyMarks::new(&self.store);
         for calendar in &applied.added {
-            states.mark_dirty(user, calendar).await?;
+            marks.mark(user, calendar).await?;
         }
         if !applied.added.is_empty() {
             self.want_watches(user, &applied.added).await?;
@@ -215,7 +216,7 @@ impl SyncEngine {
         if applied.events_removed > 0 {
             self.publish(user, &SseEvent::EventChanged);
         }
-        states.clear_dirty(user, CALENDAR_LIST, generation).await?;
+        marks.clear(user, CALENDAR_LIST, generation).await?;
         self.want_watches(user, &[CALENDAR_LIST.to_owned()]).await?;
         if !applied.added.is_empty() || !applied.removed.is_empty() {
             tracing::info!(

@@ -18,7 +18,7 @@ use mongodb::bson::oid::ObjectId;
 
 use super::engine::SyncEngine;
 use super::watches::verify_channel_token;
-use crate::store::sync_state::SyncStates;
+use crate::store::sync_dirty::DirtyMarks;
 use crate::store::watches::{Watches, CALENDAR_LIST};
 use crate::store::StoreError;
 
@@ -89,14 +89,12 @@ impl SyncEngine {
             .await?
             .filter(|w| w.expiration.timestamp_millis() > Utc::now().timestamp_millis())
             .ok_or(NotificationError::Refused)?;
-        let states = SyncStates::new(&self.store);
+        let marks = DirtyMarks::new(&self.store);
         let outcome = if watch.g_calendar_id == CALENDAR_LIST {
-            states.mark_dirty(&watch.user_id(), CALENDAR_LIST).await?;
+            marks.mark(&watch.user_id(), CALENDAR_LIST).await?;
             Outcome::CalendarListQueued
         } else {
-            states
-                .mark_dirty(&watch.user_id(), &watch.g_calendar_id)
-                .await?;
+            marks.mark(&watch.user_id(), &watch.g_calendar_id).await?;
             Outcome::Queued
         };
         self.wake();

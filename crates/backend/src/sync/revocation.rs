@@ -56,7 +56,7 @@ impl SyncEngine {
             .forget_google_copies(user, Provenance::Compass, None)
             .await?;
         Outbox::new(&self.store).delete_all(user, None).await?;
-        SyncStates::new(&self.store).delete_all(user, None).await?;
+        SyncStates::new(&self.store).delete_all(user).await?;
         users
             .set_sync_status(user, Some(SyncStatus::Restart), Some(SyncStatus::Restart))
             .await
@@ -76,7 +76,7 @@ impl SyncEngine {
             .forget_google_copies(user, Provenance::Compass, None)
             .await?;
         Outbox::new(&self.store).delete_all(user, None).await?;
-        SyncStates::new(&self.store).delete_all(user, None).await?;
+        SyncStates::new(&self.store).delete_all(user).await?;
         Calendars::new(&self.store).delete_all(user, None).await?;
         tracing::info!(user = %user, "Google disconnected: Google data removed");
         if removed > 0 {

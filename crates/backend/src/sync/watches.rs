@@ -32,7 +32,7 @@ use super::engine::{SyncEngine, SyncError};
 use crate::google::calendar::{CalendarClient, GoogleError, WatchRequest};
 use crate::store::calendars::Calendars;
 use crate::store::sessions::Sessions;
-use crate::store::sync_state::SyncStates;
+use crate::store::sync_dirty::DirtyMarks;
 use crate::store::users::Users;
 use crate::store::watches::{WatchDoc, Watches, CALENDAR_LIST, NOT_OPEN, USER_CALENDAR_INDEX};
 use crate::store::StoreError;
@@ -167,9 +167,7 @@ impl SyncEngine {
             return self.stop_watch(user, calendar, Some(&client)).await;
         }
         if gap {
-            SyncStates::new(&self.store)
-                .mark_dirty(user, calendar)
-                .await?;
+            DirtyMarks::new(&self.store).mark(user, calendar).await?;
             self.wake();
         }
         Ok(())

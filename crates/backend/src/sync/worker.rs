@@ -29,6 +29,7 @@ use super::from_google::{self, Applied, Target};
 use crate::google::calendar::{CalendarClient, EventsQuery, GoogleError};
 use crate::store::events::Events;
 use crate::store::outbox::Outbox;
+use crate::store::sync_dirty::DirtyMarks;
 use crate::store::sync_state::SyncStates;
 use crate::store::users::Users;
 use crate::store::watches::{Watches, CALENDAR_LIST};
@@ -98,29 +99,27 @@ impl SyncEngine {
         let states = SyncStates::new(&self.store);
         let backstop = chrono::Duration::from_std(self.settings.sync.backstop)
             .unwrap_or(chrono::Duration::MAX);
+        let marks = DirtyMarks::new(&self.store);
         for state in states.stale(Utc::now() - backstop, BATCH).await?.items {
             if state.next_sync_token.is_some() {
-                states
-                    .mark_dirty(&state.user_id(), &state.g_calendar_id)
-                    .await?;
+                marks.mark(&state.user_id(), &state.g_calendar_id).await?;
             }
         }
-        for state in states.dirty(BATCH).await?.items {
-            let user = state.user_id();
-            let calendar = state.g_calendar_id.clone();
+        for mark in marks.due(BATCH).await?.items {
+            let user = mark.user_id();
+            let calendar = mark.g_calendar_id.clone();
             let key = format!("sync:{user}:{calendar}");
             if self.backing_off(&key) || !self.begin(&key) {
                 continue;
             }
-            let first_sync = state.next_sync_token.is_none();
             let engine = self.clone();
             self.spawn(async move {
                 let drained = if calendar == CALENDAR_LIST {
-                    engine.drain_calendar_list(&user, state.dirty_generation).await
-                } else {
                     engine
-                        .drain(&user, &calendar, state.dirty_generation, first_sync)
+                        .drain_calendar_list(&user, mark.dirty_generation)
                         .await
+                } else {
+                    engine.drain(&user, &calendar, mark.dirty_generation).await
                 };
                 let failed = match drained {
                     Ok(()) | Err(SyncError::Busy | SyncError::Stopping) => false,
@@ -144,14 +143,12 @@ impl SyncEngine {
     /// Syncs one dirty calendar and clears its dirty flag (if nothing new arrived meanwhile). A calendar
     /// synced for the first time may change the user's health; one without a watch record gets one
     /// (the renewal pass opens it: a watch that should exist and does not is repaired).
-    async fn drain(
-        &self,
-        user: &UserId,
-        calendar: &str,
-        generation: i64,
-        first_sync: bool,
-    ) -> Result<(), SyncError> {
+    async fn drain(&self, user: &UserId, calendar: &str, generation: i64) -> Result<(), SyncError> {
         let client = self.client_for(user).await?;
+        let first_sync = SyncStates::new(&self.store)
+            .get(user, calendar, None)
+            .await?
+            .is_none_or(|state| state.next_sync_token.is_none());
         let synced = self
             .with_calendar_lease(user, calendar, Duration::ZERO, || {
                 sync_calendar(self, &client, user, calendar)
@@ -169,8 +166,8 @@ impl SyncEngine {
         if applied.someday {
             self.publish(user, &SseEvent::SomedayEventChanged);
         }
-        SyncStates::new(&self.store)
-            .clear_dirty(user, calendar, generation)
+        DirtyMarks::new(&self.store)
+            .clear(user, calendar, generation)
             .await?;
         self.want_watches(user, &[calendar.to_owned()]).await?;
         if first_sync {

@@ -8,6 +8,7 @@ use chrono::Utc;
 use compass_backend::store::calendars::{CalendarEntry, Calendars};
 use compass_backend::store::leases::Leases;
 use compass_backend::store::priorities::{Priorities, DEFAULT_NAMES};
+use compass_backend::store::sync_dirty::DirtyMarks;
 use compass_backend::store::sync_state::SyncStates;
 use compass_backend::store::watches::{WatchDoc, Watches, CALENDAR_LIST};
 use compass_backend::store::{migrate, StoreError};
@@ -197,25 +198,29 @@ async fn sync_state_tokens_and_the_dirty_flag() {
     assert!(committed.last_synced_at.is_some());
 
     // A notification marks it dirty; the worker reads generation g and clears with it...
-    let seen = states.mark_dirty(&user, cal).await.unwrap();
+    let marks = DirtyMarks::new(&store);
+    let seen = marks.mark(&user, cal).await.unwrap();
     assert!(seen.dirty);
-    assert_eq!(states.dirty(10).await.unwrap().items.len(), 1);
-    // ...but a notification arriving while it works keeps the flag set.
-    states.mark_dirty(&user, cal).await.unwrap();
-    assert!(!states
-        .clear_dirty(&user, cal, seen.dirty_generation)
+    assert_eq!(marks.due(10).await.unwrap().items.len(), 1);
+    // ...but a notification arriving while it works keeps the mark.
+    marks.mark(&user, cal).await.unwrap();
+    assert!(!marks
+        .clear(&user, cal, seen.dirty_generation)
         .await
         .unwrap());
-    let now_state = states.get(&user, cal, None).await.unwrap().unwrap();
-    assert!(now_state.dirty);
-    assert!(states
-        .clear_dirty(&user, cal, now_state.dirty_generation)
+    let now_mark = marks.get(&user, cal).await.unwrap().unwrap();
+    assert!(now_mark.dirty);
+    assert!(marks
+        .clear(&user, cal, now_mark.dirty_generation)
         .await
         .unwrap());
-    assert!(states.dirty(10).await.unwrap().items.is_empty());
+    assert!(marks.due(10).await.unwrap().items.is_empty());
 
     // The polling backstop finds states not synced recently.
-    states.mark_dirty(&user, CALENDAR_LIST).await.unwrap(); // never synced
+    states
+        .save_page_token(&user, CALENDAR_LIST, "page-1", None)
+        .await
+        .unwrap(); // never synced
     let stale: Vec<String> = states
         .stale(Utc::now() - chrono::Duration::hours(1), 10)
         .await
@@ -229,7 +234,71 @@ async fn sync_state_tokens_and_the_dirty_flag() {
     let reset = states.reset_tokens(&user, cal).await.unwrap();
     assert!(reset.next_sync_token.is_none());
     assert_eq!(states.list(&user).await.unwrap().items.len(), 2);
-    assert_eq!(states.delete_all(&user, None).await.unwrap(), 2);
+    assert_eq!(states.delete_all(&user).await.unwrap(), 2);
+    assert!(
+        marks.get(&user, cal).await.unwrap().is_none(),
+        "marks go too"
+    );
+}
+
+/// A notification's dirty mark never waits for the calendar's sync transaction, which writes the sync
+/// cursor and stays open while it stores the changes: a write to a document an open transaction wrote waits
+/// for it, and enough waiting notifications could leave the transaction without a connection to commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dirty_mark_does_not_wait_for_an_open_sync_transaction() {
+    let db = TestDb::new().await;
+    let store = db.store().clone();
+    migrate::run(&store).await.unwrap();
+    let user = new_user();
+    let cal = "me@example.com";
+    let states = SyncStates::new(&store);
+    states
+        .commit_sync_token(&user, cal, "sync-1", None)
+        .await
+        .unwrap();
+    DirtyMarks::new(&store).mark(&user, cal).await.unwrap();
+
+    let written = std::sync::Arc::new(tokio::sync::Notify::new());
+    let release = std::sync::Arc::new(tokio::sync::Notify::new());
+    let syncing = {
+        let (store, user, written, release) = (
+            store.clone(),
+            user.clone(),
+            written.clone(),
+            release.clone(),
+        );
+        tokio::spawn(async move {
+            store
+                .transaction(|mut session| {
+                    let states = SyncStates::new(&store);
+                    let (user, written, release) = (user.clone(), written.clone(), release.clone());
+                    async move {
+                        let result = states
+                            .commit_sync_token(&user, cal, "sync-2", Some(&mut session))
+                            .await
+                            .map(drop);
+                        written.notify_one();
+                        release.notified().await;
+                        (session, result)
+                    }
+                })
+                .await
+        })
+    };
+    written.notified().await;
+    let marked = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        DirtyMarks::new(&store).mark(&user, cal),
+    )
+    .await;
+    release.notify_one();
+    let marked = marked
+        .expect("the mark waited for the transaction")
+        .unwrap();
+    assert_eq!(marked.dirty_generation, 2);
+    syncing.await.unwrap().unwrap();
+    let state = states.get(&user, cal, None).await.unwrap().unwrap();
+    assert_eq!(state.next_sync_token.as_deref(), Some("sync-2"));
 }
 
 #[tokio::test]

@@ -534,7 +534,7 @@ async fn forged_or_unknown_notifications_are_refused_without_side_effects() {
     // Nothing was marked dirty.
     let dirty = app
         .store()
-        .collection::<Document>("sync")
+        .collection::<Document>("sync_dirty")
         .count_documents(doc! { "dirty": true })
         .await
         .unwrap();
@@ -916,7 +916,7 @@ async fn an_event_moved_to_someday_is_not_touched_by_a_deletion_in_google() {
     eventually("the deletion is synced", WAIT, || async {
         let dirty = app
             .store()
-            .collection::<Document>("sync")
+            .collection::<Document>("sync_dirty")
             .count_documents(doc! { "dirty": true })
             .await
             .unwrap();

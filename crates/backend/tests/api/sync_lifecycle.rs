@@ -775,7 +775,7 @@ async fn the_worker_stops_with_the_server_and_a_second_server_picks_up_the_work(
         .unwrap();
     assert_eq!(leases, 0);
     let state = store
-        .collection::<Document>("sync")
+        .collection::<Document>("sync_dirty")
         .find_one(doc! { "gCalendarId": email })
         .await
         .unwrap()

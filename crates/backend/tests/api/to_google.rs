@@ -178,17 +178,23 @@ impl GoogleUser<'_> {
         let app = self.cal.app;
         app.control().flush_notifications().await.unwrap();
         eventually("the calendar is synced again", WAIT, || async {
-            let state = app
-                .store()
+            let calendar = doc! { "gCalendarId": self.email.as_str() };
+            let store = app.store();
+            let state = store
                 .collection::<Document>("sync")
-                .find_one(doc! { "gCalendarId": self.email.as_str() })
+                .find_one(calendar.clone())
                 .await
                 .unwrap();
-            state.is_some_and(|s| {
-                !s.get_bool("dirty").unwrap_or(true)
-                    && s.get_datetime("lastSyncedAt")
+            let mark = store
+                .collection::<Document>("sync_dirty")
+                .find_one(calendar)
+                .await
+                .unwrap();
+            mark.is_none_or(|m| !m.get_bool("dirty").unwrap_or(true))
+                && state.is_some_and(|s| {
+                    s.get_datetime("lastSyncedAt")
                         .is_ok_and(|at| at.timestamp_millis() > since.timestamp_millis())
-            })
+                })
         })
         .await;
     }

@@ -9,7 +9,7 @@ use compass_core::{SseEvent, UserId};
 
 use crate::support::app::{spawn_app, spawn_app_with_google};
 use crate::support::browser::Chromedriver;
-use crate::{sign_up, wait_live, User};
+use crate::{connect_google, sign_up, User};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_google_calendar_from_the_header() {
@@ -25,16 +25,8 @@ async fn connect_google_calendar_from_the_header() {
             "the not-connected state",
         )
         .await;
-    let connect = browser
-        .wait_for(
-            Locator::LinkText("Connect Google Calendar"),
-            "the connect link",
-        )
-        .await;
-    browser.click(&connect, "Connect Google Calendar").await;
-
     // Emulator consent (approved at once) → callback → back to the app.
-    wait_live(&browser).await;
+    connect_google(&browser).await;
     browser
         .wait_for(
             Locator::XPath("//span[@class='google-state'][not(contains(., 'not connected'))]"),

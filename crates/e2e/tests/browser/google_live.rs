@@ -10,20 +10,13 @@ use serde_json::{json, Value};
 
 use crate::support::app::{spawn_app_with_google, TestApp};
 use crate::support::browser::{event_button, Browser, Chromedriver, WAIT};
-use crate::{docs_screenshot, sign_up, wait_live, wait_saved, User};
+use crate::{connect_google, docs_screenshot, sign_up, wait_saved, User};
 
 /// Signs up, connects Google Calendar through the emulator's consent, and waits until the import and the
 /// watch channels are done (`Google Calendar connected`). Returns the emulator's control client.
 async fn connected(browser: &Browser, app: &TestApp, user: &User) -> ControlClient {
     sign_up(browser, app, user).await;
-    let connect = browser
-        .wait_for(
-            Locator::LinkText("Connect Google Calendar"),
-            "the connect link",
-        )
-        .await;
-    browser.click(&connect, "Connect Google Calendar").await;
-    wait_live(browser).await;
+    connect_google(browser).await;
     browser
         .wait_for(
             Locator::XPath(

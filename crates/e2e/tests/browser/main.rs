@@ -71,6 +71,19 @@ pub async fn wait_live(browser: &Browser) {
         .await;
 }
 
+/// Clicks the header's "Connect Google Calendar" and waits until the emulator's consent (approved at once)
+/// and the OAuth callback have brought the app back, live.
+pub async fn connect_google(browser: &Browser) {
+    let connect = browser
+        .wait_for(
+            Locator::LinkText("Connect Google Calendar"),
+            "the connect link",
+        )
+        .await;
+    browser.click(&connect, "Connect Google Calendar").await;
+    wait_live(browser).await;
+}
+
 /// Presses a key with the page (not a field) focused, as a shortcut.
 pub async fn press(browser: &Browser, key: &str) {
     let body = browser.wait_css("body").await;
