@@ -90,7 +90,16 @@ async fn compass_and_google_converge_under_random_interleavings() {
     let plan = Plan::from_env();
     let mut app = spawn_app()
         .with_google()
-        .with_settings(|s| s.sync.backstop = Duration::from_secs(2))
+        .with_settings(|s| {
+            s.sync.backstop = Duration::from_secs(2);
+            // `CONVERGENCE_POOL=<n>`: the database connection pool's size (default: the server's).
+            if let Some(size) = std::env::var("CONVERGENCE_POOL")
+                .ok()
+                .and_then(|n| n.parse().ok())
+            {
+                s.database.pool_size = size;
+            }
+        })
         .await;
     let seeds: Vec<u64> = (plan.first_seed..plan.first_seed + plan.cases).collect();
     let started = Instant::now();
