@@ -145,7 +145,7 @@ pub struct DbArgs {
     pub database: String,
 
     /// Most connections the pool opens to one MongoDB server.
-    #[arg(long, env = "COMPASS_DB_POOL_SIZE", default_value_t = 20)]
+    #[arg(long, env = "COMPASS_DB_POOL_SIZE", default_value_t = 100)]
     pub db_pool_size: u32,
 
     /// Seconds one connection attempt to MongoDB may take.

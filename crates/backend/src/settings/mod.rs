@@ -83,7 +83,7 @@ impl Settings {
             database: DatabaseSettings {
                 uri: Secret::new(mongodb_uri),
                 name: database.into(),
-                pool_size: 20,
+                pool_size: 100,
                 connect_timeout: Duration::from_secs(5),
                 selection_timeout: Duration::from_secs(5),
             },
