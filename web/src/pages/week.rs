@@ -123,13 +123,24 @@ pub fn WeekPage(
     let reload_grid = move || live.grid_version.update(|v| *v += 1);
     let reload_someday = move || live.someday_version.update(|v| *v += 1);
 
+    // A fetch whose version was bumped while it was on its way fetches again: a slower, older answer (a
+    // save's refetch overtaken by the `EVENT_CHANGED` of Google's answer to that save) must not put an older
+    // list back on the grid after the newer one.
     let grid = LocalResource::new(move || {
         let range = time::week_query(zone, week.get());
         live.grid_version.track();
         async move {
-            match range {
-                Some(range) => repo.list(&range, false).await,
-                None => Ok(Vec::new()),
+            loop {
+                let asked = live.grid_version.get_untracked();
+                let listed = match range {
+                    Some(range) => repo.list(&range, false).await,
+                    None => Ok(Vec::new()),
+                };
+                // (A page that is gone has no version any more: stop there.)
+                match live.grid_version.try_get_untracked() {
+                    Some(now) if now != asked => continue,
+                    _ => break listed,
+                }
             }
         }
     });
