@@ -6,6 +6,7 @@
 use chrono::{Duration, Local, NaiveTime, TimeZone};
 use fantoccini::Locator;
 use gcal_emulator::control::ControlClient;
+use gcal_emulator::{FaultKind, FaultSpec};
 use serde_json::{json, Value};
 
 use crate::support::app::{spawn_app_with_google, TestApp};
@@ -138,9 +139,18 @@ async fn a_compass_edit_overridden_by_a_later_google_edit_is_listed_as_a_conflic
     let pushed = google_has(&control, &user.email, "Lunch").await;
     let id = pushed["id"].as_str().unwrap().to_owned();
 
-    // Google edits it while its notifications are held, with its clock a minute ahead, so that its edit
-    // is unmistakably later than the Compass edit that follows; that edit then meets Google's version.
-    control.pause_notifications().await.unwrap();
+    // Google edits it while Compass cannot list its changes (every `events.list` of this user answers 503,
+    // so neither a notification nor the echo of the push above brings the edit in), with its clock a
+    // minute ahead, so that its edit is unmistakably later than the Compass edit that follows; that edit's
+    // push then meets Google's version (412).
+    let blind = control
+        .add_fault(
+            &FaultSpec::new("calendar.events.list", FaultKind::ServiceUnavailable)
+                .times(10_000)
+                .for_user(user.email.clone()),
+        )
+        .await
+        .unwrap();
     control.advance_clock(60).await.unwrap();
     control
         .patch_event(
@@ -197,6 +207,6 @@ async fn a_compass_edit_overridden_by_a_later_google_edit_is_listed_as_a_conflic
             "the conflicts dialog",
         )
         .await;
-    control.resume_notifications().await.unwrap();
+    control.clear_fault(blind).await.unwrap();
     browser.close().await;
 }
