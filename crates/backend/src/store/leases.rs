@@ -87,6 +87,12 @@ impl Leases {
     /// after the longest a job may take. The caller acquired the lease and releases it afterwards. A failed
     /// renewal is logged and tried again at the next tick (the job is not interrupted: its writes commit
     /// in one transaction, and a lost lease at worst lets another instance run the same idempotent work).
+    ///
+    /// The renewal runs *beside* the job, both polled all the time. (It used to run in a `select!` arm,
+    /// which left the job unpolled while the renewal waited for a pooled connection; a job frozen there
+    /// keeps the connection it holds, so once as many jobs as the pool has connections renewed at once,
+    /// every connection sat in a frozen job and the whole server waited for ever: the long convergence
+    /// run's "one-minute stall".)
     pub async fn renewing<F: std::future::Future>(
         &self,
         name: &str,
@@ -95,18 +101,30 @@ impl Leases {
         job: F,
     ) -> F::Output {
         let period = (ttl / 3).max(Duration::from_millis(10));
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tokio::pin!(job);
-        loop {
-            tokio::select! {
-                output = &mut job => return output,
-                _ = tick.tick() => match self.acquire(name, holder, ttl).await {
+        let renew = async {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match self.acquire(name, holder, ttl).await {
                     Ok(Some(_)) => {}
-                    Ok(None) => tracing::warn!(lease = name, "lease taken by another holder while its job ran"),
-                    Err(error) => tracing::warn!(%error, lease = name, "lease not renewed (tried again)"),
-                },
+                    Ok(None) => {
+                        tracing::warn!(
+                            lease = name,
+                            "lease taken by another holder while its job ran"
+                        );
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, lease = name, "lease not renewed (tried again)")
+                    }
+                }
             }
+        };
+        tokio::pin!(job, renew);
+        tokio::select! {
+            output = &mut job => output,
+            // The renewal loop never ends; were it to, the job still runs to its end.
+            () = &mut renew => job.await,
         }
     }
 

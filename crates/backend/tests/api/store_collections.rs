@@ -513,3 +513,46 @@ async fn a_lease_is_renewed_while_its_job_runs_and_lapses_soon_after_its_holder_
         .unwrap()
         .is_some());
 }
+
+#[tokio::test]
+async fn a_lease_renewal_never_freezes_its_job_while_both_want_a_pooled_connection() {
+    // One pooled connection, and a job that always has a database read in flight: the renewals (every
+    // 10 ms) must wait their turn beside the job instead of freezing it. Renewing in a `select!` arm left
+    // the job unpolled holding the only connection while the renewal waited for it, for ever (with a
+    // pool of 20 and ~100 jobs renewing together, the server stopped answering).
+    let db = TestDb::new().await;
+    let mut config = db.config();
+    config.max_pool_size = 1;
+    let store = compass_backend::store::Store::connect(&config)
+        .await
+        .unwrap();
+    let leases = Leases::new(&store);
+    let ttl = Duration::from_millis(30);
+    let first = leases
+        .acquire("sync:dave", "instance-a", ttl)
+        .await
+        .unwrap()
+        .unwrap();
+    let job = async {
+        let started = std::time::Instant::now();
+        let mut reads = 0;
+        while started.elapsed() < Duration::from_millis(400) {
+            leases.get("sync:other").await.unwrap();
+            reads += 1;
+        }
+        reads
+    };
+    let reads = tokio::time::timeout(
+        Duration::from_secs(20),
+        leases.renewing("sync:dave", "instance-a", ttl, job),
+    )
+    .await
+    .expect("the job ends while its lease is renewed beside it");
+    assert!(reads > 1, "{reads} reads");
+    let renewed = leases.get("sync:dave").await.unwrap().unwrap();
+    assert_eq!(renewed.holder, "instance-a");
+    assert!(
+        renewed.renewed_at > first.renewed_at,
+        "the lease was renewed while its job ran"
+    );
+}
