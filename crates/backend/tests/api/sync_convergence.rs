@@ -16,9 +16,11 @@
 //! - `CONVERGENCE_CASES` (default 4 — what CI runs), `CONVERGENCE_SEED` (first seed, default 1; case *i* uses
 //!   seed + *i*), `CONVERGENCE_PARALLEL` (users per batch, default 4), `CONVERGENCE_OPS` (steps per case,
 //!   default 14), `CONVERGENCE_KEEP_GOING=1` (run every case and list the diverged seeds at the end instead of
-//!   stopping at the first);
+//!   stopping at the first), `CONVERGENCE_RESTART=0|1` (restart halfway in no batch or in every batch instead
+//!   of about a third, drawn from each batch's first seed);
 //! - a failing case prints its seed and its steps; replay it with
-//!   `CONVERGENCE_SEED=<seed> CONVERGENCE_CASES=1 cargo test -p compass-backend --test api sync_convergence -- --nocapture`.
+//!   `CONVERGENCE_SEED=<seed> CONVERGENCE_CASES=1 CONVERGENCE_RESTART=<0|1>`
+//!   `cargo test -p compass-backend --test api sync_convergence -- --nocapture` (the report prints it whole).
 //!
 //! The long run (docs/sync.md, "Convergence"):
 //! `CONVERGENCE_CASES=10000 CONVERGENCE_PARALLEL=40 cargo test --release -p compass-backend --test api sync_convergence -- --nocapture`.
@@ -37,9 +39,12 @@ use serde_json::{json, Value};
 
 use crate::support::app::{json_of, spawn_app, CookiePair, TestApp};
 use crate::support::google::{google_events, session_client, sign_in_with_google};
+use crate::support::sync_dump::sync_dump;
 
 /// How long a batch may take to converge once the faults are cleared.
 const CONVERGE_DEADLINE: Duration = Duration::from_secs(90);
+/// The step-log line of a server restart (its replay restarts too).
+const RESTARTED: &str = "-- server restarted --";
 /// First day events are placed on (a Monday); every event falls in the eight weeks after it.
 const FIRST_DAY: &str = "2027-02-01";
 
@@ -50,6 +55,8 @@ struct Plan {
     parallel: usize,
     steps: usize,
     keep_going: bool,
+    /// Forced restart decision for every batch (`CONVERGENCE_RESTART`), else drawn from the batch's first seed.
+    restart: Option<bool>,
 }
 
 impl Plan {
@@ -69,6 +76,7 @@ impl Plan {
             parallel: number("CONVERGENCE_PARALLEL", 4).max(1) as usize,
             steps: number("CONVERGENCE_OPS", 14) as usize,
             keep_going: std::env::var("CONVERGENCE_KEEP_GOING").is_ok_and(|v| v == "1"),
+            restart: std::env::var("CONVERGENCE_RESTART").ok().map(|v| v == "1"),
         }
     }
 }
@@ -114,14 +122,16 @@ async fn compass_and_google_converge_under_random_interleavings() {
         for case in &cases {
             wait_imported(&app, case).await;
         }
-        let restart = StdRng::seed_from_u64(batch[0] ^ 0x5eed).gen_bool(0.3);
+        let restart = plan
+            .restart
+            .unwrap_or_else(|| StdRng::seed_from_u64(batch[0] ^ 0x5eed).gen_bool(0.3));
         let half = plan.steps / 2;
         run_steps(&app, &mut cases, half).await;
         if restart {
             app = app.restart().await;
             restarts += 1;
             for case in &mut cases {
-                case.log.push("-- server restarted --".into());
+                case.log.push(RESTARTED.into());
             }
         }
         run_steps(&app, &mut cases, plan.steps - half).await;
@@ -130,6 +140,7 @@ async fn compass_and_google_converge_under_random_interleavings() {
         // waited more than a minute).
         for case in &cases {
             if let Err(report) = case.check_converged(&app).await {
+                let report = format!("{report}\n{}", sync_dump(&app, &case.email).await);
                 if !plan.keep_going {
                     panic!("{report}");
                 }
@@ -539,14 +550,15 @@ impl Case {
             if Instant::now() >= until {
                 return Err(format!(
                     "seed {} did not converge in {:?}\nonly in Compass: {:#?}\nonly in Google: {:#?}\nsteps:\n{}\n\
-                     replay: CONVERGENCE_SEED={} CONVERGENCE_CASES=1 cargo test -p compass-backend --test api \
-                     sync_convergence -- --nocapture",
+                     replay: CONVERGENCE_SEED={} CONVERGENCE_CASES=1 CONVERGENCE_RESTART={} cargo test \
+                     -p compass-backend --test api sync_convergence -- --nocapture",
                     self.seed,
                     CONVERGE_DEADLINE,
                     difference(&compass, &google),
                     difference(&google, &compass),
                     self.log.join("\n"),
-                    self.seed
+                    self.seed,
+                    u8::from(self.log.iter().any(|line| line == RESTARTED)),
                 ));
             }
             tokio::time::sleep(Duration::from_millis(250)).await;

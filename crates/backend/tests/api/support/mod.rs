@@ -1,6 +1,6 @@
 //! Shared test helpers: the one application harness (`app`), databases (`db`, `db_proxy` for outages),
-//! Google sign-in through the emulator (`google`), waiting with a deadline (`wait::eventually`) and the
-//! `TEST_LOG` switch (`log`).
+//! Google sign-in through the emulator (`google`), both sides of a user's sync as text for failure reports
+//! (`sync_dump`), waiting with a deadline (`wait::eventually`) and the `TEST_LOG` switch (`log`).
 
 pub mod app;
 pub mod db;
@@ -8,4 +8,5 @@ pub mod db_proxy;
 pub mod google;
 pub mod log;
 pub mod secantus_bin;
+pub mod sync_dump;
 pub mod wait;
