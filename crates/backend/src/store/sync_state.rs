@@ -172,6 +172,31 @@ impl SyncStates {
         self.upsert(user, g_calendar_id, update, session).await
     }
 
+    /// Moves the sync token from `from` to `to` (sets `lastSyncedAt`) when an incremental listing brought
+    /// no change: one write instead of a transaction. Never creates a state; `false` when the state is gone
+    /// (Google disconnected meanwhile) or no longer holds `from`.
+    pub async fn advance_token(
+        &self,
+        user: &UserId,
+        g_calendar_id: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<bool, StoreError> {
+        let mut filter = key(user, g_calendar_id);
+        filter.insert("nextSyncToken", from);
+        let result = self
+            .raw
+            .update_one(
+                filter,
+                doc! {
+                    "$set": { "nextSyncToken": to, "lastSyncedAt": now(), "updatedAt": now() },
+                    "$unset": { "nextPageToken": "" },
+                },
+            )
+            .await?;
+        Ok(result.matched_count == 1)
+    }
+
     /// Forgets both tokens (Google answered 410: a full resync is needed).
     pub async fn reset_tokens(
         &self,

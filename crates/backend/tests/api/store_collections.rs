@@ -556,3 +556,46 @@ async fn a_lease_renewal_never_freezes_its_job_while_both_want_a_pooled_connecti
         "the lease was renewed while its job ran"
     );
 }
+
+#[tokio::test]
+async fn an_idle_sync_advances_the_token_in_one_write_and_never_recreates_a_forgotten_state() {
+    let db = TestDb::new().await;
+    let store = db.store();
+    migrate::run(&store).await.unwrap();
+    let states = SyncStates::new(&store);
+    let user = new_user();
+    let cal = "primary@example.com";
+    let first = states
+        .commit_sync_token(&user, cal, "sync-1", None)
+        .await
+        .unwrap();
+    assert!(states
+        .advance_token(&user, cal, "sync-1", "sync-2")
+        .await
+        .unwrap());
+    let advanced = states.get(&user, cal, None).await.unwrap().unwrap();
+    assert_eq!(advanced.next_sync_token.as_deref(), Some("sync-2"));
+    assert!(advanced.last_synced_at >= first.last_synced_at);
+    // From a token the state no longer holds: nothing written.
+    assert!(!states
+        .advance_token(&user, cal, "sync-1", "sync-3")
+        .await
+        .unwrap());
+    assert_eq!(
+        states
+            .get(&user, cal, None)
+            .await
+            .unwrap()
+            .unwrap()
+            .next_sync_token
+            .as_deref(),
+        Some("sync-2")
+    );
+    // Google disconnected meanwhile (the state is gone): not created again.
+    assert_eq!(states.delete_all(&user).await.unwrap(), 1);
+    assert!(!states
+        .advance_token(&user, cal, "sync-2", "sync-3")
+        .await
+        .unwrap());
+    assert!(states.get(&user, cal, None).await.unwrap().is_none());
+}
