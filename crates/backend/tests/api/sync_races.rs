@@ -14,7 +14,9 @@ use serde_json::{json, Value};
 
 use crate::events_support::{timed, Calendar};
 use crate::support::app::{spawn_app, TestApp};
-use crate::support::google::{google_events_in, session_client, sign_in_with_google};
+use crate::support::google::{
+    google_events_in, session_client, sign_in_with_google, wait_synced_after,
+};
 use crate::support::wait::eventually;
 use crate::sync_convergence::{compass_keys, difference, google_keys};
 
@@ -82,26 +84,7 @@ impl Connected<'_> {
         let app = self.app();
         app.control().resume_notifications().await.unwrap();
         app.control().flush_notifications().await.unwrap();
-        eventually("the calendar is synced again", WAIT, || async {
-            let calendar = doc! { "gCalendarId": self.email.as_str() };
-            let store = app.store();
-            let state = store
-                .collection::<Document>("sync")
-                .find_one(calendar.clone())
-                .await
-                .unwrap();
-            let mark = store
-                .collection::<Document>("sync_dirty")
-                .find_one(calendar)
-                .await
-                .unwrap();
-            mark.is_none_or(|m| !m.get_bool("dirty").unwrap_or(true))
-                && state.is_some_and(|s| {
-                    s.get_datetime("lastSyncedAt")
-                        .is_ok_and(|at| at.timestamp_millis() > since.timestamp_millis())
-                })
-        })
-        .await;
+        wait_synced_after(app, &self.email, since, WAIT).await;
     }
 
     /// Waits until the outbox is empty and both sides hold the same events (each once); fails with both

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 
 use crate::events_support::{all_day, timed, Calendar};
 use crate::support::app::{cookie_pair, spawn_app, CookiePair, SseReader, TestApp};
+use crate::support::google::wait_synced_after;
 use crate::support::wait::eventually;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -177,26 +178,7 @@ impl GoogleUser<'_> {
     async fn sync_after(&self, since: DateTime<Utc>) {
         let app = self.cal.app;
         app.control().flush_notifications().await.unwrap();
-        eventually("the calendar is synced again", WAIT, || async {
-            let calendar = doc! { "gCalendarId": self.email.as_str() };
-            let store = app.store();
-            let state = store
-                .collection::<Document>("sync")
-                .find_one(calendar.clone())
-                .await
-                .unwrap();
-            let mark = store
-                .collection::<Document>("sync_dirty")
-                .find_one(calendar)
-                .await
-                .unwrap();
-            mark.is_none_or(|m| !m.get_bool("dirty").unwrap_or(true))
-                && state.is_some_and(|s| {
-                    s.get_datetime("lastSyncedAt")
-                        .is_ok_and(|at| at.timestamp_millis() > since.timestamp_millis())
-                })
-        })
-        .await;
+        wait_synced_after(app, &self.email, since, WAIT).await;
     }
 
     async fn stream(&self) -> SseReader {

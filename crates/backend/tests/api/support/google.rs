@@ -6,11 +6,15 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use mongodb::bson::{doc, Document};
+
 use reqwest::header::{HeaderMap, HeaderValue, COOKIE, LOCATION, ORIGIN};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::app::{cookie_pair, CookiePair, TestApp};
+use super::wait::eventually;
 
 /// Creates `email` at Google (if needed) and signs in to Compass with it; the import starts in the background.
 pub async fn sign_in_with_google(app: &TestApp, email: &str) -> CookiePair {
@@ -84,4 +88,35 @@ pub async fn google_events_in(app: &TestApp, email: &str, calendar: &str) -> Vec
             None => return items,
         }
     }
+}
+
+/// Waits (up to `wait`) until `calendar` is not dirty and was synced after `since`: the changes Google made
+/// before `since`, echoes of Compass's own writes included, have been read. The caller lets the
+/// notifications go first.
+pub async fn wait_synced_after(
+    app: &TestApp,
+    calendar: &str,
+    since: DateTime<Utc>,
+    wait: Duration,
+) {
+    eventually("the calendar is synced again", wait, || async {
+        let key = doc! { "gCalendarId": calendar };
+        let store = app.store();
+        let state = store
+            .collection::<Document>("sync")
+            .find_one(key.clone())
+            .await
+            .unwrap();
+        let mark = store
+            .collection::<Document>("sync_dirty")
+            .find_one(key)
+            .await
+            .unwrap();
+        mark.is_none_or(|m| !m.get_bool("dirty").unwrap_or(true))
+            && state.is_some_and(|s| {
+                s.get_datetime("lastSyncedAt")
+                    .is_ok_and(|at| at.timestamp_millis() > since.timestamp_millis())
+            })
+    })
+    .await;
 }
