@@ -17,7 +17,9 @@
 //!   seed + *i*), `CONVERGENCE_PARALLEL` (users per batch, default 4), `CONVERGENCE_OPS` (steps per case,
 //!   default 14), `CONVERGENCE_KEEP_GOING=1` (run every case and list the diverged seeds at the end instead of
 //!   stopping at the first), `CONVERGENCE_RESTART=0|1` (restart halfway in no batch or in every batch instead
-//!   of about a third, drawn from each batch's first seed);
+//!   of about a third, drawn from each batch's first seed), `CONVERGENCE_POOL=<n>` (the database pool),
+//!   `CONVERGENCE_RETRY_WRITES=0` (the driver's retryable writes off: SecantusDB's bookkeeping of them was
+//!   45 % of its time in the long run);
 //! - a failing case prints its seed and its steps; replay it with
 //!   `CONVERGENCE_SEED=<seed> CONVERGENCE_CASES=1 CONVERGENCE_RESTART=<0|1>`
 //!   `cargo test -p compass-backend --test api sync_convergence -- --nocapture` (the report prints it whole).
@@ -30,6 +32,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use compass_backend::settings::Secret;
 use gcal_emulator::{FaultKind, FaultSpec};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom as _;
@@ -107,6 +110,15 @@ async fn compass_and_google_converge_under_random_interleavings() {
                 .and_then(|n| n.parse().ok())
             {
                 s.database.pool_size = size;
+            }
+            // `CONVERGENCE_RETRY_WRITES=0`: the driver's retryable writes off. SecantusDB keeps a record of
+            // every retryable write (up to 10 000) and scans them, past 10 000 sorts them, on each write:
+            // in the long run that was 45 % of the database's time (py-spy), which real MongoDB does not
+            // spend. The test injects no database faults, so the driver would never retry a write anyway.
+            if std::env::var("CONVERGENCE_RETRY_WRITES").is_ok_and(|v| v == "0") {
+                let uri = s.database.uri.expose();
+                let joiner = if uri.contains('?') { '&' } else { '?' };
+                s.database.uri = Secret::new(format!("{uri}{joiner}retryWrites=false"));
             }
         })
         .await;
