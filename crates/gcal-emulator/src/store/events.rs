@@ -507,13 +507,14 @@ impl Store {
             .unwrap_or(existing.sequence)
             .max(existing.sequence.saturating_add(i64::from(times_changed)));
         fields.remove("sequence");
+        // A series whose slots may have changed: another rule, or another start (the slots move with it).
         let cut_series = existing.is_series() && {
             let lines: Vec<&str> = fields
                 .get("recurrence")
                 .and_then(Value::as_array)
                 .map(|a| a.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
-            lines != existing.recurrence()
+            lines != existing.recurrence() || checked.start != existing.start
         };
         let event = Event {
             body: fields,
@@ -549,9 +550,11 @@ impl Store {
         Ok(json)
     }
 
-    /// After a series' rule changed: cancels its live exceptions whose slot (original start) the series
-    /// no longer has (a cut with `UNTIL` / `COUNT`, a changed `RRULE`, or no recurrence left), like Google. Each
-    /// takes a new change sequence, so the next incremental sync reports it as cancelled.
+    /// After a series' rule or start changed: cancels its live exceptions whose slot (original start) the
+    /// series no longer has (a cut with `UNTIL` / `COUNT`, a changed `RRULE`, no recurrence left, or every
+    /// slot moved with the start), like Google. Each takes a new change sequence, so the next incremental sync
+    /// reports it as cancelled. (Left live, such an exception was listed by `singleEvents=true` but not by
+    /// `events.instances`, which walks the series' slots: the two disagreed.)
     fn cancel_orphaned_exceptions(
         &mut self,
         cal_id: &str,

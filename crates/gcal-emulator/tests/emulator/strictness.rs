@@ -131,6 +131,54 @@ async fn cutting_a_series_cancels_its_exceptions_beyond_the_new_end() {
 }
 
 #[tokio::test]
+async fn moving_a_series_start_cancels_the_exceptions_whose_slot_it_no_longer_has() {
+    let t = spawn_exact().await;
+    t.insert(json!({"id": "moveseries1", "summary": "Weekly",
+        "start": {"dateTime": "2030-01-07T15:30:00Z", "timeZone": "UTC"},
+        "end": {"dateTime": "2030-01-07T16:15:00Z", "timeZone": "UTC"},
+        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"]}))
+        .await;
+    // The second instance moved an hour later on its own (an exception of the 15:30 slot).
+    let r = t
+        .patch(
+            "/calendars/primary/events/moveseries1_20300114T153000Z",
+            &json!({"start": {"dateTime": "2030-01-14T16:30:00Z"},
+                    "end": {"dateTime": "2030-01-14T17:15:00Z"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (_, token, _) = t.list_all(&[]).await;
+    // The whole series moves an hour earlier: its slots are 14:30 now, the 15:30 exception has none.
+    let r = t
+        .patch(
+            "/calendars/primary/events/moveseries1",
+            &json!({"start": {"dateTime": "2030-01-07T14:30:00Z"},
+                    "end": {"dateTime": "2030-01-07T15:15:00Z"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let expected = [
+        "moveseries1_20300107T143000Z",
+        "moveseries1_20300114T143000Z",
+        "moveseries1_20300121T143000Z",
+    ];
+    let (items, _, _) = t.list_all(&[("singleEvents", "true")]).await;
+    assert_eq!(ids(&items), expected);
+    // `events.instances` says the same as the expanded listing.
+    let r = t
+        .get("/calendars/primary/events/moveseries1/instances", &[])
+        .await;
+    assert_eq!(ids(r.body["items"].as_array().unwrap()), expected);
+    let (delta, _, _) = t.list_all(&[("syncToken", &token)]).await;
+    let orphan = delta
+        .iter()
+        .find(|i| i["id"] == "moveseries1_20300114T153000Z")
+        .expect("the orphaned exception is in the next incremental sync");
+    assert_eq!(orphan["status"], "cancelled");
+}
+
+#[tokio::test]
 async fn a_patch_of_start_date_time_keeps_the_stored_time_zone() {
     let t = spawn().await;
     t.insert(json!({"id": "patchta0001", "summary": "Berlin",

@@ -1,7 +1,8 @@
 //! What both sides hold for one Google-connected user, as text for a failing sync test's report: the user's
-//! outbox entries, Compass events (with their Google ids and etags), conflict records, every event Google
-//! stores in the primary calendar (cancelled ones included) and the user's Calendar API requests still in the
-//! emulator's bounded request log (token requests without their bodies). A divergence that does not replay can then be read after the fact.
+//! outbox entries, Compass events (with their Google ids and etags), conflict records, sync cursors, dirty
+//! marks, watches and leases, every event Google stores in the primary calendar (cancelled ones included) and
+//! the user's Calendar API requests still in the emulator's bounded request log (token requests without their
+//! bodies). A divergence that does not replay can then be read after the fact.
 
 use futures::TryStreamExt as _;
 use mongodb::bson::{doc, Document};
@@ -26,15 +27,21 @@ pub async fn sync_dump(app: &TestApp, email: &str) -> String {
         }
     };
     if let Some(user) = user {
-        for (collection, sort) in [
-            ("outbox", doc! { "createdAt": 1 }),
-            ("event", doc! { "startDate": 1 }),
-            ("sync_conflict", doc! { "_id": 1 }),
+        // Leases are named `<kind>:<user>[:<calendar>]`.
+        let leased = doc! { "_id": { "$regex": format!(":{}(:|$)", user.to_hex()) } };
+        for (collection, filter, sort) in [
+            ("outbox", doc! { "user": user }, doc! { "createdAt": 1 }),
+            ("event", doc! { "user": user }, doc! { "startDate": 1 }),
+            ("sync_conflict", doc! { "user": user }, doc! { "_id": 1 }),
+            ("sync", doc! { "user": user }, doc! { "_id": 1 }),
+            ("sync_dirty", doc! { "user": user }, doc! { "_id": 1 }),
+            ("watch", doc! { "user": user }, doc! { "_id": 1 }),
+            ("lease", leased, doc! { "_id": 1 }),
         ] {
             out.push_str(&format!("-- {collection}:\n"));
             let found = database
                 .collection::<Document>(collection)
-                .find(doc! { "user": user })
+                .find(filter)
                 .sort(sort)
                 .await;
             match found {
@@ -65,11 +72,12 @@ pub async fn sync_dump(app: &TestApp, email: &str) -> String {
         Ok(requests) => {
             for request in requests.iter().filter(|r| r.user.as_deref() == Some(email)) {
                 out.push_str(&format!(
-                    "{} {} {} {} → {} {}\n",
+                    "{} {} {} {}?{} → {} {}\n",
                     request.at,
                     request.method,
                     request.operation.as_deref().unwrap_or("?"),
                     request.path,
+                    request.query,
                     request.status,
                     // Token requests carry codes and refresh tokens: left out.
                     match request.operation.as_deref() {
