@@ -4,6 +4,12 @@
 //! calendars ([`DirtyMarks::due`]) and clears a mark once it has drained that calendar
 //! ([`DirtyMarks::clear`]).
 //!
+//! A mark whose sync fails is deferred ([`DirtyMarks::defer`], the worker's backoff written down), and the
+//! mark of a user who is no longer connected is deleted by the worker: either would otherwise stay due for
+//! ever, and enough of them filled the worker's batch (the oldest first) so that no other calendar was synced
+//! (the long convergence run: the backstop marked calendars of users who were disconnecting, 102 such marks,
+//! and Google's changes stopped reaching every later user).
+//!
 //! The marks work at least once: [`DirtyMarks::mark`] bumps `dirtyGeneration`, and the worker clears
 //! with the generation it read before draining, so a notification that arrived meanwhile keeps the mark.
 //!
@@ -14,13 +20,14 @@
 //! the transaction itself could not get a connection to commit (a convergence run stalled that way). Kept
 //! apart, a notification never waits for a sync.
 
+use chrono::{DateTime, Utc};
 use compass_core::UserId;
 use mongodb::bson::{self, doc, oid::ObjectId, Document};
 use mongodb::options::ReturnDocument;
 use mongodb::Collection;
 use serde::{Deserialize, Serialize};
 
-use super::convert::{now, user_oid};
+use super::convert::{now, to_bson_date, user_oid};
 use super::decode::{decode_all, decode_one, Listing};
 use super::scoped::UserScoped;
 use super::{Store, StoreError};
@@ -48,6 +55,9 @@ pub struct DirtyMark {
     /// When the calendar first became dirty (since last cleared).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dirty_since: Option<bson::DateTime>,
+    /// Its last sync failed: not due before this time ([`DirtyMarks::defer`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<bson::DateTime>,
     /// Last write.
     pub updated_at: bson::DateTime,
 }
@@ -111,17 +121,41 @@ impl DirtyMarks {
             .raw
             .update_one(
                 filter,
-                doc! { "$set": { "dirty": false, "updatedAt": now() }, "$unset": { "dirtySince": "" } },
+                doc! {
+                    "$set": { "dirty": false, "updatedAt": now() },
+                    "$unset": { "dirtySince": "", "retryAt": "" },
+                },
             )
             .await?;
         Ok(result.modified_count == 1)
     }
 
-    /// The marked calendars of all users, longest waiting first (for the sync worker).
+    /// Keeps the mark out of [`DirtyMarks::due`] until `until` (its sync failed and backs off). Stored, so
+    /// that failing calendars never fill the worker's batch while others wait behind them.
+    pub async fn defer(
+        &self,
+        user: &UserId,
+        g_calendar_id: &str,
+        until: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.raw
+            .update_one(
+                key(user, g_calendar_id),
+                doc! { "$set": { "retryAt": to_bson_date(until), "updatedAt": now() } },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The marked calendars of all users, longest waiting first (for the sync worker); a deferred mark only
+    /// once its `retryAt` has passed.
     pub async fn due(&self, limit: i64) -> Result<Listing<DirtyMark>, StoreError> {
         let cursor = self
             .raw
-            .find(doc! { "dirty": true })
+            .find(doc! {
+                "dirty": true,
+                "$or": [ { "retryAt": { "$exists": false } }, { "retryAt": { "$lte": now() } } ],
+            })
             .sort(doc! { "dirtySince": 1 })
             .limit(limit)
             .await?;

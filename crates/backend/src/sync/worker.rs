@@ -127,12 +127,25 @@ impl SyncEngine {
                         engine.revoke(&user).await;
                         false
                     }
+                    Err(SyncError::NotConnected) => {
+                        // Disconnected (its states and marks are gone, or going): a mark set meanwhile,
+                        // e.g. by a backstop pass that read the state just before, has nothing to sync.
+                        if let Err(error) = DirtyMarks::new(&engine.store).delete(&user, &calendar).await {
+                            tracing::warn!(%error, "the mark of a disconnected user was not deleted");
+                        }
+                        false
+                    }
                     Err(error) => {
                         tracing::warn!(%error, user = %user, "calendar sync failed; retried after a backoff");
                         true
                     }
                 };
-                engine.record(&key, failed);
+                if let Some(wait) = engine.record(&key, failed) {
+                    let until = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                    if let Err(error) = DirtyMarks::new(&engine.store).defer(&user, &calendar, until).await {
+                        tracing::warn!(%error, "a failed calendar's mark was not deferred");
+                    }
+                }
                 engine.end(&key);
             });
         }
@@ -297,6 +310,7 @@ pub async fn sync_calendar(
         if !states
             .advance_token(user, calendar, from, &next_token)
             .await?
+            && states.get(user, calendar, None).await?.is_none()
         {
             return Err(SyncError::NotConnected);
         }

@@ -216,6 +216,30 @@ async fn sync_state_tokens_and_the_dirty_flag() {
         .unwrap());
     assert!(marks.due(10).await.unwrap().items.is_empty());
 
+    // A mark whose sync failed waits for its retry time; clearing it forgets that time.
+    let failing = marks.mark(&user, cal).await.unwrap();
+    marks
+        .defer(&user, cal, Utc::now() + chrono::Duration::minutes(5))
+        .await
+        .unwrap();
+    assert!(marks.due(10).await.unwrap().items.is_empty(), "deferred");
+    marks
+        .defer(&user, cal, Utc::now() - chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(marks.due(10).await.unwrap().items.len(), 1, "due again");
+    assert!(marks
+        .clear(&user, cal, failing.dirty_generation)
+        .await
+        .unwrap());
+    assert!(marks
+        .get(&user, cal)
+        .await
+        .unwrap()
+        .unwrap()
+        .retry_at
+        .is_none());
+
     // The polling backstop finds states not synced recently.
     states
         .save_page_token(&user, CALENDAR_LIST, "page-1", None)

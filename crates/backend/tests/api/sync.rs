@@ -1003,3 +1003,62 @@ async fn held_notifications_flushed_late_converge_on_google_s_state() {
     .await;
     assert_eq!(raw_events(&app).await.len(), 1);
 }
+
+#[tokio::test]
+async fn marks_that_cannot_be_synced_never_keep_other_calendars_from_syncing() {
+    let app = spawn_app()
+        .with_google()
+        .with_settings(|s| s.sync.tick = Duration::from_millis(200))
+        .await;
+    let email = "mo@example.com";
+    app.control().create_user(email, None).await.unwrap();
+    let user = sign_in(&app, email).await;
+    user.wait_imported(&app).await;
+    // More dirty marks than the worker takes per pass, all older than any new one, of users who are not
+    // connected (as the backstop leaves behind when it marks a calendar whose user is disconnecting).
+    let long_ago = mongodb::bson::DateTime::from_millis(0);
+    let stale: Vec<Document> = (0..150)
+        .map(|n| {
+            doc! {
+                "_id": mongodb::bson::oid::ObjectId::new(),
+                "user": mongodb::bson::oid::ObjectId::new(),
+                "gCalendarId": format!("gone-{n}@example.com"),
+                "dirty": true,
+                "dirtyGeneration": 1_i64,
+                "dirtySince": long_ago,
+                "updatedAt": long_ago,
+            }
+        })
+        .collect();
+    app.store()
+        .collection::<Document>("sync_dirty")
+        .insert_many(stale)
+        .await
+        .unwrap();
+    insert(
+        &app,
+        email,
+        email,
+        &timed(
+            "Behind them",
+            "2026-12-01T09:00:00Z",
+            "2026-12-01T10:00:00Z",
+        ),
+    )
+    .await;
+    eventually(
+        "the change passes the marks of disconnected users",
+        WAIT,
+        || async { user.titles(&app).await == ["Behind them"] },
+    )
+    .await;
+    eventually("those marks are gone", WAIT, || async {
+        app.store()
+            .collection::<Document>("sync_dirty")
+            .count_documents(doc! { "gCalendarId": { "$regex": "^gone-" } })
+            .await
+            .unwrap()
+            == 0
+    })
+    .await;
+}
