@@ -100,8 +100,14 @@ impl SyncEngine {
     async fn drain_leased(&self, user: &UserId) -> Result<(), SyncError> {
         let client = match self.client_for(user).await {
             Ok(client) => client,
-            // No grant any more: nothing can be pushed; the entries wait for a reconnect.
-            Err(SyncError::NotConnected) => return Ok(()),
+            // No grant any more (an edit recorded while Google was being disconnected): nothing can be
+            // pushed, and a reconnect imports and backfills, as after any disconnect. Left here, the entries
+            // would stay due for ever and, a hundred such users, fill every tick's batch of users.
+            Err(SyncError::NotConnected) => {
+                let dropped = Outbox::new(&self.store).delete_all(user, None).await?;
+                tracing::info!(user = %user, dropped, "outbox entries of a user without Google dropped");
+                return Ok(());
+            }
             Err(other) => return Err(other),
         };
         let outbox = Outbox::new(&self.store);

@@ -1062,3 +1062,70 @@ async fn marks_that_cannot_be_synced_never_keep_other_calendars_from_syncing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn outbox_entries_of_users_without_google_never_keep_others_from_being_pushed() {
+    let app = spawn_app()
+        .with_google()
+        .with_settings(|s| s.sync.tick = Duration::from_millis(200))
+        .await;
+    let email = "noor@example.com";
+    app.control().create_user(email, None).await.unwrap();
+    let user = sign_in(&app, email).await;
+    user.wait_imported(&app).await;
+    // Due entries of more users than the worker drains per tick, none of whom has Google any more (an
+    // edit recorded while its user disconnected).
+    let long_ago = mongodb::bson::DateTime::from_millis(0);
+    let stale: Vec<Document> = (0..150u8)
+        .map(|n| {
+            // User ids older than any real one: first in an index walk over the users.
+            let mut old_user = [0u8; 12];
+            old_user[11] = n;
+            doc! {
+                "_id": mongodb::bson::oid::ObjectId::new(),
+                "user": mongodb::bson::oid::ObjectId::from_bytes(old_user),
+                "version": 1_i64,
+                "attempts": 0,
+                "instance": false,
+                "changedAt": long_ago,
+                "createdAt": long_ago,
+                "nextAttemptAt": long_ago,
+            }
+        })
+        .collect();
+    app.store()
+        .collection::<Document>("outbox")
+        .insert_many(stale)
+        .await
+        .unwrap();
+    let response = user
+        .client
+        .post(app.url("/api/event"))
+        .json(&crate::events_support::timed(
+            "Pushed anyway",
+            "2026-12-01T09:00:00Z",
+            "2026-12-01T10:00:00Z",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    eventually("the event reaches Google", WAIT, || async {
+        app.control()
+            .events(email, email)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e["summary"] == "Pushed anyway")
+    })
+    .await;
+    eventually("the orphaned entries are dropped", WAIT, || async {
+        app.store()
+            .collection::<Document>("outbox")
+            .count_documents(doc! {})
+            .await
+            .unwrap()
+            == 0
+    })
+    .await;
+}
