@@ -92,6 +92,10 @@ struct Case {
     rng: StdRng,
     log: Vec<String>,
     made: u32,
+    /// With `CONVERGENCE_KEEP_GOING=1`: the first step the server failed (an error status, no answer), kept
+    /// for the report instead of stopping the run.
+    failure: Option<String>,
+    keep_going: bool,
 }
 
 /// An event as both sides can state it: all-day or timed, start, end, title.
@@ -129,7 +133,7 @@ async fn compass_and_google_converge_under_random_interleavings() {
     for (number, batch) in seeds.chunks(plan.parallel).enumerate() {
         let mut cases = Vec::new();
         for &seed in batch {
-            cases.push(Case::sign_in(&app, seed).await);
+            cases.push(Case::sign_in(&app, seed, plan.keep_going).await);
         }
         for case in &cases {
             wait_imported(&app, case).await;
@@ -151,7 +155,19 @@ async fn compass_and_google_converge_under_random_interleavings() {
         // One case at a time: 40 concurrent checks polling the grid saturate a SecantusDB (a grid read then
         // waited more than a minute).
         for case in &cases {
-            if let Err(report) = case.check_converged(&app).await {
+            let checked = match (case.check_converged(&app).await, &case.failure) {
+                (Ok(()), None) => Ok(()),
+                (Ok(()), Some(failure)) => Err(format!(
+                    "seed {} converged, but a step failed: {failure}\nsteps:\n{}",
+                    case.seed,
+                    case.log.join("\n")
+                )),
+                (Err(report), None) => Err(report),
+                (Err(report), Some(failure)) => {
+                    Err(format!("{report}\nand a step failed: {failure}"))
+                }
+            };
+            if let Err(report) = checked {
                 let report = format!("{report}\n{}", sync_dump(&app, &case.email).await);
                 if !plan.keep_going {
                     panic!("{report}");
@@ -231,7 +247,7 @@ async fn wait_imported(app: &TestApp, case: &Case) {
 }
 
 impl Case {
-    async fn sign_in(app: &TestApp, seed: u64) -> Case {
+    async fn sign_in(app: &TestApp, seed: u64, keep_going: bool) -> Case {
         let email = format!("case-{seed}@example.com");
         let cookie = sign_in_with_google(app, &email).await;
         Case {
@@ -241,6 +257,8 @@ impl Case {
             rng: StdRng::seed_from_u64(seed),
             log: Vec::new(),
             made: 0,
+            failure: None,
+            keep_going,
         }
     }
 
@@ -343,7 +361,13 @@ impl Case {
         client: &reqwest::Client,
         edit: Edit,
     ) -> String {
-        let grid = compass_grid(app, client).await;
+        let grid = match compass_grid(app, client).await {
+            Ok(grid) => grid,
+            Err(error) => {
+                self.failed(&format!("grid read before {edit:?}: {error}"));
+                return format!("compass: {edit:?} skipped (the grid read failed)");
+            }
+        };
         let Some(mut event) = grid.choose(&mut self.rng).cloned() else {
             return format!("compass: {edit:?} skipped (empty grid)");
         };
@@ -539,13 +563,23 @@ impl Case {
         )
     }
 
-    fn expect_ok(&self, status: StatusCode, what: &str) {
+    fn expect_ok(&mut self, status: StatusCode, what: &str) {
+        if !status.is_success() {
+            self.failed(&format!("{what} answered {status}"));
+        }
+    }
+
+    /// A step the server failed: stops the run, or with `CONVERGENCE_KEEP_GOING=1` is kept for the report.
+    fn failed(&mut self, what: &str) {
         assert!(
-            status.is_success(),
-            "seed {}: {what} answered {status}\nsteps:\n{}",
+            self.keep_going,
+            "seed {}: {what}\nsteps:\n{}",
             self.seed,
             self.log.join("\n")
         );
+        if self.failure.is_none() {
+            self.failure = Some(what.to_owned());
+        }
     }
 
     /// Compass's grid and Google's expanded calendar hold the same events, within [`CONVERGE_DEADLINE`];
@@ -554,7 +588,11 @@ impl Case {
         let client = session_client(app, &self.cookie);
         let until = Instant::now() + CONVERGE_DEADLINE;
         loop {
-            let compass = compass_keys(&compass_grid(app, &client).await);
+            let compass = match compass_grid(app, &client).await {
+                Ok(grid) => compass_keys(&grid),
+                // An unanswered poll is not a verdict: the deadline decides.
+                Err(_) => BTreeMap::new(),
+            };
             let google = google_keys(&google_events(app, &self.email).await);
             if compass == google {
                 return Ok(());
@@ -610,10 +648,17 @@ async fn send(
     if let Some(body) = body {
         request = request.json(body);
     }
-    json_of(request.send().await.expect("request sent")).await
+    match request.send().await {
+        Ok(response) => json_of(response).await,
+        // No answer (the client's 60 s timeout, a reset): reported like an error status.
+        Err(error) => (
+            StatusCode::from_u16(599).unwrap_or(StatusCode::GATEWAY_TIMEOUT),
+            json!({ "noAnswer": error.to_string() }),
+        ),
+    }
 }
 
-async fn compass_grid(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
+async fn compass_grid(app: &TestApp, client: &reqwest::Client) -> Result<Vec<Value>, String> {
     let (status, body) = send(
         app,
         client,
@@ -622,8 +667,10 @@ async fn compass_grid(app: &TestApp, client: &reqwest::Client) -> Vec<Value> {
         None,
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body.as_array().cloned().unwrap_or_default()
+    if status != StatusCode::OK {
+        return Err(format!("{status} {body}"));
+    }
+    Ok(body.as_array().cloned().unwrap_or_default())
 }
 
 fn instant(text: &str) -> String {
