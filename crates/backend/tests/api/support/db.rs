@@ -171,9 +171,12 @@ fn try_start(program: &PathBuf) -> Result<SharedServer, String> {
         std::fs::File::create(&log_path).map_err(|e| format!("cannot create {log_path:?}: {e}"))?;
     let log_err = log.try_clone().map_err(|e| e.to_string())?;
     // The wrapper: run the server in the background, wait until our stdin closes (this process
-    // exited, however it exited), then stop the server. If the server dies first, exit too.
-    let script =
-        r#"exec 3<&0; "$@" </dev/null & s=$!; (cat <&3 >/dev/null; kill $s 2>/dev/null) & wait $s"#;
+    // exited, however it exited), then stop the server (SIGKILL 5 s later if it ignored SIGTERM: a busy
+    // SecantusDB once outlived its test). If the server dies first, exit too.
+    let script = concat!(
+        r#"exec 3<&0; "$@" </dev/null & s=$!; "#,
+        r#"(cat <&3 >/dev/null; kill $s 2>/dev/null; sleep 5; kill -9 $s 2>/dev/null) & wait $s"#,
+    );
     let mut child: Child = Command::new("sh")
         .arg("-c")
         .arg(script)

@@ -75,8 +75,10 @@ fn start_secantus() -> DbServer {
     let err = out
         .try_clone()
         .unwrap_or_else(|e| panic!("cannot clone the log handle: {e}"));
-    let script =
-        r#"exec 3<&0; "$@" </dev/null & s=$!; (cat <&3 >/dev/null; kill $s 2>/dev/null) & wait $s"#;
+    let script = concat!(
+        r#"exec 3<&0; "$@" </dev/null & s=$!; "#,
+        r#"(cat <&3 >/dev/null; kill $s 2>/dev/null; sleep 5; kill -9 $s 2>/dev/null) & wait $s"#,
+    );
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(script)
