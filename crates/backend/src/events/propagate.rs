@@ -14,6 +14,10 @@
 //! - **Someday** events never reach Google: an event that is someday after the change gets an entry only
 //!   when it had a Google copy before (the entry removes it); a deleted event that never reached Google
 //!   gets none (its pending create is cancelled instead, see [`Propagation::cancelled`]).
+//! - A deleted standalone event or series without a Google id may still be at Google: its create may have
+//!   been sent and its answer lost (a restart, a failed call after Google committed). Such a delete is
+//!   [`Propagation::unconfirmed`]: when its create is still pending, the entry turns into a removal of the
+//!   Google id the create uses (the Compass id), which Google answers 404 when it never got there.
 
 use compass_core::EventId;
 
@@ -26,8 +30,12 @@ use crate::store::outbox::Pending;
 pub struct Propagation {
     /// Entries to record (or coalesce into the pending ones).
     pub pending: Vec<Pending>,
-    /// Events deleted before Google ever held them: their pending creates are cancelled.
+    /// Instances deleted before Google ever held them: their pending entries are cancelled (the base's
+    /// `EXDATE` speaks for them).
     pub cancelled: Vec<EventId>,
+    /// Standalone events and series bases deleted without a Google id: Google may hold them under their
+    /// Compass id if a create was sent (see the module docs).
+    pub unconfirmed: Vec<EventId>,
 }
 
 /// The outbox entries of `changes` (see the module docs).
@@ -93,7 +101,8 @@ pub fn propagation(changes: &Changes) -> Propagation {
                 g_etag: etag,
                 slot: None,
             }),
-            None => out.cancelled.push(record.id.clone()),
+            None if this_event_instance.is_some() => out.cancelled.push(record.id.clone()),
+            None => out.unconfirmed.push(record.id.clone()),
         }
     }
     out

@@ -1015,6 +1015,56 @@ async fn throttling_and_lost_answers_never_duplicate_and_a_permanent_403_is_reco
 }
 
 #[tokio::test]
+async fn a_delete_after_a_create_whose_answer_was_lost_removes_what_google_got() {
+    let app = google_app().await;
+    let gina = sign_in(&app, "gina@example.com").await;
+    // Google stores the event but its answer is lost, and the client's own retries fail: Compass does not
+    // know that Google holds it.
+    app.control()
+        .add_fault(
+            &FaultSpec::new("calendar.events.insert", FaultKind::BackendError).after_commit(),
+        )
+        .await
+        .unwrap();
+    for operation in ["calendar.events.insert", "calendar.events.get"] {
+        app.control()
+            .add_fault(&FaultSpec::new(operation, FaultKind::ServiceUnavailable).times(100))
+            .await
+            .unwrap();
+    }
+    let id = gina
+        .create(&timed(
+            "Lost, then deleted",
+            "2026-08-03T09:00:00Z",
+            "2026-08-03T10:00:00Z",
+        ))
+        .await;
+    eventually(
+        "the first push failed after Google committed",
+        WAIT,
+        || async {
+            outbox(&app, &gina.cal.user_id)
+                .await
+                .first()
+                .is_some_and(|e| e.get_i32("attempts").unwrap_or(0) >= 1)
+        },
+    )
+    .await;
+    assert_eq!(
+        gina.google_event(&id).await.map(|e| e["status"].clone()),
+        Some(json!("confirmed"))
+    );
+    // Deleted in Compass before a push gets through: Google's copy (under the Compass id) goes too.
+    assert_eq!(gina.cal.delete(&id, None).await.0, StatusCode::NO_CONTENT);
+    app.control().clear_faults().await.unwrap();
+    gina.wait_google("Google's copy is deleted", &id, |e| {
+        e["status"] == "cancelled"
+    })
+    .await;
+    gina.wait_outbox_drained().await;
+}
+
+#[tokio::test]
 async fn an_entry_outlives_its_server_and_another_instance_pushes_it() {
     // The first instance records entries but never drains (its worker is off: as if it crashed
     // right after the commit).
@@ -1101,7 +1151,7 @@ async fn one_users_writes_never_reach_another_users_google() {
 }
 
 #[tokio::test]
-async fn entries_coalesce_per_event_and_a_never_pushed_delete_cancels_the_create() {
+async fn entries_coalesce_per_event_and_a_delete_before_the_push_removes_by_the_compass_id() {
     // No worker: the entries stay as the flows wrote them.
     let app = spawn_app()
         .with_google()
@@ -1136,10 +1186,15 @@ async fn entries_coalesce_per_event_and_a_never_pushed_delete_cancels_the_create
     assert!(status.is_success(), "{status}");
     assert_eq!(outbox(&app, &cal.user_id).await.len(), 1);
 
-    // Deleted before it ever reached Google: nothing is owed any more.
+    // Deleted while its create is pending: the create may have reached Google with its answer lost, so
+    // the entry becomes a removal of the Google id a create uses, the Compass id (a 404 when it never got
+    // there).
     let (status, _) = cal.delete(&id, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert!(outbox(&app, &cal.user_id).await.is_empty());
+    let entries = outbox(&app, &cal.user_id).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].get_str("gEventId").unwrap(), id);
+    assert_eq!(entries[0].get_i64("version").unwrap(), 4);
     app.stop().await;
 }
 
