@@ -17,7 +17,7 @@ use super::plan::{self, Changes, Loaded, PlanError, Series};
 use super::propagate::propagation;
 use super::repo::EventRepo;
 use crate::sse::Hub;
-use crate::store::outbox::{Outbox, Pending};
+use crate::store::outbox::Outbox;
 use crate::store::users::Users;
 use crate::store::{Store, StoreError};
 
@@ -438,23 +438,9 @@ async fn apply(
             outbox.cancel(user, event, Some(&mut *session)).await?;
         }
         for event in &owed.unconfirmed {
-            // Its create is pending, so it may have reached Google (answer lost): remove whatever Google
-            // holds under the id the create uses. No entry: it was never to be pushed.
-            if outbox
-                .get(user, event, Some(&mut *session))
-                .await?
-                .is_some()
-            {
-                let removal = Pending {
-                    event: event.clone(),
-                    instance: false,
-                    g_event_id: Some(event.as_str().to_owned()),
-                    g_calendar_id: None,
-                    g_etag: None,
-                    slot: None,
-                };
-                outbox.record(user, &removal, Some(&mut *session)).await?;
-            }
+            outbox
+                .remove_own_copy(user, event, Some(&mut *session))
+                .await?;
         }
     }
     Ok(())

@@ -187,6 +187,30 @@ impl Outbox {
         Ok(result.deleted_count == 1)
     }
 
+    /// Turns the pending create of a deleted event into a removal of the Google id its create uses (its
+    /// Compass id): the create may have reached Google with its answer lost. An entry that already names
+    /// another Google copy (a Google event moved to someday and back) keeps it; no entry, nothing owed.
+    pub async fn remove_own_copy(
+        &self,
+        user: &UserId,
+        event: &EventId,
+        session: Option<&mut ClientSession>,
+    ) -> Result<(), StoreError> {
+        let at = now();
+        let filter = doc! {
+            "_id": event_oid(event),
+            "user": user_oid(user),
+            "gEventId": { "$exists": false },
+        };
+        let update = doc! {
+            "$set": { "gEventId": event.as_str(), "changedAt": at, "nextAttemptAt": at, "attempts": 0 },
+            "$inc": { "version": 1_i64 },
+            "$unset": { "failed": "", "lastError": "" },
+        };
+        in_session!(self.raw.update_one(filter, update), session)?;
+        Ok(())
+    }
+
     /// One entry of the user.
     pub async fn get(
         &self,

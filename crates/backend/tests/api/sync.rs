@@ -1004,16 +1004,22 @@ async fn held_notifications_flushed_late_converge_on_google_s_state() {
     assert_eq!(raw_events(&app).await.len(), 1);
 }
 
-#[tokio::test]
-async fn marks_that_cannot_be_synced_never_keep_other_calendars_from_syncing() {
+/// An app whose sync worker ticks every 200 ms, and `email` signed in with Google, imported.
+async fn imported_with_a_quick_worker(email: &str) -> (TestApp, GoogleUser) {
     let app = spawn_app()
         .with_google()
         .with_settings(|s| s.sync.tick = Duration::from_millis(200))
         .await;
-    let email = "mo@example.com";
     app.control().create_user(email, None).await.unwrap();
     let user = sign_in(&app, email).await;
     user.wait_imported(&app).await;
+    (app, user)
+}
+
+#[tokio::test]
+async fn marks_that_cannot_be_synced_never_keep_other_calendars_from_syncing() {
+    let email = "mo@example.com";
+    let (app, user) = imported_with_a_quick_worker(email).await;
     // More dirty marks than the worker takes per pass, all older than any new one, of users who are not
     // connected (as the backstop leaves behind when it marks a calendar whose user is disconnecting).
     let long_ago = mongodb::bson::DateTime::from_millis(0);
@@ -1065,14 +1071,8 @@ async fn marks_that_cannot_be_synced_never_keep_other_calendars_from_syncing() {
 
 #[tokio::test]
 async fn outbox_entries_of_users_without_google_never_keep_others_from_being_pushed() {
-    let app = spawn_app()
-        .with_google()
-        .with_settings(|s| s.sync.tick = Duration::from_millis(200))
-        .await;
     let email = "noor@example.com";
-    app.control().create_user(email, None).await.unwrap();
-    let user = sign_in(&app, email).await;
-    user.wait_imported(&app).await;
+    let (app, user) = imported_with_a_quick_worker(email).await;
     // Due entries of more users than the worker drains per tick, none of whom has Google any more (an
     // edit recorded while its user disconnected).
     let long_ago = mongodb::bson::DateTime::from_millis(0);
