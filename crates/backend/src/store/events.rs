@@ -915,11 +915,15 @@ impl Events {
     }
 
     /// Records the Google copy of the user's grid event `id` (after Compass wrote it to Google): its ids,
-    /// etag and `updated`. `false` when the event is gone or now on a someday list.
+    /// etag and `updated`. With `series`, only while `id` is still an instance of that base: a This and
+    /// Following edit made while the push waited on Google moves instances to a new series, which must
+    /// never carry the old series' Google ids (deleting the old series at Google would take them along).
+    /// `false` when the event is gone, now on a someday list, or no longer in `series`.
     pub async fn set_google_copy(
         &self,
         user: &UserId,
         id: &EventId,
+        series: Option<&EventId>,
         copy: &GoogleCopy,
         session: Option<&mut ClientSession>,
     ) -> Result<bool, StoreError> {
@@ -945,7 +949,10 @@ impl Events {
         if !unset.is_empty() {
             update.insert("$unset", unset);
         }
-        let filter = doc! { "_id": event_oid(id), "user": user_oid(user), "isSomeday": false };
+        let mut filter = doc! { "_id": event_oid(id), "user": user_oid(user), "isSomeday": false };
+        if let Some(base) = series {
+            filter.insert("recurrence.eventId", event_oid(base));
+        }
         let result = in_session!(self.raw.update_one(filter, update), session)?;
         Ok(result.matched_count == 1)
     }

@@ -186,7 +186,7 @@ impl Push<'_> {
             etag: written.etag.clone(),
             updated: written.updated,
         };
-        self.record(&doc.event_id(), copy, instances).await?;
+        self.record(&doc.event_id(), None, copy, instances).await?;
         Ok(Pushed::Done)
     }
 
@@ -389,7 +389,8 @@ impl Push<'_> {
             etag: written.etag.clone(),
             updated: written.updated,
         };
-        self.record(&doc.event_id(), copy, Vec::new()).await?;
+        self.record(&doc.event_id(), doc.base_id().as_ref(), copy, Vec::new())
+            .await?;
         Ok(Pushed::Done)
     }
 
@@ -519,28 +520,36 @@ impl Push<'_> {
         .await?)
     }
 
-    /// Records the Google copy of `event` (and of its instances) and completes the entry, in one
-    /// transaction. When the event went meanwhile (deleted, moved to someday), the entry is recorded
-    /// again with the copy, so that the next push removes it.
+    /// Records the Google copy of `event` (an instance: of `series`) and of its instances, and completes
+    /// the entry, in one transaction. When the event went meanwhile (deleted, moved to someday, split
+    /// off into another series), the entry is recorded again with the copy, so that the next push
+    /// removes it or pushes it where it belongs now. An instance that left the series meanwhile keeps
+    /// no link to it (its new series' push records its Google copy).
     async fn record(
         &self,
         event: &EventId,
+        series: Option<&EventId>,
         copy: GoogleCopy,
         instances: Vec<(EventId, GoogleCopy)>,
     ) -> Result<(), SyncError> {
         let events = Events::new(&self.engine.store);
         let outbox = self.outbox();
         let (user, entry) = (self.user, self.entry);
+        let series = series.cloned();
         let parts = std::sync::Arc::new((copy, instances));
         self.engine
             .store
             .transaction(|session| {
                 let (events, outbox, parts) = (events.clone(), outbox.clone(), parts.clone());
-                let event = event.clone();
+                let (event, series) = (event.clone(), series.clone());
                 async move {
                     let mut session = session;
+                    let target = Recorded {
+                        event: &event,
+                        series: series.as_ref(),
+                    };
                     let result =
-                        record_in(&events, &outbox, &mut session, user, entry, &event, &parts)
+                        record_in(&events, &outbox, &mut session, user, entry, target, &parts)
                             .await;
                     (session, result)
                 }
@@ -550,6 +559,13 @@ impl Push<'_> {
     }
 }
 
+/// The event whose Google copy [`Push::record`] records, and the series it must still belong to.
+#[derive(Clone, Copy)]
+struct Recorded<'a> {
+    event: &'a EventId,
+    series: Option<&'a EventId>,
+}
+
 /// The body of [`Push::record`]'s transaction.
 async fn record_in(
     events: &Events,
@@ -557,11 +573,11 @@ async fn record_in(
     session: &mut ClientSession,
     user: &UserId,
     entry: &OutboxDoc,
-    event: &EventId,
+    Recorded { event, series }: Recorded<'_>,
     (copy, instances): &(GoogleCopy, Vec<(EventId, GoogleCopy)>),
 ) -> Result<(), StoreError> {
     let kept = events
-        .set_google_copy(user, event, copy, Some(&mut *session))
+        .set_google_copy(user, event, series, copy, Some(&mut *session))
         .await?;
     if !kept {
         let pending = Pending {
@@ -577,7 +593,13 @@ async fn record_in(
     }
     for (instance, instance_copy) in instances {
         events
-            .set_google_copy(user, instance, instance_copy, Some(&mut *session))
+            .set_google_copy(
+                user,
+                instance,
+                Some(event),
+                instance_copy,
+                Some(&mut *session),
+            )
             .await?;
     }
     outbox

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::events_support::{timed, Calendar};
 use crate::support::app::{spawn_app, TestApp};
 use crate::support::google::{
-    google_events_in, session_client, sign_in_with_google, wait_synced_after,
+    google_events, google_events_in, session_client, sign_in_with_google, wait_synced_after,
 };
 use crate::support::wait::eventually;
 use crate::sync_convergence::{compass_keys, difference, google_keys};
@@ -415,5 +415,75 @@ async fn a_series_split_after_its_old_end_keeps_its_first_occurrence_at_google()
     let grid = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
     assert_eq!(grid.len(), 2, "{grid:#?}");
     assert!(grid.iter().any(|e| e["title"] == "Demo (new)"));
+    app.stop().await;
+}
+
+/// Seeds 15558, 10136 and others of the long run: a series created in Compass and split with This and Following
+/// while its first push was reading Google's instances. The push had read the series' instances before the split
+/// and recorded the old series' Google ids on all of them, the one the split had just moved to the new series
+/// included. Google then deleted the old series; applying that deletion took every event linked to it, so the new
+/// series was left without its instance in Compass, and its later push had nothing to match at Google.
+#[tokio::test]
+async fn a_this_and_following_split_during_the_series_first_push_keeps_the_new_series_instance() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    control.pause_notifications().await.unwrap();
+    // The first push's read of Google's instances answers 3 s late: the split lands inside that read.
+    control
+        .add_fault(
+            &FaultSpec::new("calendar.events.instances", FaultKind::Latency)
+                .latency(3_000)
+                .times(1),
+        )
+        .await
+        .unwrap();
+    let mut series = timed("Sprint", "2027-03-28T11:45:00Z", "2027-03-28T12:30:00Z");
+    series["recurrence"] = json!({ "rule": ["RRULE:FREQ=WEEKLY;COUNT=2"] });
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    eventually("Google holds the series", WAIT, || async {
+        !google_events(gina.app(), &gina.email).await.is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let range = "start=2027-03-01&end=2027-04-30";
+    let instances = gina.cal.list(range).await;
+    assert_eq!(instances.len(), 2, "{instances:#?}");
+    let mut second = instances[1].clone();
+    second["title"] = json!("Sprint (new)");
+    let second_id = second["_id"].as_str().unwrap().to_owned();
+    gina.cal
+        .put_ok(&second_id, Some("This and Following Events"), &second)
+        .await;
+    // The split's pushes wait until the first push has recorded what it read and Google has deleted the old
+    // series (later than the split: Google's deletion wins).
+    let mut held = Vec::new();
+    for operation in ["calendar.events.patch", "calendar.events.insert"] {
+        let fault = FaultSpec::new(operation, FaultKind::ServiceUnavailable).times(10_000);
+        held.push(control.add_fault(&fault).await.unwrap());
+    }
+    eventually("the first push recorded its instances", WAIT, || async {
+        gina.cal.list(range).await[0]["gEventId"].is_string()
+    })
+    .await;
+    control
+        .delete_event(&gina.email, &gina.email, &base)
+        .await
+        .unwrap();
+    for fault in held {
+        control.clear_fault(fault).await.unwrap();
+    }
+    gina.synced_after(Utc::now()).await;
+    gina.converged().await;
+    let grid = gina.cal.list(range).await;
+    assert_eq!(
+        grid.len(),
+        1,
+        "the new series' occurrence is left: {grid:#?}"
+    );
+    assert_eq!(grid[0]["_id"], json!(second_id), "{grid:#?}");
+    assert_eq!(grid[0]["title"], json!("Sprint (new)"), "{grid:#?}");
     app.stop().await;
 }
