@@ -587,6 +587,28 @@ impl Events {
         self.scoped.delete_many(user, filter, session).await
     }
 
+    /// The user's instances of the Compass base `base` that carry no Google id: instances the series' push
+    /// could not match to a Google instance (Google had already moved the series, or its instances could not
+    /// be read).
+    pub async fn unlinked_instances(
+        &self,
+        user: &UserId,
+        base: &EventId,
+        session: Option<&mut ClientSession>,
+    ) -> Result<Vec<EventId>, StoreError> {
+        let filter = doc! {
+            "user": user_oid(user),
+            "recurrence.eventId": event_oid(base),
+            "gEventId": null,
+        };
+        let found = self.projected(filter, doc! { "_id": 1 }, session).await?;
+        Ok(found
+            .iter()
+            .filter_map(|d| d.get_object_id("_id").ok())
+            .map(super::convert::event_id)
+            .collect())
+    }
+
     /// Deletes the user's Google-owned events of calendar `g_calendar_id` whose Google id is not in `keep`
     /// (the end of a complete listing: whatever Google no longer has). Returns the count.
     pub async fn delete_google_calendar_except(

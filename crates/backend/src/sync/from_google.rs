@@ -437,6 +437,18 @@ pub async fn apply(
                         Some(&mut *session),
                     )
                     .await?;
+                // Instances the series' push never matched to Google (seed 15149: Google moved the series
+                // before the push read its instances) are not Google's: its own instances replace them.
+                // One changed on its own whose push is pending stays; that push decides.
+                let mut unlinked = events
+                    .unlinked_instances(target.user, &base_id, Some(&mut *session))
+                    .await?;
+                unlinked.retain(|id| !known.pending.contains(id));
+                if !unlinked.is_empty() {
+                    applied.deleted += events
+                        .delete_many(target.user, &unlinked, Some(&mut *session))
+                        .await?;
+                }
                 applied.grid = true;
             }
             Change::Single(event) => {

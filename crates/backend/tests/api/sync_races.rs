@@ -487,3 +487,52 @@ async fn a_this_and_following_split_during_the_series_first_push_keeps_the_new_s
     assert_eq!(grid[0]["title"], json!("Sprint (new)"), "{grid:#?}");
     app.stop().await;
 }
+
+/// Seed 15149: a series created in Compass, moved at Google while the series' first push waited on Google's
+/// instances. The push found none of Google's instances at the Compass instances' slots, so they kept no Google
+/// id, and the sync of Google's move inserted Google's instances beside them: every occurrence twice in Compass.
+#[tokio::test]
+async fn a_series_moved_at_google_during_its_first_push_keeps_each_occurrence_once() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    control.pause_notifications().await.unwrap();
+    control
+        .add_fault(
+            &FaultSpec::new("calendar.events.instances", FaultKind::Latency)
+                .latency(3_000)
+                .times(1),
+        )
+        .await
+        .unwrap();
+    let mut series = timed("Standup", "2027-03-19T08:30:00Z", "2027-03-19T09:15:00Z");
+    series["recurrence"] = json!({ "rule": ["RRULE:FREQ=WEEKLY;COUNT=2"] });
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    eventually("Google holds the series", WAIT, || async {
+        !google_events(gina.app(), &gina.email).await.is_empty()
+    })
+    .await;
+    // Inside the push's 3 s wait: Google moves the series two hours later.
+    control
+        .patch_event(
+            &gina.email,
+            &gina.email,
+            &base,
+            &json!({
+                "start": { "dateTime": "2027-03-19T10:30:00Z", "timeZone": "UTC" },
+                "end": { "dateTime": "2027-03-19T11:15:00Z", "timeZone": "UTC" },
+            }),
+        )
+        .await
+        .unwrap();
+    gina.synced_after(Utc::now()).await;
+    gina.converged().await;
+    let grid = gina.cal.list("start=2027-03-01&end=2027-04-30").await;
+    let starts: Vec<DateTime<Utc>> = grid.iter().map(|e| instant(&e["startDate"])).collect();
+    let moved: [DateTime<Utc>; 2] =
+        ["2027-03-19T10:30:00Z", "2027-03-26T10:30:00Z"].map(|at| at.parse().unwrap());
+    assert_eq!(starts, moved, "{grid:#?}");
+    app.stop().await;
+}
