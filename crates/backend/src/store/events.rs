@@ -979,6 +979,25 @@ impl Events {
         Ok(result.matched_count == 1)
     }
 
+    /// Replaces the rule of the user's series base `base` (nothing else changes: no outbox entry, no
+    /// `updatedAt`), as a Google version applied to Compass does.
+    pub async fn set_rule(
+        &self,
+        user: &UserId,
+        base: &EventId,
+        rule: &[String],
+        session: Option<&mut ClientSession>,
+    ) -> Result<bool, StoreError> {
+        let filter = doc! {
+            "_id": event_oid(base),
+            "user": user_oid(user),
+            "recurrence.rule": { "$exists": true },
+        };
+        let update = doc! { "$set": { "recurrence.rule": rule } };
+        let result = in_session!(self.raw.update_one(filter, update), session)?;
+        Ok(result.matched_count == 1)
+    }
+
     /// Forgets the Google etag recorded on `id` of `user`: the next Google version of the event is applied,
     /// never taken for the echo of a Compass write (a conflict Google won, see `crate::sync::to_google`).
     pub async fn forget_etag(

@@ -30,6 +30,7 @@ use compass_core::{EventDate, EventId, Origin, Priority, UserId};
 use mongodb::ClientSession;
 
 use crate::domain::time_zone;
+use crate::events::recurrence::{self, SeriesStart};
 use crate::google::calendar::{
     CalendarClient, Event, EventDateTime, EventsPage, GoogleError, InstancesQuery,
 };
@@ -521,6 +522,7 @@ pub async fn apply(
                         doc.recurrence = Some(RecurrenceDoc::instance(&base.event_id()));
                         doc.time_zone = base.time_zone.clone().or(doc.time_zone);
                         doc.provenance = base.provenance;
+                        restore_occurrence(events, session, target.user, &base, event).await?;
                     }
                     doc.g_recurring_event_id = Some(base_gid.as_str().to_owned());
                 }
@@ -575,6 +577,35 @@ pub async fn apply(
         }
     }
     Ok(applied)
+}
+
+/// Google holds the instance `event` of `base`, so Compass's base must not exclude its occurrence (seed
+/// 10710: a Compass delete of the instance lost to a later Google edit, which brought the instance back;
+/// the base kept the delete's `EXDATE`, and its next push cancelled the occurrence at Google again while
+/// Compass showed it).
+async fn restore_occurrence(
+    events: &Events,
+    session: &mut ClientSession,
+    user: &UserId,
+    base: &EventDoc,
+    event: &Event,
+) -> Result<(), StoreError> {
+    let (Some(rule), Some(at)) = (
+        base.recurrence.as_ref().and_then(|r| r.rule.as_deref()),
+        event.original_start_time.as_ref().and_then(date_of),
+    ) else {
+        return Ok(());
+    };
+    let at = match at {
+        EventDate::Day(day) => SeriesStart::Day(day),
+        EventDate::Timed(instant) => SeriesStart::Timed(instant),
+    };
+    if let Some(rule) = recurrence::without_exdate(rule, at) {
+        events
+            .set_rule(user, &base.event_id(), &rule, Some(&mut *session))
+            .await?;
+    }
+    Ok(())
 }
 
 /// The Compass document for a Google event (a fresh id; the upsert keeps a stored event's id) and its

@@ -536,3 +536,82 @@ async fn a_series_moved_at_google_during_its_first_push_keeps_each_occurrence_on
     assert_eq!(starts, moved, "{grid:#?}");
     app.stop().await;
 }
+
+/// Seed 10710: a Compass delete of one instance of a Google series lost to a later Google edit of the series, which
+/// brought the instance back to Compass; the base kept the delete's `EXDATE`, so its next push (a This and
+/// Following edit made after Google's) cancelled the occurrence at Google while Compass showed it.
+#[tokio::test]
+async fn an_instance_delete_that_lost_to_google_leaves_no_exclusion_on_its_series() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    let started = Utc::now();
+    let google_series = json!({
+        "summary": "Sync",
+        "start": { "dateTime": "2027-03-16T06:30:00Z", "timeZone": "UTC" },
+        "end": { "dateTime": "2027-03-16T07:00:00Z", "timeZone": "UTC" },
+        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
+    });
+    let created = control
+        .insert_event(&gina.email, &gina.email, &google_series)
+        .await
+        .unwrap();
+    let series_gid = created["id"].as_str().unwrap().to_owned();
+    gina.synced_after(started).await;
+    gina.converged().await;
+    control.pause_notifications().await.unwrap();
+    let mut held = Vec::new();
+    for operation in ["calendar.events.delete", "calendar.events.patch"] {
+        let fault = FaultSpec::new(operation, FaultKind::ServiceUnavailable).times(10_000);
+        held.push(control.add_fault(&fault).await.unwrap());
+    }
+    let range = "start=2027-03-01&end=2027-04-30";
+    let instances = gina.cal.list(range).await;
+    assert_eq!(instances.len(), 3, "{instances:#?}");
+    let second = instances[1]["_id"].as_str().unwrap().to_owned();
+    let (status, _) = gina.cal.delete(&second, Some("This Event")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    control
+        .patch_event(
+            &gina.email,
+            &gina.email,
+            &series_gid,
+            &json!({ "summary": "Sync (Google)" }),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let third_id = instances[2]["_id"].as_str().unwrap().to_owned();
+    let (_, mut third) = gina.cal.get(&third_id).await;
+    third["title"] = json!("Sync (split)");
+    gina.cal
+        .put_ok(&third_id, Some("This and Following Events"), &third)
+        .await;
+    // The instance's delete goes first and loses to Google's later edit; then the series' push.
+    control.clear_fault(held[0]).await.unwrap();
+    eventually("the instance's entry is settled", WAIT, || async {
+        !gina
+            .outbox()
+            .await
+            .iter()
+            .any(|e| e.get_object_id("_id").unwrap().to_hex() == second)
+    })
+    .await;
+    control.clear_fault(held[1]).await.unwrap();
+    gina.synced_after(Utc::now()).await;
+    gina.converged().await;
+    let grid = gina.cal.list(range).await;
+    let starts: Vec<DateTime<Utc>> = grid.iter().map(|e| instant(&e["startDate"])).collect();
+    let all: [DateTime<Utc>; 3] = [
+        "2027-03-16T06:30:00Z",
+        "2027-03-23T06:30:00Z",
+        "2027-03-30T06:30:00Z",
+    ]
+    .map(|at| at.parse().unwrap());
+    assert_eq!(
+        starts, all,
+        "Google's edit brought the second back: {grid:#?}"
+    );
+    app.stop().await;
+}
