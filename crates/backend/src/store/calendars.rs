@@ -198,9 +198,11 @@ impl Calendars {
         keep: &[String],
         session: Option<&mut ClientSession>,
     ) -> Result<u64, StoreError> {
-        self.scoped
-            .delete_many(user, doc! { "metadata.id": { "$nin": keep } }, session)
-            .await
+        let filter = doc! { "metadata.id": { "$nin": keep } };
+        match session {
+            Some(session) => self.scoped.delete_many(user, filter, Some(session)).await,
+            None => self.scoped.delete_many_if_any(user, filter).await,
+        }
     }
 
     /// Deletes all of the user's calendars. Returns the count.

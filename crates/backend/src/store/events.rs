@@ -657,7 +657,8 @@ impl Events {
         self.scoped.delete_many(user, filter, Some(session)).await
     }
 
-    /// Deletes the user's Google-owned events of calendars not in `calendars` (no longer synced).
+    /// Deletes the user's Google-owned events of calendars not in `calendars` (no longer synced). Outside a
+    /// session, nothing is written unless such an event exists (see [`UserScoped::delete_many_if_any`]).
     pub async fn delete_google_outside(
         &self,
         user: &UserId,
@@ -668,7 +669,10 @@ impl Events {
             "provenance": Provenance::Google.as_str(),
             "gCalendarId": { "$nin": calendars },
         };
-        self.scoped.delete_many(user, filter, session).await
+        match session {
+            Some(session) => self.scoped.delete_many(user, filter, Some(session)).await,
+            None => self.scoped.delete_many_if_any(user, filter).await,
+        }
     }
 
     /// Deletes a series: the base and all its instances. Returns how many documents went.

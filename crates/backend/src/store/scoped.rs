@@ -79,6 +79,29 @@ impl UserScoped {
         Ok(result.deleted_count == 1)
     }
 
+    /// [`Self::delete_many`] for cleanups that usually find nothing (calendars or events no longer synced,
+    /// checked on every calendar-list sync): one read, and the delete only when a document matches. A
+    /// delete is a write even when it removes nothing; dozens of them at once on the `event` collection
+    /// held SecantusDB's collection lock against the sync transactions for minutes (the long convergence
+    /// run of 2026-11-26). Outside transactions only: what appears between the read and the next check is
+    /// removed by that check.
+    pub(crate) async fn delete_many_if_any(
+        &self,
+        user: &UserId,
+        filter: Document,
+    ) -> Result<u64, StoreError> {
+        let scoped = Self::filter(user, filter.clone());
+        let found = self
+            .raw
+            .find_one(scoped)
+            .projection(doc! { "_id": 1 })
+            .await?;
+        match found {
+            Some(_) => self.delete_many(user, filter, None).await,
+            None => Ok(0),
+        }
+    }
+
     /// Deletes the user's documents matching `filter` (`doc! {}`: all of them). Returns the count.
     pub(crate) async fn delete_many(
         &self,
