@@ -66,7 +66,9 @@ impl SyncEngine {
                 continue;
             }
             let engine = self.clone();
-            tokio::spawn(async move {
+            // Tracked: a stopping server waits for the drain (which stops at its next entry), so no push is
+            // cut off between Google's answer and the transaction that records it.
+            self.spawn(async move {
                 if let Err(error) = engine.drain_outbox(&user).await {
                     tracing::warn!(%error, user = %user, "outbox drain failed; retried next tick");
                 }
@@ -116,6 +118,9 @@ impl SyncEngine {
             .await?
             .into_items();
         for entry in entries {
+            if self.is_stopping() {
+                break;
+            }
             match self.push_entry(&client, user, &entry).await? {
                 Outcome::Next => {}
                 Outcome::Stop => break,

@@ -803,6 +803,91 @@ async fn the_worker_stops_with_the_server_and_a_second_server_picks_up_the_work(
     .await;
 }
 
+/// An outbox drain is tracked work: the server waits for it when stopping, so the push in flight is abandoned
+/// before its answer is recorded (the entry stays, with its backoff) and the user's outbox lease is released
+/// before the server says it stopped; the next server pushes the event.
+#[tokio::test]
+async fn a_stopping_server_waits_for_its_outbox_drains_and_the_next_one_pushes_their_entries() {
+    let mut first = spawn_app()
+        .with_google()
+        .with_settings(|s| s.sync.tick = Duration::from_millis(200))
+        .await;
+    let email = "olga@example.com";
+    first.control().create_user(email, None).await.unwrap();
+    let user = sign_in(&first, email).await;
+    user.wait_synced(&first).await;
+    // The push's insert hangs for 30 s: the drain holds the user's outbox lease when the server stops.
+    first
+        .control()
+        .add_fault(&FaultSpec {
+            latency_ms: Some(30_000),
+            ..FaultSpec::new("calendar.events.insert", FaultKind::Latency).times(1)
+        })
+        .await
+        .unwrap();
+    let response = user
+        .client
+        .post(first.url("/api/event"))
+        .json(&crate::events_support::timed(
+            "Pending",
+            "2026-12-02T09:00:00Z",
+            "2026-12-02T10:00:00Z",
+        ))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    assert!(
+        status.is_success(),
+        "{status}: {}",
+        response.text().await.unwrap()
+    );
+    let store = first.store();
+    let lease = format!("outbox:{}", user_id_of(&first, email).await);
+    let leases = || async {
+        store
+            .collection::<Document>("lease")
+            .count_documents(doc! { "_id": &lease })
+            .await
+            .unwrap()
+    };
+    eventually("the drain holds the outbox lease", WAIT, || async {
+        leases().await == 1
+    })
+    .await;
+    let stopping = Instant::now();
+    first.stop_server().await.unwrap();
+    let took = stopping.elapsed();
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_eq!(first.app_state().sync.running_jobs(), 0);
+    assert_eq!(
+        leases().await,
+        0,
+        "the drain ended before the server stopped"
+    );
+    let entries = store
+        .collection::<Document>("outbox")
+        .count_documents(doc! {})
+        .await
+        .unwrap();
+    assert_eq!(entries, 1, "the abandoned push keeps its entry");
+
+    let settings = first.app_state().settings.clone();
+    let second = spawn_app()
+        .with_settings(move |s| {
+            s.database = settings.database.clone();
+            s.google = settings.google.clone();
+            s.sync.tick = Duration::from_millis(200);
+        })
+        .await;
+    eventually("the second server pushes the event", WAIT, || async {
+        let events = first.control().events(email, email).await.unwrap();
+        events.iter().filter(|e| e["summary"] == "Pending").count() == 1
+    })
+    .await;
+    drop(second);
+}
+
 /// The Compass user id of `email`.
 async fn user_id_of(app: &TestApp, email: &str) -> String {
     app.store()
