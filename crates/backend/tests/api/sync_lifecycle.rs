@@ -789,14 +789,7 @@ async fn the_worker_stops_with_the_server_and_a_second_server_picks_up_the_work(
     assert_eq!(events, 0, "nothing of the abandoned sync was committed");
 
     // A second server on the same database (and the same Google) drains it.
-    let settings = first.app_state().settings.clone();
-    let second = spawn_app()
-        .with_settings(move |s| {
-            s.database = settings.database.clone();
-            s.google = settings.google.clone();
-            s.sync.tick = Duration::from_millis(200);
-        })
-        .await;
+    let second = successor(&first).await;
     eventually("the second server syncs the change", WAIT, || async {
         user.titles(&second).await == ["Late"]
     })
@@ -872,20 +865,25 @@ async fn a_stopping_server_waits_for_its_outbox_drains_and_the_next_one_pushes_t
         .unwrap();
     assert_eq!(entries, 1, "the abandoned push keeps its entry");
 
-    let settings = first.app_state().settings.clone();
-    let second = spawn_app()
-        .with_settings(move |s| {
-            s.database = settings.database.clone();
-            s.google = settings.google.clone();
-            s.sync.tick = Duration::from_millis(200);
-        })
-        .await;
+    let second = successor(&first).await;
     eventually("the second server pushes the event", WAIT, || async {
         let events = first.control().events(email, email).await.unwrap();
         events.iter().filter(|e| e["summary"] == "Pending").count() == 1
     })
     .await;
     drop(second);
+}
+
+/// A second server on `first`'s database and Google, with a 200 ms worker tick.
+async fn successor(first: &TestApp) -> TestApp {
+    let settings = first.app_state().settings.clone();
+    spawn_app()
+        .with_settings(move |s| {
+            s.database = settings.database.clone();
+            s.google = settings.google.clone();
+            s.sync.tick = Duration::from_millis(200);
+        })
+        .await
 }
 
 /// The Compass user id of `email`.

@@ -428,25 +428,7 @@ async fn a_this_and_following_split_during_the_series_first_push_keeps_the_new_s
     let app = spawn_app().with_google().await;
     let gina = connect(&app, "gina@example.com").await;
     let control = app.control();
-    control.pause_notifications().await.unwrap();
-    // The first push's read of Google's instances answers 3 s late: the split lands inside that read.
-    control
-        .add_fault(
-            &FaultSpec::new("calendar.events.instances", FaultKind::Latency)
-                .latency(3_000)
-                .times(1),
-        )
-        .await
-        .unwrap();
-    let mut series = timed("Sprint", "2027-03-28T11:45:00Z", "2027-03-28T12:30:00Z");
-    series["recurrence"] = json!({ "rule": ["RRULE:FREQ=WEEKLY;COUNT=2"] });
-    let base = mongodb::bson::oid::ObjectId::new().to_hex();
-    series["_id"] = json!(base);
-    gina.cal.create_ok(&series).await;
-    eventually("Google holds the series", WAIT, || async {
-        !google_events(gina.app(), &gina.email).await.is_empty()
-    })
-    .await;
+    let base = series_in_a_slow_first_push(&gina, "Sprint", "2027-03-28T11:45:00Z").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let range = "start=2027-03-01&end=2027-04-30";
     let instances = gina.cal.list(range).await;
@@ -496,24 +478,7 @@ async fn a_series_moved_at_google_during_its_first_push_keeps_each_occurrence_on
     let app = spawn_app().with_google().await;
     let gina = connect(&app, "gina@example.com").await;
     let control = app.control();
-    control.pause_notifications().await.unwrap();
-    control
-        .add_fault(
-            &FaultSpec::new("calendar.events.instances", FaultKind::Latency)
-                .latency(3_000)
-                .times(1),
-        )
-        .await
-        .unwrap();
-    let mut series = timed("Standup", "2027-03-19T08:30:00Z", "2027-03-19T09:15:00Z");
-    series["recurrence"] = json!({ "rule": ["RRULE:FREQ=WEEKLY;COUNT=2"] });
-    let base = mongodb::bson::oid::ObjectId::new().to_hex();
-    series["_id"] = json!(base);
-    gina.cal.create_ok(&series).await;
-    eventually("Google holds the series", WAIT, || async {
-        !google_events(gina.app(), &gina.email).await.is_empty()
-    })
-    .await;
+    let base = series_in_a_slow_first_push(&gina, "Standup", "2027-03-19T08:30:00Z").await;
     // Inside the push's 3 s wait: Google moves the series two hours later.
     control
         .patch_event(
@@ -614,4 +579,32 @@ async fn an_instance_delete_that_lost_to_google_leaves_no_exclusion_on_its_serie
         "Google's edit brought the second back: {grid:#?}"
     );
     app.stop().await;
+}
+
+/// Creates a weekly series of two 45-minute occurrences from `start` in Compass, with Google's notifications held
+/// and the first `events.instances` answering 3 s late; returns once Google holds the series, so that the
+/// series' first push is waiting on that read. The series' id.
+async fn series_in_a_slow_first_push(gina: &Connected<'_>, title: &str, start: &str) -> String {
+    let control = gina.app().control();
+    control.pause_notifications().await.unwrap();
+    control
+        .add_fault(
+            &FaultSpec::new("calendar.events.instances", FaultKind::Latency)
+                .latency(3_000)
+                .times(1),
+        )
+        .await
+        .unwrap();
+    let start: DateTime<Utc> = start.parse().unwrap();
+    let end = start + chrono::Duration::minutes(45);
+    let mut series = timed(title, &start.to_rfc3339(), &end.to_rfc3339());
+    series["recurrence"] = json!({ "rule": ["RRULE:FREQ=WEEKLY;COUNT=2"] });
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    eventually("Google holds the series", WAIT, || async {
+        !google_events(gina.app(), &gina.email).await.is_empty()
+    })
+    .await;
+    base
 }
