@@ -440,10 +440,16 @@ pub async fn apply(
                     .await?;
                 // Instances the series' push never matched to Google (seed 15149: Google moved the series
                 // before the push read its instances) are not Google's: its own instances replace them.
-                // One changed on its own whose push is pending stays; that push decides.
-                let mut unlinked = events
-                    .unlinked_instances(target.user, &base_id, Some(&mut *session))
-                    .await?;
+                // One changed on its own whose push is pending stays; that push decides. (A series new to
+                // Compass has no instances to look at.)
+                let mut unlinked = match base_seen {
+                    Seen::Stored(_) => {
+                        events
+                            .unlinked_instances(target.user, &base_id, Some(&mut *session))
+                            .await?
+                    }
+                    Seen::New | Seen::Skip => Vec::new(),
+                };
                 unlinked.retain(|id| !known.pending.contains(id));
                 if !unlinked.is_empty() {
                     applied.deleted += events
