@@ -657,7 +657,10 @@ impl Events {
         self.scoped.delete_many(user, filter, Some(session)).await
     }
 
-    /// Deletes the user's Google-owned events of calendars not in `calendars` (no longer synced). Outside a
+    /// Deletes the user's Google-owned events of calendars not in `calendars` (no longer synced). An event
+    /// without a calendar is not one of them: the new part of a This and Following split of a Google series
+    /// is Google-owned and has no Google copy (nor calendar) until its push, and the calendar-list sync took
+    /// it for an event of a calendar gone (the long run of 2026-11-26, seeds 10000–10039). Outside a
     /// session, nothing is written unless such an event exists (see [`UserScoped::delete_many_if_any`]).
     pub async fn delete_google_outside(
         &self,
@@ -667,7 +670,7 @@ impl Events {
     ) -> Result<u64, StoreError> {
         let filter = doc! {
             "provenance": Provenance::Google.as_str(),
-            "gCalendarId": { "$nin": calendars },
+            "gCalendarId": { "$exists": true, "$nin": calendars },
         };
         match session {
             Some(session) => self.scoped.delete_many(user, filter, Some(session)).await,

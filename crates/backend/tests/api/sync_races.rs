@@ -608,3 +608,80 @@ async fn series_in_a_slow_first_push(gina: &Connected<'_>, title: &str, start: &
     .await;
     base
 }
+
+/// Seeds 10000–10039 of the long run: the new part of a This and Following split of a Google series is
+/// Google-owned and has no Google calendar until its push; the calendar-list sync, which removes the Google events
+/// of calendars no longer synced, took it for one of them and deleted it before it reached Google.
+#[tokio::test]
+async fn a_split_of_a_google_series_waiting_for_its_push_survives_a_calendar_list_sync() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    let started = Utc::now();
+    let google_series = json!({
+        "summary": "Retro",
+        "start": { "dateTime": "2027-03-16T17:15:00Z", "timeZone": "UTC" },
+        "end": { "dateTime": "2027-03-16T18:00:00Z", "timeZone": "UTC" },
+        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
+    });
+    control
+        .insert_event(&gina.email, &gina.email, &google_series)
+        .await
+        .unwrap();
+    gina.synced_after(started).await;
+    gina.converged().await;
+    let mut held = Vec::new();
+    for operation in ["calendar.events.insert", "calendar.events.patch"] {
+        let fault = FaultSpec::new(operation, FaultKind::ServiceUnavailable).times(10_000);
+        held.push(control.add_fault(&fault).await.unwrap());
+    }
+    let range = "start=2027-03-01&end=2027-04-30";
+    let instances = gina.cal.list(range).await;
+    assert_eq!(instances.len(), 3, "{instances:#?}");
+    let second = instances[1]["_id"].as_str().unwrap().to_owned();
+    let (_, mut split) = gina.cal.get(&second).await;
+    split["title"] = json!("Retro (new)");
+    gina.cal
+        .put_ok(&second, Some("This and Following Events"), &split)
+        .await;
+    // A change of the calendar list makes Compass read it again and clean up after it.
+    control
+        .change_calendar(
+            &gina.email,
+            &gina.email,
+            &json!({ "summary": "Gina's days" }),
+        )
+        .await
+        .unwrap();
+    eventually("the calendar list is read again", WAIT, || async {
+        let (_, body) = gina
+            .cal
+            .send(reqwest::Method::GET, "/calendars", None)
+            .await;
+        body["calendars"][0]["metadata"]["summary"] == "Gina's days"
+    })
+    .await;
+    let grid = gina.cal.list(range).await;
+    assert_eq!(
+        grid.len(),
+        3,
+        "the split waiting for its push is kept: {grid:#?}"
+    );
+    for fault in held {
+        control.clear_fault(fault).await.unwrap();
+    }
+    gina.synced_after(Utc::now()).await;
+    gina.converged().await;
+    let titles: Vec<Value> = gina
+        .cal
+        .list(range)
+        .await
+        .iter()
+        .map(|e| e["title"].clone())
+        .collect();
+    assert_eq!(
+        titles,
+        [json!("Retro"), json!("Retro (new)"), json!("Retro (new)")]
+    );
+    app.stop().await;
+}
