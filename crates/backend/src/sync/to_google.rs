@@ -16,9 +16,11 @@
 //!
 //! **Conflicts.** A 412 on `If-Match` means Google changed the event since Compass last saw it. The
 //! current Google version is read and the later writer wins: Google's `updated` against the time of the
-//! Compass write (`changedAt` of the entry). Google later → Google's version is applied to Compass (the
-//! Compass edit is dropped); Compass later → the patch is sent again with the new etag. Deletes carry
-//! `If-Match` too and settle a 412 the same way (`remove`). Either way [`super::conflicts`] traces it: a
+//! Compass write (`changedAt` of the entry); for an instance, a time that the last series version
+//! Compass recorded explains is not a Google edit of it (`Push::google_later`). Google later → Google's
+//! version is applied to Compass (the Compass edit is dropped); Compass later → the patch is sent again
+//! with the new etag. Deletes carry `If-Match` too and settle a 412 the same way (`remove`). Either way
+//! [`super::conflicts`] traces it: a
 //! `WARN` naming both versions and a stored `sync_conflict` record.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
@@ -242,7 +244,7 @@ impl Push<'_> {
     ) -> Result<Updated, SyncError> {
         let current = self.client.get_event(self.calendar, id).await?;
         let compass_at = self.entry.changed_at();
-        let google_later = current.updated.is_some_and(|at| at > compass_at);
+        let google_later = self.google_later(&current).await?;
         conflicts::record(
             &self.engine.store,
             self.user,
@@ -274,6 +276,29 @@ impl Push<'_> {
             Err(GoogleError::NotFound(_) | GoogleError::Deleted(_)) => Ok(Updated::Gone),
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// The later-writer rule: true when Google's `current` version was written after the Compass change of
+    /// the entry. An instance's `updated` also moves when its whole series is written — by Compass's own
+    /// series push, too (seed 15951: a This and Following delete lost to the rename Compass itself had just
+    /// pushed, and the instance came back beyond its series' end) — so for an instance, a time that the
+    /// last series version Compass recorded already explains is not a Google edit of that instance.
+    pub(super) async fn google_later(&self, current: &Event) -> Result<bool, SyncError> {
+        let Some(at) = current.updated else {
+            return Ok(false);
+        };
+        if at <= self.entry.changed_at() {
+            return Ok(false);
+        }
+        let Some(series) = current.recurring_event_id.as_ref() else {
+            return Ok(true);
+        };
+        let seen = Events::new(&self.engine.store)
+            .by_g_event_id(self.user, series.as_str(), None)
+            .await?
+            .and_then(|base| base.g_updated)
+            .map(crate::store::convert::from_bson_date);
+        Ok(seen.is_none_or(|seen| at > seen))
     }
 
     /// Applies Google's version of the event to Compass and completes the entry, in one transaction.

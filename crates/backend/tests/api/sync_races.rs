@@ -685,3 +685,74 @@ async fn a_split_of_a_google_series_waiting_for_its_push_survives_a_calendar_lis
     );
     app.stop().await;
 }
+
+/// Seed 15951: an instance's Google `updated` moves whenever its series is written, by Compass's own series push
+/// too. A series rename was in flight when a This and Following delete cut the series; the removal of an
+/// instance the cut took then met Google's instance as the rename had left it, took it for a later Google edit,
+/// and brought the instance back to Compass, beyond the end its series got next.
+#[tokio::test]
+async fn compass_own_series_push_never_wins_a_conflict_against_compass() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    let started = Utc::now();
+    let google_series = json!({
+        "summary": "Gym",
+        "start": { "dateTime": "2027-02-27T17:15:00Z", "timeZone": "UTC" },
+        "end": { "dateTime": "2027-02-27T17:45:00Z", "timeZone": "UTC" },
+        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=4"],
+    });
+    control
+        .insert_event(&gina.email, &gina.email, &google_series)
+        .await
+        .unwrap();
+    gina.synced_after(started).await;
+    gina.converged().await;
+    control.pause_notifications().await.unwrap();
+    // Drains wait (their lease is taken) until both entries exist, so that one drain takes them in order.
+    let lease = format!("outbox:{}", gina.cal.user_id);
+    let leases = gina.app().store().collection::<Document>("lease");
+    let until = mongodb::bson::DateTime::from_millis(Utc::now().timestamp_millis() + 600_000);
+    leases
+        .insert_one(
+            doc! { "_id": &lease, "holder": "a test", "expiresAt": until, "renewedAt": until },
+        )
+        .await
+        .unwrap();
+    let range = "start=2027-02-01&end=2027-04-30";
+    let instances = gina.cal.list(range).await;
+    assert_eq!(instances.len(), 4, "{instances:#?}");
+    let first = instances[0]["_id"].as_str().unwrap().to_owned();
+    let (_, mut renamed) = gina.cal.get(&first).await;
+    renamed["title"] = json!("Gym (renamed)");
+    gina.cal.put_ok(&first, Some("All Events"), &renamed).await;
+    let last = instances[3]["_id"].as_str().unwrap().to_owned();
+    let (_, mut moved) = gina.cal.get(&last).await;
+    moved["startDate"] = json!("2027-03-21T17:15:00Z");
+    moved["endDate"] = json!("2027-03-21T17:45:00Z");
+    gina.cal.put_ok(&last, Some("This Event"), &moved).await;
+    // The series' push answers 3 s late: the cut lands while it is in flight.
+    control
+        .add_fault(
+            &FaultSpec::new("calendar.events.patch", FaultKind::Latency)
+                .latency(3_000)
+                .times(1),
+        )
+        .await
+        .unwrap();
+    leases.delete_one(doc! { "_id": &lease }).await.unwrap();
+    gina.app().app_state().sync.wake();
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let second = instances[1]["_id"].as_str().unwrap().to_owned();
+    let (status, _) = gina
+        .cal
+        .delete(&second, Some("This and Following Events"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    gina.synced_after(Utc::now()).await;
+    gina.converged().await;
+    let grid = gina.cal.list(range).await;
+    let titles: Vec<Value> = grid.iter().map(|e| e["title"].clone()).collect();
+    assert_eq!(titles, [json!("Gym (renamed)")], "{grid:#?}");
+    app.stop().await;
+}

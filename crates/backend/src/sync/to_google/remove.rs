@@ -64,7 +64,7 @@ impl Push<'_> {
             Err(other) => return Err(other.into()),
         };
         let compass_at = self.entry.changed_at();
-        let google_later = current.updated.is_some_and(|at| at > compass_at);
+        let google_later = self.google_later(&current).await?;
         let winner = if google_later {
             Winner::Google
         } else {
