@@ -8,10 +8,12 @@
 //! - [`token_cipher`]: encryption at rest of Google refresh tokens (accounts encrypt, sync decrypts).
 //! - [`time_zone`]: IANA zones of events (`timeZone`), resolved with the backend's tz database.
 //! - [`metadata`]: which user-metadata keys a client may write, and the computed Google connection state.
+//! - [`exdate`]: the `EXDATE` values Compass writes to exclude one occurrence of a series.
 //!
 //! Types the web app shares live in compass-core instead.
 
 pub mod email;
+pub mod exdate;
 pub mod metadata;
 pub mod provenance;
 pub mod time_zone;

@@ -398,7 +398,11 @@ pub fn with_until(lines: &[String], until: SeriesStart) -> Vec<String> {
 /// the same form (`EXDATE;VALUE=DATE:` for all-day series, `EXDATE:` with UTC date-times otherwise), or a
 /// new line when there is none with room left.
 pub fn with_exdate(lines: &[String], at: SeriesStart) -> Vec<String> {
-    let (prefix, value) = exdate_value(at);
+    let at = match at {
+        SeriesStart::Day(day) => compass_core::EventDate::Day(day),
+        SeriesStart::Timed(dt) => compass_core::EventDate::Timed(dt),
+    };
+    let (prefix, value) = crate::domain::exdate::value_of(at);
     let mut out = lines.to_vec();
     let room =
         |line: &String| line.len() + value.len() < compass_core::recurrence_rule::MAX_RULE_LINE_LEN;
@@ -410,37 +414,6 @@ pub fn with_exdate(lines: &[String], at: SeriesStart) -> Vec<String> {
         None => out.push(format!("{prefix}{value}")),
     }
     out
-}
-
-/// The rule without the exclusion of the occurrence at `at` in the form [`with_exdate`] writes it (an
-/// `EXDATE` line left without values goes); `None` when the rule has no such exclusion.
-pub fn without_exdate(lines: &[String], at: SeriesStart) -> Option<Vec<String>> {
-    let (prefix, value) = exdate_value(at);
-    let mut found = false;
-    let mut out = Vec::with_capacity(lines.len());
-    for line in lines {
-        let Some(values) = line.strip_prefix(prefix) else {
-            out.push(line.clone());
-            continue;
-        };
-        let kept: Vec<&str> = values.split(',').filter(|v| *v != value).collect();
-        found |= kept.len() < values.split(',').count();
-        if !kept.is_empty() {
-            out.push(format!("{prefix}{}", kept.join(",")));
-        }
-    }
-    found.then_some(out)
-}
-
-/// The `EXDATE` line prefix and value Compass writes for the occurrence at `at`.
-fn exdate_value(at: SeriesStart) -> (&'static str, String) {
-    match at {
-        SeriesStart::Day(day) => ("EXDATE;VALUE=DATE:", day.format("%Y%m%d").to_string()),
-        SeriesStart::Timed(dt) => (
-            "EXDATE:",
-            dt.with_timezone(&Utc).format("%Y%m%dT%H%M%SZ").to_string(),
-        ),
-    }
 }
 
 /// True when the rule has an end (`COUNT` or `UNTIL` on every `RRULE` line).
@@ -671,27 +644,6 @@ mod tests {
         assert_eq!(
             wire(&expand_fixed(&cut, day("2025-01-01")).unwrap()),
             ["2025-01-01", "2025-01-03"]
-        );
-    }
-
-    #[test]
-    fn without_exdate_takes_back_only_the_exclusion_of_that_occurrence() {
-        let start = timed("2025-01-06T09:00:00-06:00");
-        let lines = rule(&["RRULE:FREQ=DAILY;COUNT=4"]);
-        let all = expand_fixed(&lines, start).unwrap();
-        let two = with_exdate(&with_exdate(&lines, all[2]), all[0]);
-        let back = without_exdate(&two, all[2]).unwrap();
-        assert_eq!(
-            back,
-            ["RRULE:FREQ=DAILY;COUNT=4", "EXDATE:20250106T150000Z"]
-        );
-        assert_eq!(without_exdate(&back, all[0]).unwrap(), lines);
-        assert_eq!(without_exdate(&lines, all[1]), None);
-        let days = with_exdate(&rule(&["RRULE:FREQ=DAILY;COUNT=3"]), day("2025-01-02"));
-        assert_eq!(without_exdate(&days, day("2025-01-03")), None);
-        assert_eq!(
-            without_exdate(&days, day("2025-01-02")).unwrap(),
-            ["RRULE:FREQ=DAILY;COUNT=3"]
         );
     }
 

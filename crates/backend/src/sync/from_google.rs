@@ -29,8 +29,7 @@ use chrono::{Duration, Utc};
 use compass_core::{EventDate, EventId, Origin, Priority, UserId};
 use mongodb::ClientSession;
 
-use crate::domain::time_zone;
-use crate::events::recurrence::{self, SeriesStart};
+use crate::domain::{exdate, time_zone};
 use crate::google::calendar::{
     CalendarClient, Event, EventDateTime, EventsPage, GoogleError, InstancesQuery,
 };
@@ -602,11 +601,7 @@ async fn restore_occurrence(
     ) else {
         return Ok(());
     };
-    let at = match at {
-        EventDate::Day(day) => SeriesStart::Day(day),
-        EventDate::Timed(instant) => SeriesStart::Timed(instant),
-    };
-    if let Some(rule) = recurrence::without_exdate(rule, at) {
+    if let Some(rule) = exdate::without(rule, at) {
         events
             .set_rule(user, &base.event_id(), &rule, Some(&mut *session))
             .await?;
