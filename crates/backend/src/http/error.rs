@@ -204,6 +204,16 @@ impl From<StoreError> for ApiError {
                     code: None,
                 }
             }
+            // A transaction that met other writes of the same documents for its whole retry window:
+            // nothing was written, and trying again later is the answer (not a server bug).
+            other if other.is_write_conflict() => {
+                tracing::warn!(error = %other, "write conflicts outlasted the retry window");
+                Self::Unavailable {
+                    message: "Other changes to the same events are being saved; nothing was changed, try again"
+                        .into(),
+                    code: None,
+                }
+            }
             other => Self::internal(other),
         }
     }
@@ -436,6 +446,21 @@ mod tests {
         }
         .into();
         assert_eq!(connect.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let reply: mongodb::error::CommandError =
+            mongodb::bson::from_document(mongodb::bson::doc! {
+                "code": 112,
+                "codeName": "WriteConflict",
+                "errmsg": "WriteConflict error: this operation conflicted with another operation.",
+            })
+            .expect("a command error");
+        let conflict: ApiError = StoreError::from(mongodb::error::Error::from(
+            mongodb::error::ErrorKind::Command(reply),
+        ))
+        .into();
+        assert_eq!(conflict.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let other: ApiError =
+            StoreError::from(mongodb::error::Error::custom("something else")).into();
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

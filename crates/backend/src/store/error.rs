@@ -13,6 +13,9 @@ use mongodb::error::{
 /// The server error code for a duplicate key in a unique index.
 pub const DUPLICATE_KEY: i32 = 11000;
 
+/// The server error code for a write that met another write of the same document.
+const WRITE_CONFLICT: i32 = 112;
+
 /// Server error codes that mean "this node cannot serve the request right now" (shutdown, step-down,
 /// network trouble between nodes). They are classified as [`StoreError::Unavailable`].
 const UNAVAILABLE_CODES: &[i32] = &[
@@ -121,6 +124,16 @@ impl StoreError {
     pub fn is_transient_transaction_error(&self) -> bool {
         self.driver_error()
             .is_some_and(|e| e.contains_label(TRANSIENT_TRANSACTION_ERROR))
+    }
+
+    /// True when the database refused a write because another one held the same document
+    /// (`WriteConflict`, code 112), with or without the transient label: what is left when a
+    /// transaction kept meeting other writes for its whole retry window.
+    pub fn is_write_conflict(&self) -> bool {
+        self.is_transient_transaction_error()
+            || self.driver_error().is_some_and(
+                |e| matches!(&*e.kind, ErrorKind::Command(c) if c.code == WRITE_CONFLICT),
+            )
     }
 
     /// True when the outcome of a commit is unknown and the commit itself may be retried.
