@@ -12,12 +12,13 @@
 //! - A **This and Following** edit's new series is created in the calendar of the series it split
 //!   (the entry names it; new events otherwise go to the primary calendar).
 //! - **Someday** events never reach Google: an event that is someday after the change gets an entry only
-//!   when it had a Google copy before (the entry removes it); a deleted event that never reached Google
-//!   gets none (its pending create is cancelled instead, see [`Propagation::cancelled`]).
-//! - A deleted standalone event or series without a Google id may still be at Google: its create may have
-//!   been sent and its answer lost (a restart, a failed call after Google committed). Such a delete is
-//!   [`Propagation::unconfirmed`]: when its create is still pending, the entry turns into a removal of the
-//!   Google id the create uses (the Compass id), which Google answers 404 when it never got there.
+//!   when it had a Google copy before (the entry removes it); a deleted instance that never reached Google
+//!   gets none (its pending entry is cancelled instead, see [`Propagation::cancelled`]).
+//! - A deleted standalone event or series without a Google id, or one moved to someday, may still be at
+//!   Google: its create may have been sent and its answer lost (a restart, a failed call after Google
+//!   committed). It is [`Propagation::unconfirmed`]: when its create is still pending, the entry turns into
+//!   a removal of the Google id the create uses (the Compass id), which Google answers 404 when it never
+//!   got there.
 
 use compass_core::EventId;
 
@@ -33,8 +34,8 @@ pub struct Propagation {
     /// Instances deleted before Google ever held them: their pending entries are cancelled (the base's
     /// `EXDATE` speaks for them).
     pub cancelled: Vec<EventId>,
-    /// Standalone events and series bases deleted without a Google id: Google may hold them under their
-    /// Compass id if a create was sent (see the module docs).
+    /// Standalone events and series bases deleted or moved to someday without a Google id: Google may hold
+    /// them under their Compass id if a create was sent (see the module docs).
     pub unconfirmed: Vec<EventId>,
 }
 
@@ -65,6 +66,9 @@ pub fn propagation(changes: &Changes) -> Propagation {
         }
         let before = changes.google_before.get(&record.id);
         if record.is_someday && before.is_none() && record.g_event_id.is_none() {
+            // Never confirmed at Google, but its create may have been sent with the answer lost (seed
+            // 10966): like a delete, see `unconfirmed`.
+            out.unconfirmed.push(record.id.clone());
             continue;
         }
         let instance = this_event_instance.is_some() && !via_base;

@@ -1014,12 +1014,9 @@ async fn throttling_and_lost_answers_never_duplicate_and_a_permanent_403_is_reco
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_delete_after_a_create_whose_answer_was_lost_removes_what_google_got() {
-    let app = google_app().await;
-    let gina = sign_in(&app, "gina@example.com").await;
-    // Google stores the event but its answer is lost, and the client's own retries fail: Compass does not
-    // know that Google holds it.
+/// Creates `title` while Google stores the event but its answer is lost and the client's own retries fail: Compass
+/// does not know that Google holds it. Returns its id once the first push has failed.
+async fn create_whose_answer_is_lost(app: &TestApp, gina: &GoogleUser<'_>, title: &str) -> String {
     app.control()
         .add_fault(
             &FaultSpec::new("calendar.events.insert", FaultKind::BackendError).after_commit(),
@@ -1034,7 +1031,7 @@ async fn a_delete_after_a_create_whose_answer_was_lost_removes_what_google_got()
     }
     let id = gina
         .create(&timed(
-            "Lost, then deleted",
+            title,
             "2026-08-03T09:00:00Z",
             "2026-08-03T10:00:00Z",
         ))
@@ -1043,7 +1040,7 @@ async fn a_delete_after_a_create_whose_answer_was_lost_removes_what_google_got()
         "the first push failed after Google committed",
         WAIT,
         || async {
-            outbox(&app, &gina.cal.user_id)
+            outbox(app, &gina.cal.user_id)
                 .await
                 .first()
                 .is_some_and(|e| e.get_i32("attempts").unwrap_or(0) >= 1)
@@ -1054,6 +1051,14 @@ async fn a_delete_after_a_create_whose_answer_was_lost_removes_what_google_got()
         gina.google_event(&id).await.map(|e| e["status"].clone()),
         Some(json!("confirmed"))
     );
+    id
+}
+
+#[tokio::test]
+async fn a_delete_after_a_create_whose_answer_was_lost_removes_what_google_got() {
+    let app = google_app().await;
+    let gina = sign_in(&app, "gina@example.com").await;
+    let id = create_whose_answer_is_lost(&app, &gina, "Lost, then deleted").await;
     // Deleted in Compass before a push gets through: Google's copy (under the Compass id) goes too.
     assert_eq!(gina.cal.delete(&id, None).await.0, StatusCode::NO_CONTENT);
     app.control().clear_faults().await.unwrap();
@@ -1062,6 +1067,27 @@ async fn a_delete_after_a_create_whose_answer_was_lost_removes_what_google_got()
     })
     .await;
     gina.wait_outbox_drained().await;
+}
+
+/// Seed 10966: the same with a move to someday instead of a delete. Someday events never reach Google, so the
+/// move left the pending create alone, whose next push found a someday event and nothing to remove: Google kept
+/// the copy its lost-answer insert had made.
+#[tokio::test]
+async fn a_move_to_someday_after_a_create_whose_answer_was_lost_removes_what_google_got() {
+    let app = google_app().await;
+    let gina = sign_in(&app, "gina@example.com").await;
+    let id = create_whose_answer_is_lost(&app, &gina, "Lost, then someday").await;
+    let (_, mut someday) = gina.cal.get(&id).await;
+    someday["isSomeday"] = json!(true);
+    gina.cal.put_ok(&id, None, &someday).await;
+    app.control().clear_faults().await.unwrap();
+    gina.wait_google("Google's copy is deleted", &id, |e| {
+        e["status"] == "cancelled"
+    })
+    .await;
+    gina.wait_outbox_drained().await;
+    let (_, event) = gina.cal.get(&id).await;
+    assert_eq!(event["isSomeday"], json!(true), "{event}");
 }
 
 #[tokio::test]
