@@ -510,20 +510,14 @@ async fn an_instance_delete_that_lost_to_google_leaves_no_exclusion_on_its_serie
     let app = spawn_app().with_google().await;
     let gina = connect(&app, "gina@example.com").await;
     let control = app.control();
-    let started = Utc::now();
-    let google_series = json!({
-        "summary": "Sync",
-        "start": { "dateTime": "2027-03-16T06:30:00Z", "timeZone": "UTC" },
-        "end": { "dateTime": "2027-03-16T07:00:00Z", "timeZone": "UTC" },
-        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
-    });
-    let created = control
-        .insert_event(&gina.email, &gina.email, &google_series)
-        .await
-        .unwrap();
-    let series_gid = created["id"].as_str().unwrap().to_owned();
-    gina.synced_after(started).await;
-    gina.converged().await;
+    let series_gid = google_series_imported(
+        &gina,
+        "Sync",
+        "2027-03-16T06:30:00Z",
+        "2027-03-16T07:00:00Z",
+        3,
+    )
+    .await;
     control.pause_notifications().await.unwrap();
     let mut held = Vec::new();
     for operation in ["calendar.events.delete", "calendar.events.patch"] {
@@ -617,19 +611,14 @@ async fn a_split_of_a_google_series_waiting_for_its_push_survives_a_calendar_lis
     let app = spawn_app().with_google().await;
     let gina = connect(&app, "gina@example.com").await;
     let control = app.control();
-    let started = Utc::now();
-    let google_series = json!({
-        "summary": "Retro",
-        "start": { "dateTime": "2027-03-16T17:15:00Z", "timeZone": "UTC" },
-        "end": { "dateTime": "2027-03-16T18:00:00Z", "timeZone": "UTC" },
-        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=3"],
-    });
-    control
-        .insert_event(&gina.email, &gina.email, &google_series)
-        .await
-        .unwrap();
-    gina.synced_after(started).await;
-    gina.converged().await;
+    google_series_imported(
+        &gina,
+        "Retro",
+        "2027-03-16T17:15:00Z",
+        "2027-03-16T18:00:00Z",
+        3,
+    )
+    .await;
     let mut held = Vec::new();
     for operation in ["calendar.events.insert", "calendar.events.patch"] {
         let fault = FaultSpec::new(operation, FaultKind::ServiceUnavailable).times(10_000);
@@ -695,19 +684,14 @@ async fn compass_own_series_push_never_wins_a_conflict_against_compass() {
     let app = spawn_app().with_google().await;
     let gina = connect(&app, "gina@example.com").await;
     let control = app.control();
-    let started = Utc::now();
-    let google_series = json!({
-        "summary": "Gym",
-        "start": { "dateTime": "2027-02-27T17:15:00Z", "timeZone": "UTC" },
-        "end": { "dateTime": "2027-02-27T17:45:00Z", "timeZone": "UTC" },
-        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=4"],
-    });
-    control
-        .insert_event(&gina.email, &gina.email, &google_series)
-        .await
-        .unwrap();
-    gina.synced_after(started).await;
-    gina.converged().await;
+    google_series_imported(
+        &gina,
+        "Gym",
+        "2027-02-27T17:15:00Z",
+        "2027-02-27T17:45:00Z",
+        4,
+    )
+    .await;
     control.pause_notifications().await.unwrap();
     // Drains wait (their lease is taken) until both entries exist, so that one drain takes them in order.
     let lease = format!("outbox:{}", gina.cal.user_id);
@@ -755,4 +739,30 @@ async fn compass_own_series_push_never_wins_a_conflict_against_compass() {
     let titles: Vec<Value> = grid.iter().map(|e| e["title"].clone()).collect();
     assert_eq!(titles, [json!("Gym (renamed)")], "{grid:#?}");
     app.stop().await;
+}
+
+/// A weekly series of `count` made at Google, imported and converged; its Google id.
+async fn google_series_imported(
+    gina: &Connected<'_>,
+    summary: &str,
+    start: &str,
+    end: &str,
+    count: u32,
+) -> String {
+    let started = Utc::now();
+    let series = json!({
+        "summary": summary,
+        "start": { "dateTime": start, "timeZone": "UTC" },
+        "end": { "dateTime": end, "timeZone": "UTC" },
+        "recurrence": [format!("RRULE:FREQ=WEEKLY;COUNT={count}")],
+    });
+    let created = gina
+        .app()
+        .control()
+        .insert_event(&gina.email, &gina.email, &series)
+        .await
+        .unwrap();
+    gina.synced_after(started).await;
+    gina.converged().await;
+    created["id"].as_str().unwrap().to_owned()
 }
