@@ -110,6 +110,10 @@ pub struct Changes {
     /// The Google calendar of the series a This and Following edit split: the new series is created
     /// there (not in the primary calendar).
     pub split_calendar: Option<String>,
+    /// The instance a This and Following edit made the first of a new series (it keeps its id), with its
+    /// start there (its slot in the new series): a This Event change of it still waiting for Google named
+    /// its place in the old series.
+    pub split_target: Option<(EventId, EventDate)>,
 }
 
 impl Changes {
@@ -181,6 +185,7 @@ impl Changes {
         self.single_instance = self.single_instance.take().or(other.single_instance);
         self.instance_slot = self.instance_slot.take().or(other.instance_slot);
         self.split_calendar = self.split_calendar.take().or(other.split_calendar);
+        self.split_target = self.split_target.take().or(other.split_target);
     }
 }
 
@@ -610,6 +615,7 @@ fn update_following(
     upserts.extend(new_instances);
     changes.extend(Changes::new(&[target], upserts, vec![]));
     changes.split_calendar = base.g_calendar_id.clone();
+    changes.split_target = Some((target.id.clone(), draft.span.start()));
     Ok(changes)
 }
 

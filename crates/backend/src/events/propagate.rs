@@ -11,6 +11,12 @@
 //!   `EXDATE` removes the occurrence at Google (found by the convergence test).
 //! - A **This and Following** edit's new series is created in the calendar of the series it split
 //!   (the entry names it; new events otherwise go to the primary calendar).
+//! - The instance a **This and Following** edit starts the new series at keeps its id, and the new series'
+//!   create carries it. A This Event change of it still waiting in the outbox named its place in the old
+//!   series (the entry's slot, the old Google instance): that entry now names its place in the new series
+//!   instead, its start there and no Google copy yet (seeds 17605, 17661: the stale slot matched no Google
+//!   instance of the new series, and the instance's push failed for good). It is rewritten rather than
+//!   dropped: a push of it in flight completes only the version it read.
 //! - **Someday** events never reach Google: an event that is someday after the change gets an entry only
 //!   when it had a Google copy before (the entry removes it); a deleted instance that never reached Google
 //!   gets none (its pending entry is cancelled instead, see [`Propagation::cancelled`]).
@@ -20,7 +26,7 @@
 //!   a removal of the Google id the create uses (the Compass id), which Google answers 404 when it never
 //!   got there.
 
-use compass_core::EventId;
+use compass_core::{EventDate, EventId};
 
 use super::model::{EventRecord, SeriesRole};
 use super::plan::Changes;
@@ -37,11 +43,17 @@ pub struct Propagation {
     /// Standalone events and series bases deleted or moved to someday without a Google id: Google may hold
     /// them under their Compass id if a create was sent (see the module docs).
     pub unconfirmed: Vec<EventId>,
+    /// The instance a This and Following edit made the first of a new series, and its slot there: its pending
+    /// This Event entry, if any, is moved to that slot (see the module docs).
+    pub split_off: Option<(EventId, EventDate)>,
 }
 
 /// The outbox entries of `changes` (see the module docs).
 pub fn propagation(changes: &Changes) -> Propagation {
-    let mut out = Propagation::default();
+    let mut out = Propagation {
+        split_off: changes.split_target.clone(),
+        ..Propagation::default()
+    };
     // Deleting the last instance deletes the series: then the master goes.
     let this_event_instance = changes
         .single_instance

@@ -442,6 +442,11 @@ async fn apply(
                 .remove_own_copy(user, event, Some(&mut *session))
                 .await?;
         }
+        if let Some((event, slot)) = &owed.split_off {
+            outbox
+                .move_instance_slot(user, event, *slot, Some(&mut *session))
+                .await?;
+        }
     }
     Ok(())
 }

@@ -211,6 +211,28 @@ impl Outbox {
         Ok(())
     }
 
+    /// A This and Following edit made the instance `event` the first of a new series: its pending This Event
+    /// entry, if any, now names its occurrence there (`slot`) and no Google copy (the old series' instance is
+    /// cut off at Google by the old series' new end). The version goes up, so that a push of the old entry in
+    /// flight does not complete it.
+    pub async fn move_instance_slot(
+        &self,
+        user: &UserId,
+        event: &EventId,
+        slot: EventDate,
+        session: Option<&mut ClientSession>,
+    ) -> Result<(), StoreError> {
+        let at = now();
+        let filter = doc! { "_id": event_oid(event), "user": user_oid(user), "instance": true };
+        let update = doc! {
+            "$set": { "slot": slot.to_string(), "changedAt": at, "nextAttemptAt": at, "attempts": 0 },
+            "$inc": { "version": 1_i64 },
+            "$unset": { "gEventId": "", "gEtag": "", "failed": "", "lastError": "" },
+        };
+        in_session!(self.raw.update_one(filter, update), session)?;
+        Ok(())
+    }
+
     /// One entry of the user.
     pub async fn get(
         &self,

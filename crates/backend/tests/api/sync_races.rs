@@ -388,6 +388,63 @@ async fn an_instance_moved_then_split_off_into_a_new_series_is_pushed_once() {
     app.stop().await;
 }
 
+/// Seeds 17605 and 17661 of the long run: an instance moved with This Event, then made the first of a new series
+/// with This and Following, then moved again with This Event, all before the outbox pushed. Its pending entry kept
+/// its slot in the old series; the new series' push did not find it there, and the instance's own push matched no
+/// Google instance of the new series and failed for good (Compass showed it moved, Google at the series' start).
+#[tokio::test]
+async fn an_instance_moved_again_after_a_split_made_it_the_first_of_a_new_series_reaches_google() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    gina.cal.create_ok(&weekly_series("Plan")).await;
+    gina.converged().await;
+    // The drains wait (their lease is taken) until the three changes are made.
+    let lease = format!("outbox:{}", gina.cal.user_id);
+    let leases = gina.app().store().collection::<Document>("lease");
+    let until = mongodb::bson::DateTime::from_millis(Utc::now().timestamp_millis() + 600_000);
+    leases
+        .insert_one(
+            doc! { "_id": &lease, "holder": "a test", "expiresAt": until, "renewedAt": until },
+        )
+        .await
+        .unwrap();
+    let range = "start=2027-02-01&end=2027-03-31";
+    let instances = gina.cal.list(range).await;
+    let second = instances[1]["_id"].as_str().unwrap().to_owned();
+    let (_, mut moved) = gina.cal.get(&second).await;
+    moved["startDate"] = json!("2027-02-26T10:15:00Z");
+    moved["endDate"] = json!("2027-02-26T11:00:00Z");
+    gina.cal.put_ok(&second, Some("This Event"), &moved).await;
+    let (_, mut split) = gina.cal.get(&second).await;
+    split["title"] = json!("Plan (new)");
+    gina.cal
+        .put_ok(&second, Some("This and Following Events"), &split)
+        .await;
+    let (_, mut again) = gina.cal.get(&second).await;
+    again["startDate"] = json!("2027-02-26T11:15:00Z");
+    again["endDate"] = json!("2027-02-26T12:00:00Z");
+    gina.cal.put_ok(&second, Some("This Event"), &again).await;
+    leases.delete_one(doc! { "_id": &lease }).await.unwrap();
+    gina.app().app_state().sync.wake();
+    gina.converged().await;
+    let grid = gina.cal.list(range).await;
+    let shown: Vec<(Value, Value)> = grid
+        .iter()
+        .map(|e| (e["title"].clone(), json!(instant(&e["startDate"]))))
+        .collect();
+    let at = |s: &str| json!(s.parse::<DateTime<Utc>>().unwrap());
+    assert_eq!(
+        shown,
+        [
+            (json!("Plan"), at("2027-02-19T12:15:00Z")),
+            (json!("Plan (new)"), at("2027-02-26T11:15:00Z")),
+            (json!("Plan (new)"), at("2027-03-05T10:15:00Z")),
+        ],
+        "{grid:#?}"
+    );
+    app.stop().await;
+}
+
 /// Seed 3063 (found by the convergence run): the last instance of a bounded series moved a day later, then edited
 /// with This and Following. The new part "ends where the old series ended", which was before its own start: Compass
 /// kept its first occurrence, Google (a rule whose `UNTIL` is before its start) showed none.
