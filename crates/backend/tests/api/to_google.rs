@@ -778,9 +778,14 @@ async fn a_pending_compass_edit_survives_the_echo_and_the_later_writer_wins() {
     let app = google_app().await;
     let gina = sign_in(&app, "gina@example.com").await;
     let body = timed("Plan", "2026-07-01T09:00:00Z", "2026-07-01T10:00:00Z");
+    let before_create = Utc::now();
     let id = gina.create(&body).await;
     gina.pushed(&id).await;
     gina.wait_outbox_drained().await;
+    // The create's echo is synced first (its notification delivered, the sync it started finished): a
+    // sync still running would otherwise read Google's change below before Compass's edit is pushed, and
+    // there would be no stale etag to detect (failed once in the fresh-clone CI).
+    gina.sync_after(before_create).await;
     let control = app.control();
 
     // 1. Google changes the event, Compass does not know yet (notifications held); then Compass edits
