@@ -40,3 +40,7 @@ emulator:
 # The SSE fan-out benchmark (numbers in docs/benchmarks.md).
 bench:
     cargo bench -p compass-backend --bench sse_fanout
+
+# The long run of the sync convergence test: 10 000 cases in two lanes (results in docs/sync.md).
+convergence:
+    bash scripts/convergence-long.sh
