@@ -501,7 +501,8 @@ fn update_all(
     let old_rule = base.rule().map(<[String]>::to_vec).unwrap_or_default();
     let rule = draft_rule(draft).unwrap_or_else(|| old_rule.clone());
     next.role = SeriesRole::Base { rule: rule.clone() };
-    let (kept, deletes) = if rule != old_rule || next.time_zone != base.time_zone {
+    let (kept, deletes) = if rule != old_rule || zone_moves_occurrences(base, &rule, next.time_zone)
+    {
         let rebuilt = materialise(&next, instances, None)?;
         let kept_ids: Vec<&EventId> = rebuilt.iter().map(|r| &r.id).collect();
         let deletes = instances
@@ -519,6 +520,28 @@ fn update_all(
         .collect();
     upserts.push(next);
     Ok(Changes::new(&before, upserts, deletes))
+}
+
+/// True when expanding `rule` from `base`'s start in `zone` instead of the base's zone gives other instants. A
+/// zone that changes nothing (a series made without one, edited through an instance that carries Google's
+/// `UTC`) must not rebuild the instances: that would undo their This Event moves and bring back the
+/// occurrences deleted one by one (seed 11387: an occurrence Google had deleted came back in Compass only).
+fn zone_moves_occurrences(
+    base: &EventRecord,
+    rule: &[String],
+    zone: Option<chrono_tz::Tz>,
+) -> bool {
+    if zone == base.time_zone {
+        return false;
+    }
+    let instants = |zone| {
+        expand(rule, base.series_start(), zone)
+            .map(|starts| starts.iter().map(SeriesStart::instant).collect::<Vec<_>>())
+    };
+    match (instants(base.time_zone), instants(zone)) {
+        (Ok(before), Ok(after)) => before != after,
+        _ => true,
+    }
 }
 
 /// Cuts the series so that it ends before `split`: the base gets `UNTIL`, later instances go.

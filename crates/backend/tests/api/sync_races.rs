@@ -445,6 +445,67 @@ async fn an_instance_moved_again_after_a_split_made_it_the_first_of_a_new_series
     app.stop().await;
 }
 
+/// Seed 11387 of the long run: a series made in Compass (no time zone of its own) whose instances Google then
+/// touched: one renamed (Compass's copy of it now carries Google's `UTC`), one deleted. An All Events rename made
+/// through the renamed instance took its `UTC` for a new zone of the series and rebuilt every instance from the rule,
+/// which brought the occurrence Google had deleted back in Compass only.
+#[tokio::test]
+async fn an_all_events_rename_through_an_instance_google_touched_keeps_the_occurrence_google_deleted(
+) {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    let mut series = weekly_series("Plan");
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    gina.converged().await;
+    let since = Utc::now();
+    control
+        .patch_event(
+            &gina.email,
+            &gina.email,
+            &format!("{base}_20270219T121500Z"),
+            &json!({ "summary": "Plan (first)" }),
+        )
+        .await
+        .unwrap();
+    control
+        .delete_event(
+            &gina.email,
+            &gina.email,
+            &format!("{base}_20270305T121500Z"),
+        )
+        .await
+        .unwrap();
+    gina.synced_after(since).await;
+    gina.converged().await;
+    let range = "start=2027-02-01&end=2027-03-31";
+    let instances = gina.cal.list(range).await;
+    assert_eq!(instances.len(), 2, "{instances:#?}");
+    let mut first = instances[0].clone();
+    assert_eq!(first["timeZone"], "UTC", "{first:#?}");
+    first["title"] = json!("Plan (renamed)");
+    let first_id = first["_id"].as_str().unwrap().to_owned();
+    gina.cal.put_ok(&first_id, Some("All Events"), &first).await;
+    gina.converged().await;
+    let grid = gina.cal.list(range).await;
+    let shown: Vec<(Value, Value)> = grid
+        .iter()
+        .map(|e| (e["title"].clone(), json!(instant(&e["startDate"]))))
+        .collect();
+    let at = |s: &str| json!(s.parse::<DateTime<Utc>>().unwrap());
+    assert_eq!(
+        shown,
+        [
+            (json!("Plan (renamed)"), at("2027-02-19T12:15:00Z")),
+            (json!("Plan (renamed)"), at("2027-02-26T12:15:00Z")),
+        ],
+        "{grid:#?}"
+    );
+    app.stop().await;
+}
+
 /// Seed 3063 (found by the convergence run): the last instance of a bounded series moved a day later, then edited
 /// with This and Following. The new part "ends where the old series ended", which was before its own start: Compass
 /// kept its first occurrence, Google (a rule whose `UNTIL` is before its start) showed none.
