@@ -37,6 +37,7 @@ use crate::store::events::{EventDoc, Events, GoogleCopy};
 use crate::store::outbox::{Outbox, OutboxDoc, Pending};
 use crate::store::StoreError;
 
+mod create;
 mod remove;
 
 /// How long a push waits for the calendar's lease (a running sync of that calendar holds it).
@@ -163,12 +164,18 @@ impl Push<'_> {
                     let calendar = self.entry.g_calendar_id.as_deref().unwrap_or(self.calendar);
                     self.delete_remote(calendar, old).await?;
                 }
-                self.create(&doc).await?
+                match self.create(&doc).await? {
+                    Some(written) => written,
+                    None => return Ok(Pushed::GoogleWon),
+                }
             }
             Some(gid) => match self.update(&doc, &gid).await? {
                 Updated::Written(event) => *event,
                 Updated::GoogleWon => return Ok(Pushed::GoogleWon),
-                Updated::Gone => self.create(&doc).await?,
+                Updated::Gone => match self.create(&doc).await? {
+                    Some(written) => written,
+                    None => return Ok(Pushed::GoogleWon),
+                },
             },
         };
         let gid = written
@@ -190,33 +197,6 @@ impl Push<'_> {
         };
         self.record(&doc.event_id(), None, copy, instances).await?;
         Ok(Pushed::Done)
-    }
-
-    /// Inserts the event with its Compass id as Google id.
-    async fn create(&self, doc: &EventDoc) -> Result<Event, SyncError> {
-        let id = google_id(&doc.id.to_hex())?;
-        let mut body = google_body(doc, false);
-        body.id = Some(id.clone());
-        match self.client.insert_event(self.calendar, &body).await {
-            Ok(event) => Ok(event),
-            Err(GoogleError::Conflict(details)) => {
-                // The id is taken: by an earlier insert of ours whose answer was lost (a crash, a
-                // failed call), or by our copy deleted when the event went to someday. Anything else
-                // is not ours to overwrite.
-                let existing = self.client.get_event(self.calendar, &id).await?;
-                let ours = existing.is_cancelled()
-                    || existing.private_property("compassId") == Some(id.as_str());
-                if !ours {
-                    return Err(GoogleError::Conflict(details).into());
-                }
-                tracing::info!(event = %doc.id, "insert met our own copy at Google; patched instead");
-                Ok(self
-                    .client
-                    .patch_event(self.calendar, &id, &google_body(doc, true), None)
-                    .await?)
-            }
-            Err(other) => Err(other.into()),
-        }
     }
 
     /// Patches the Google copy `gid` with `If-Match`; resolves a 412 by the conflict rule.

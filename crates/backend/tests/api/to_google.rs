@@ -1095,6 +1095,65 @@ async fn a_move_to_someday_after_a_create_whose_answer_was_lost_removes_what_goo
     assert_eq!(event["isSomeday"], json!(true), "{event}");
 }
 
+/// Seeds 15780 and 11611 of the long run: a create whose insert reached Google with its answer lost, then renamed at
+/// Google before the push was retried. The retry met its own copy and took it for its own write: Compass recorded
+/// Google's etag with its own title, and the two sides never agreed again. Google's rename is the later write: it
+/// comes to Compass, on the same event (no second one).
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_then_renamed_at_google_takes_google_s_rename() {
+    let app = google_app().await;
+    let gina = sign_in(&app, "gina@example.com").await;
+    let id = create_whose_answer_is_lost(&app, &gina, "Lost").await;
+    app.control()
+        .patch_event(
+            &gina.email,
+            &gina.email,
+            &id,
+            &json!({ "summary": "Renamed at Google" }),
+        )
+        .await
+        .unwrap();
+    app.control().clear_faults().await.unwrap();
+    gina.wait_outbox_drained().await;
+    eventually("Google's rename reaches Compass", WAIT, || async {
+        gina.cal.get(&id).await.1["title"] == "Renamed at Google"
+    })
+    .await;
+    let google = gina.google_event(&id).await.unwrap();
+    assert_eq!(google["summary"], "Renamed at Google", "{google}");
+    let events = stored(&app, &gina.cal.user_id).await;
+    assert_eq!(events.len(), 1, "{events:#?}");
+}
+
+/// The same with a Compass rename after Google's: Compass's is the later write, and it reaches Google.
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_then_renamed_on_both_sides_keeps_the_later_rename() {
+    let app = google_app().await;
+    let gina = sign_in(&app, "gina@example.com").await;
+    let id = create_whose_answer_is_lost(&app, &gina, "Lost").await;
+    app.control()
+        .patch_event(
+            &gina.email,
+            &gina.email,
+            &id,
+            &json!({ "summary": "Renamed at Google" }),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let (_, mut renamed) = gina.cal.get(&id).await;
+    renamed["title"] = json!("Renamed in Compass");
+    gina.cal.put_ok(&id, None, &renamed).await;
+    app.control().clear_faults().await.unwrap();
+    gina.wait_google("Compass's later rename reaches Google", &id, |e| {
+        e["summary"] == "Renamed in Compass"
+    })
+    .await;
+    gina.wait_outbox_drained().await;
+    assert_eq!(gina.cal.get(&id).await.1["title"], "Renamed in Compass");
+    assert_eq!(stored(&app, &gina.cal.user_id).await.len(), 1);
+}
+
 #[tokio::test]
 async fn an_entry_outlives_its_server_and_another_instance_pushes_it() {
     // The first instance records entries but never drains (its worker is off: as if it crashed
