@@ -262,7 +262,8 @@ impl Push<'_> {
     /// the entry. An instance's `updated` also moves when its whole series is written — by Compass's own
     /// series push, too (seed 15951: a This and Following delete lost to the rename Compass itself had just
     /// pushed, and the instance came back beyond its series' end) — so for an instance, a time that the
-    /// last series version Compass recorded already explains is not a Google edit of that instance.
+    /// last series version Compass recorded already explains is not a Google edit of that instance, and a
+    /// pending Compass change of the whole series made after it wins over it.
     pub(super) async fn google_later(&self, current: &Event) -> Result<bool, SyncError> {
         let Some(at) = current.updated else {
             return Ok(false);
@@ -273,12 +274,27 @@ impl Push<'_> {
         let Some(series) = current.recurring_event_id.as_ref() else {
             return Ok(true);
         };
-        let seen = Events::new(&self.engine.store)
+        let Some(base) = Events::new(&self.engine.store)
             .by_g_event_id(self.user, series.as_str(), None)
             .await?
-            .and_then(|base| base.g_updated)
-            .map(crate::store::convert::from_bson_date);
-        Ok(seen.is_none_or(|seen| at > seen))
+        else {
+            return Ok(true);
+        };
+        let seen = base.g_updated.map(crate::store::convert::from_bson_date);
+        if seen.is_some_and(|seen| at <= seen) {
+            return Ok(false);
+        }
+        // A Compass change of the whole series made after that time, still on its way to Google, is the later
+        // write: its push overwrites the series, this instance included (seed 16680: an instance delete lost to
+        // Google's later rename of the series, came back, and Compass's cut of the series, later still, then
+        // took it away at Google only).
+        let series_change = self
+            .outbox()
+            .get(self.user, &base.event_id(), None)
+            .await?
+            .filter(|entry| entry.failed.is_none())
+            .map(|entry| entry.changed_at());
+        Ok(series_change.is_none_or(|changed| changed < at))
     }
 
     /// Applies Google's version of the event to Compass and completes the entry, in one transaction.

@@ -659,13 +659,8 @@ async fn an_instance_delete_that_lost_to_google_leaves_no_exclusion_on_its_serie
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    let third_id = instances[2]["_id"].as_str().unwrap().to_owned();
-    let (_, mut third) = gina.cal.get(&third_id).await;
-    third["title"] = json!("Sync (split)");
-    gina.cal
-        .put_ok(&third_id, Some("This and Following Events"), &third)
-        .await;
-    // The instance's delete goes first and loses to Google's later edit; then the series' push.
+    // The instance's delete goes first and loses to Google's later edit (no Compass change of the series is
+    // pending: one made after Google's edit would win over it); then a This and Following edit, and its push.
     control.clear_fault(held[0]).await.unwrap();
     eventually("the instance's entry is settled", WAIT, || async {
         !gina
@@ -675,6 +670,12 @@ async fn an_instance_delete_that_lost_to_google_leaves_no_exclusion_on_its_serie
             .any(|e| e.get_object_id("_id").unwrap().to_hex() == second)
     })
     .await;
+    let third_id = instances[2]["_id"].as_str().unwrap().to_owned();
+    let (_, mut third) = gina.cal.get(&third_id).await;
+    third["title"] = json!("Sync (split)");
+    gina.cal
+        .put_ok(&third_id, Some("This and Following Events"), &third)
+        .await;
     control.clear_fault(held[1]).await.unwrap();
     gina.synced_after(Utc::now()).await;
     gina.converged().await;
@@ -856,6 +857,67 @@ async fn compass_own_series_push_never_wins_a_conflict_against_compass() {
     let grid = gina.cal.list(range).await;
     let titles: Vec<Value> = grid.iter().map(|e| e["title"].clone()).collect();
     assert_eq!(titles, [json!("Gym (renamed)")], "{grid:#?}");
+    app.stop().await;
+}
+
+/// Seed 16680 of the long run: an instance of a Google series moved in Compass, Google renaming the whole series
+/// after that, then Compass cutting the series before that instance (This and Following delete), all before the
+/// outbox pushed. The instance's removal met Google's rename (its `updated` moved with the series) and lost to it:
+/// the instance came back in Compass; the cut, later still, won at Google and took it away there only.
+#[tokio::test]
+async fn an_instance_change_older_than_google_s_series_edit_yields_to_a_later_compass_cut() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    let control = app.control();
+    let g_base = google_series_imported(
+        &gina,
+        "Gym",
+        "2027-03-12T12:15:00Z",
+        "2027-03-12T12:45:00Z",
+        4,
+    )
+    .await;
+    control.pause_notifications().await.unwrap();
+    let lease = format!("outbox:{}", gina.cal.user_id);
+    let leases = gina.app().store().collection::<Document>("lease");
+    let until = mongodb::bson::DateTime::from_millis(Utc::now().timestamp_millis() + 600_000);
+    leases
+        .insert_one(
+            doc! { "_id": &lease, "holder": "a test", "expiresAt": until, "renewedAt": until },
+        )
+        .await
+        .unwrap();
+    let range = "start=2027-03-01&end=2027-04-30";
+    let instances = gina.cal.list(range).await;
+    assert_eq!(instances.len(), 4, "{instances:#?}");
+    let last = instances[3]["_id"].as_str().unwrap().to_owned();
+    let (_, mut moved) = gina.cal.get(&last).await;
+    moved["startDate"] = json!("2027-04-02T13:15:00Z");
+    moved["endDate"] = json!("2027-04-02T13:45:00Z");
+    gina.cal.put_ok(&last, Some("This Event"), &moved).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    control
+        .patch_event(
+            &gina.email,
+            &gina.email,
+            &g_base,
+            &json!({ "summary": "Gym (Google)" }),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let second = instances[1]["_id"].as_str().unwrap().to_owned();
+    let (status, _) = gina
+        .cal
+        .delete(&second, Some("This and Following Events"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    leases.delete_one(doc! { "_id": &lease }).await.unwrap();
+    gina.app().app_state().sync.wake();
+    gina.synced_after(Utc::now()).await;
+    gina.converged().await;
+    let grid = gina.cal.list(range).await;
+    assert_eq!(grid.len(), 1, "{grid:#?}");
     app.stop().await;
 }
 
