@@ -186,7 +186,7 @@ impl Push<'_> {
         let instances = if doc.is_base() {
             self.instance_copies(&doc, &gid).await?
         } else {
-            Vec::new()
+            InstanceCopies::default()
         };
         let copy = GoogleCopy {
             g_event_id: gid,
@@ -410,8 +410,13 @@ impl Push<'_> {
             etag: written.etag.clone(),
             updated: written.updated,
         };
-        self.record(&doc.event_id(), doc.base_id().as_ref(), copy, Vec::new())
-            .await?;
+        self.record(
+            &doc.event_id(),
+            doc.base_id().as_ref(),
+            copy,
+            InstanceCopies::default(),
+        )
+        .await?;
         Ok(Pushed::Done)
     }
 
@@ -420,7 +425,7 @@ impl Push<'_> {
         &self,
         base: &EventDoc,
         g_base: &str,
-    ) -> Result<Vec<(EventId, GoogleCopy)>, SyncError> {
+    ) -> Result<InstanceCopies, SyncError> {
         self.instance_copies_of(&Some(base.event_id()), g_base)
             .await
     }
@@ -429,9 +434,9 @@ impl Push<'_> {
         &self,
         base: &Option<EventId>,
         g_base: &str,
-    ) -> Result<Vec<(EventId, GoogleCopy)>, SyncError> {
+    ) -> Result<InstanceCopies, SyncError> {
         let Some(base) = base else {
-            return Ok(Vec::new());
+            return Ok(InstanceCopies::default());
         };
         let compass = Events::new(&self.engine.store)
             .instances_of(self.user, base)
@@ -443,7 +448,11 @@ impl Push<'_> {
         // own entry to push.
         let ids: Vec<EventId> = compass.iter().map(EventDoc::event_id).collect();
         let pending = self.outbox().pending_instances(self.user, &ids).await?;
-        let mut copies = Vec::new();
+        let mut copies = InstanceCopies::default();
+        // Within the listing's horizon (and a complete listing), an instance Google knew and no longer lists is
+        // gone there.
+        let complete = google.len() < from_google::MAX_INSTANCES;
+        let horizon = Utc::now() + chrono::Duration::days(from_google::INSTANCE_HORIZON_DAYS - 1);
         for instance in compass {
             // An instance Google already knows is found by its id (it may have moved off its slot).
             let own = pending.get(&instance.event_id());
@@ -463,7 +472,7 @@ impl Push<'_> {
                     Some(_) => found.clone(),
                     None => self.align_instance(&instance, found, gid).await?,
                 };
-                copies.push((
+                copies.found.push((
                     instance.event_id(),
                     GoogleCopy {
                         g_event_id: gid.as_str().to_owned(),
@@ -473,6 +482,11 @@ impl Push<'_> {
                         updated: found.updated,
                     },
                 ));
+            } else if let Some(known) = instance.g_event_id.as_deref() {
+                if own.is_none() && complete && instance.start_date().start_instant_utc() < horizon
+                {
+                    copies.gone.push(known.to_owned());
+                }
             }
         }
         Ok(copies)
@@ -551,14 +565,15 @@ impl Push<'_> {
         event: &EventId,
         series: Option<&EventId>,
         copy: GoogleCopy,
-        instances: Vec<(EventId, GoogleCopy)>,
+        instances: InstanceCopies,
     ) -> Result<(), SyncError> {
         let events = Events::new(&self.engine.store);
         let outbox = self.outbox();
         let (user, entry) = (self.user, self.entry);
         let series = series.cloned();
         let parts = std::sync::Arc::new((copy, instances));
-        self.engine
+        let removed = self
+            .engine
             .store
             .transaction(|session| {
                 let (events, outbox, parts) = (events.clone(), outbox.clone(), parts.clone());
@@ -576,6 +591,9 @@ impl Push<'_> {
                 }
             })
             .await?;
+        if removed > 0 {
+            self.engine.publish(user, &SseEvent::EventChanged);
+        }
         Ok(())
     }
 }
@@ -587,7 +605,7 @@ struct Recorded<'a> {
     series: Option<&'a EventId>,
 }
 
-/// The body of [`Push::record`]'s transaction.
+/// The body of [`Push::record`]'s transaction; how many instances Google no longer had were removed.
 async fn record_in(
     events: &Events,
     outbox: &Outbox,
@@ -595,8 +613,8 @@ async fn record_in(
     user: &UserId,
     entry: &OutboxDoc,
     Recorded { event, series }: Recorded<'_>,
-    (copy, instances): &(GoogleCopy, Vec<(EventId, GoogleCopy)>),
-) -> Result<(), StoreError> {
+    (copy, instances): &(GoogleCopy, InstanceCopies),
+) -> Result<u64, StoreError> {
     let kept = events
         .set_google_copy(user, event, series, copy, Some(&mut *session))
         .await?;
@@ -610,9 +628,9 @@ async fn record_in(
             slot: entry.slot,
         };
         outbox.record(user, &pending, Some(&mut *session)).await?;
-        return Ok(());
+        return Ok(0);
     }
-    for (instance, instance_copy) in instances {
+    for (instance, instance_copy) in &instances.found {
         events
             .set_google_copy(
                 user,
@@ -623,10 +641,42 @@ async fn record_in(
             )
             .await?;
     }
+    // Google holds Compass's series now: an instance it no longer has is outside the rule Compass pushed (seed
+    // 16845: an instance brought back by a Google edit that won over its removal, while Compass's later cut
+    // of the series was on its way; the cut then won at Google, and Compass kept the instance beyond its end).
+    let mut removed = 0;
+    for gone in &instances.gone {
+        let pending = match events
+            .by_g_event_id(user, gone, Some(&mut *session))
+            .await?
+        {
+            Some(doc) => {
+                outbox
+                    .is_pending(user, &doc.event_id(), Some(&mut *session))
+                    .await?
+            }
+            None => continue,
+        };
+        if !pending {
+            removed += events
+                .delete_google_tree(user, gone, Some(&mut *session))
+                .await?
+                .count;
+        }
+    }
     outbox
         .complete(user, event, entry.version, Some(&mut *session))
         .await?;
-    Ok(())
+    Ok(removed)
+}
+
+/// The Google copies of a pushed series' instances.
+#[derive(Debug, Default)]
+struct InstanceCopies {
+    /// Each Compass instance Google holds, with its Google copy.
+    found: Vec<(EventId, GoogleCopy)>,
+    /// The Google ids of Compass instances Google no longer lists (none has a pending change).
+    gone: Vec<String>,
 }
 
 /// What a patch came to.

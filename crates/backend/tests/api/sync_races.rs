@@ -921,6 +921,59 @@ async fn an_instance_change_older_than_google_s_series_edit_yields_to_a_later_co
     app.stop().await;
 }
 
+/// Seed 16845 of the long run: an instance came back to Compass (a Google edit won over its removal) while
+/// Compass's cut of its series was on its way; the cut then won at Google, which dropped the instance, and Compass
+/// kept it beyond its series' end. Here the instance is put back in the database the way that resolution wrote it
+/// (the same document, Google id included), between the cut and its push: once Google holds the cut series, an
+/// instance Google no longer lists goes from Compass too.
+#[tokio::test]
+async fn an_instance_google_no_longer_lists_after_compass_cut_its_series_goes_from_compass() {
+    let app = spawn_app().with_google().await;
+    let gina = connect(&app, "gina@example.com").await;
+    google_series_imported(
+        &gina,
+        "Gym",
+        "2027-03-12T12:15:00Z",
+        "2027-03-12T12:45:00Z",
+        4,
+    )
+    .await;
+    let lease = format!("outbox:{}", gina.cal.user_id);
+    let leases = gina.app().store().collection::<Document>("lease");
+    let until = mongodb::bson::DateTime::from_millis(Utc::now().timestamp_millis() + 600_000);
+    leases
+        .insert_one(
+            doc! { "_id": &lease, "holder": "a test", "expiresAt": until, "renewedAt": until },
+        )
+        .await
+        .unwrap();
+    let range = "start=2027-03-01&end=2027-04-30";
+    let instances = gina.cal.list(range).await;
+    assert_eq!(instances.len(), 4, "{instances:#?}");
+    let events = gina.app().store().collection::<Document>("event");
+    let last =
+        mongodb::bson::oid::ObjectId::parse_str(instances[3]["_id"].as_str().unwrap()).unwrap();
+    let restored = events
+        .find_one(doc! { "_id": last })
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(restored.get_str("gEventId").is_ok(), "{restored:#?}");
+    let third = instances[2]["_id"].as_str().unwrap().to_owned();
+    let (status, _) = gina
+        .cal
+        .delete(&third, Some("This and Following Events"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    events.insert_one(restored).await.unwrap();
+    leases.delete_one(doc! { "_id": &lease }).await.unwrap();
+    gina.app().app_state().sync.wake();
+    gina.converged().await;
+    let grid = gina.cal.list(range).await;
+    assert_eq!(grid.len(), 2, "{grid:#?}");
+    app.stop().await;
+}
+
 /// A weekly series of `count` made at Google, imported and converged; its Google id.
 async fn google_series_imported(
     gina: &Connected<'_>,
