@@ -79,6 +79,35 @@ impl Connected<'_> {
             .unwrap()
     }
 
+    /// Holds the user's outbox drains (their lease is taken) until [`Self::release_outbox`], so that the changes
+    /// made meanwhile are pushed together, in order.
+    pub(crate) async fn hold_outbox(&self) {
+        let until = mongodb::bson::DateTime::from_millis(Utc::now().timestamp_millis() + 600_000);
+        self.leases()
+            .insert_one(doc! {
+                "_id": self.outbox_lease(), "holder": "a test", "expiresAt": until, "renewedAt": until,
+            })
+            .await
+            .unwrap();
+    }
+
+    /// Lets the outbox drains go and wakes the worker.
+    pub(crate) async fn release_outbox(&self) {
+        self.leases()
+            .delete_one(doc! { "_id": self.outbox_lease() })
+            .await
+            .unwrap();
+        self.app().app_state().sync.wake();
+    }
+
+    fn leases(&self) -> mongodb::Collection<Document> {
+        self.app().store().collection::<Document>("lease")
+    }
+
+    fn outbox_lease(&self) -> String {
+        format!("outbox:{}", self.cal.user_id)
+    }
+
     /// Lets Google's held notifications go and waits until the primary calendar was synced after `since`.
     pub(crate) async fn synced_after(&self, since: DateTime<Utc>) {
         let app = self.app();
@@ -399,15 +428,7 @@ async fn an_instance_moved_again_after_a_split_made_it_the_first_of_a_new_series
     gina.cal.create_ok(&weekly_series("Plan")).await;
     gina.converged().await;
     // The drains wait (their lease is taken) until the three changes are made.
-    let lease = format!("outbox:{}", gina.cal.user_id);
-    let leases = gina.app().store().collection::<Document>("lease");
-    let until = mongodb::bson::DateTime::from_millis(Utc::now().timestamp_millis() + 600_000);
-    leases
-        .insert_one(
-            doc! { "_id": &lease, "holder": "a test", "expiresAt": until, "renewedAt": until },
-        )
-        .await
-        .unwrap();
+    gina.hold_outbox().await;
     let range = "start=2027-02-01&end=2027-03-31";
     let instances = gina.cal.list(range).await;
     let second = instances[1]["_id"].as_str().unwrap().to_owned();
@@ -424,8 +445,7 @@ async fn an_instance_moved_again_after_a_split_made_it_the_first_of_a_new_series
     again["startDate"] = json!("2027-02-26T11:15:00Z");
     again["endDate"] = json!("2027-02-26T12:00:00Z");
     gina.cal.put_ok(&second, Some("This Event"), &again).await;
-    leases.delete_one(doc! { "_id": &lease }).await.unwrap();
-    gina.app().app_state().sync.wake();
+    gina.release_outbox().await;
     gina.converged().await;
     let grid = gina.cal.list(range).await;
     let shown: Vec<(Value, Value)> = grid
@@ -813,15 +833,7 @@ async fn compass_own_series_push_never_wins_a_conflict_against_compass() {
     .await;
     control.pause_notifications().await.unwrap();
     // Drains wait (their lease is taken) until both entries exist, so that one drain takes them in order.
-    let lease = format!("outbox:{}", gina.cal.user_id);
-    let leases = gina.app().store().collection::<Document>("lease");
-    let until = mongodb::bson::DateTime::from_millis(Utc::now().timestamp_millis() + 600_000);
-    leases
-        .insert_one(
-            doc! { "_id": &lease, "holder": "a test", "expiresAt": until, "renewedAt": until },
-        )
-        .await
-        .unwrap();
+    gina.hold_outbox().await;
     let range = "start=2027-02-01&end=2027-04-30";
     let instances = gina.cal.list(range).await;
     assert_eq!(instances.len(), 4, "{instances:#?}");
@@ -843,8 +855,7 @@ async fn compass_own_series_push_never_wins_a_conflict_against_compass() {
         )
         .await
         .unwrap();
-    leases.delete_one(doc! { "_id": &lease }).await.unwrap();
-    gina.app().app_state().sync.wake();
+    gina.release_outbox().await;
     tokio::time::sleep(Duration::from_millis(1_000)).await;
     let second = instances[1]["_id"].as_str().unwrap().to_owned();
     let (status, _) = gina
@@ -878,15 +889,7 @@ async fn an_instance_change_older_than_google_s_series_edit_yields_to_a_later_co
     )
     .await;
     control.pause_notifications().await.unwrap();
-    let lease = format!("outbox:{}", gina.cal.user_id);
-    let leases = gina.app().store().collection::<Document>("lease");
-    let until = mongodb::bson::DateTime::from_millis(Utc::now().timestamp_millis() + 600_000);
-    leases
-        .insert_one(
-            doc! { "_id": &lease, "holder": "a test", "expiresAt": until, "renewedAt": until },
-        )
-        .await
-        .unwrap();
+    gina.hold_outbox().await;
     let range = "start=2027-03-01&end=2027-04-30";
     let instances = gina.cal.list(range).await;
     assert_eq!(instances.len(), 4, "{instances:#?}");
@@ -912,8 +915,7 @@ async fn an_instance_change_older_than_google_s_series_edit_yields_to_a_later_co
         .delete(&second, Some("This and Following Events"))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    leases.delete_one(doc! { "_id": &lease }).await.unwrap();
-    gina.app().app_state().sync.wake();
+    gina.release_outbox().await;
     gina.synced_after(Utc::now()).await;
     gina.converged().await;
     let grid = gina.cal.list(range).await;
@@ -938,15 +940,7 @@ async fn an_instance_google_no_longer_lists_after_compass_cut_its_series_goes_fr
         4,
     )
     .await;
-    let lease = format!("outbox:{}", gina.cal.user_id);
-    let leases = gina.app().store().collection::<Document>("lease");
-    let until = mongodb::bson::DateTime::from_millis(Utc::now().timestamp_millis() + 600_000);
-    leases
-        .insert_one(
-            doc! { "_id": &lease, "holder": "a test", "expiresAt": until, "renewedAt": until },
-        )
-        .await
-        .unwrap();
+    gina.hold_outbox().await;
     let range = "start=2027-03-01&end=2027-04-30";
     let instances = gina.cal.list(range).await;
     assert_eq!(instances.len(), 4, "{instances:#?}");
@@ -966,8 +960,7 @@ async fn an_instance_google_no_longer_lists_after_compass_cut_its_series_goes_fr
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     events.insert_one(restored).await.unwrap();
-    leases.delete_one(doc! { "_id": &lease }).await.unwrap();
-    gina.app().app_state().sync.wake();
+    gina.release_outbox().await;
     gina.converged().await;
     let grid = gina.cal.list(range).await;
     assert_eq!(grid.len(), 2, "{grid:#?}");

@@ -1095,15 +1095,9 @@ async fn a_move_to_someday_after_a_create_whose_answer_was_lost_removes_what_goo
     assert_eq!(event["isSomeday"], json!(true), "{event}");
 }
 
-/// Seeds 15780 and 11611 of the long run: a create whose insert reached Google with its answer lost, then renamed at
-/// Google before the push was retried. The retry met its own copy and took it for its own write: Compass recorded
-/// Google's etag with its own title, and the two sides never agreed again. Google's rename is the later write: it
-/// comes to Compass, on the same event (no second one).
-#[tokio::test]
-async fn a_create_whose_answer_was_lost_then_renamed_at_google_takes_google_s_rename() {
-    let app = google_app().await;
-    let gina = sign_in(&app, "gina@example.com").await;
-    let id = create_whose_answer_is_lost(&app, &gina, "Lost").await;
+/// A create whose answer was lost ([`create_whose_answer_is_lost`]), then renamed at Google; its id.
+async fn lost_then_renamed_at_google(app: &TestApp, gina: &GoogleUser<'_>) -> String {
+    let id = create_whose_answer_is_lost(app, gina, "Lost").await;
     app.control()
         .patch_event(
             &gina.email,
@@ -1113,6 +1107,18 @@ async fn a_create_whose_answer_was_lost_then_renamed_at_google_takes_google_s_re
         )
         .await
         .unwrap();
+    id
+}
+
+/// Seeds 15780 and 11611 of the long run: a create whose insert reached Google with its answer lost, then renamed at
+/// Google before the push was retried. The retry met its own copy and took it for its own write: Compass recorded
+/// Google's etag with its own title, and the two sides never agreed again. Google's rename is the later write: it
+/// comes to Compass, on the same event (no second one).
+#[tokio::test]
+async fn a_create_whose_answer_was_lost_then_renamed_at_google_takes_google_s_rename() {
+    let app = google_app().await;
+    let gina = sign_in(&app, "gina@example.com").await;
+    let id = lost_then_renamed_at_google(&app, &gina).await;
     app.control().clear_faults().await.unwrap();
     gina.wait_outbox_drained().await;
     eventually("Google's rename reaches Compass", WAIT, || async {
@@ -1130,16 +1136,7 @@ async fn a_create_whose_answer_was_lost_then_renamed_at_google_takes_google_s_re
 async fn a_create_whose_answer_was_lost_then_renamed_on_both_sides_keeps_the_later_rename() {
     let app = google_app().await;
     let gina = sign_in(&app, "gina@example.com").await;
-    let id = create_whose_answer_is_lost(&app, &gina, "Lost").await;
-    app.control()
-        .patch_event(
-            &gina.email,
-            &gina.email,
-            &id,
-            &json!({ "summary": "Renamed at Google" }),
-        )
-        .await
-        .unwrap();
+    let id = lost_then_renamed_at_google(&app, &gina).await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     let (_, mut renamed) = gina.cal.get(&id).await;
     renamed["title"] = json!("Renamed in Compass");
