@@ -24,6 +24,15 @@ pub enum Winner {
 }
 
 impl Winner {
+    /// The winner of the later-writer rule: Google when its version is the later one.
+    pub fn of(google_later: bool) -> Self {
+        if google_later {
+            Winner::Google
+        } else {
+            Winner::Compass
+        }
+    }
+
     /// `compass` or `google`.
     pub fn as_str(self) -> &'static str {
         match self {

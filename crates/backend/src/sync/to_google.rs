@@ -235,11 +235,7 @@ impl Push<'_> {
                 compass_seen_etag: doc.g_etag.as_deref(),
                 google: &current,
                 g_calendar_id: self.calendar,
-                winner: if google_later {
-                    conflicts::Winner::Google
-                } else {
-                    conflicts::Winner::Compass
-                },
+                winner: conflicts::Winner::of(google_later),
             },
         )
         .await;

@@ -151,6 +151,17 @@ fn weekly_series(title: &str) -> Value {
     body
 }
 
+/// Creates [`weekly_series`] `title` in Compass under a known id and waits until both sides hold it; its id
+/// (also its Google id).
+async fn weekly_series_pushed(gina: &Connected<'_>, title: &str) -> String {
+    let mut series = weekly_series(title);
+    let base = mongodb::bson::oid::ObjectId::new().to_hex();
+    series["_id"] = json!(base);
+    gina.cal.create_ok(&series).await;
+    gina.converged().await;
+    base
+}
+
 /// Seed 1011 (found by the long convergence run): an instance moved with This Event before its new series
 /// reached Google, then Google changed the series before the instance's own push went through. The series
 /// push left the moved instance without its Google id, so the sync of Google's change stored Google's copy
@@ -261,11 +272,7 @@ async fn a_later_this_and_following_delete_restores_a_series_google_deleted_with
     let app = spawn_app().with_google().await;
     let gina = connect(&app, "gina@example.com").await;
     let control = app.control();
-    let mut series = weekly_series("Review");
-    let base = mongodb::bson::oid::ObjectId::new().to_hex();
-    series["_id"] = json!(base);
-    gina.cal.create_ok(&series).await;
-    gina.converged().await;
+    let base = weekly_series_pushed(&gina, "Review").await;
     control.pause_notifications().await.unwrap();
     let patches = control
         .add_fault(
@@ -317,11 +324,7 @@ async fn a_later_this_and_following_delete_restores_a_series_google_deleted_with
 
 /// A pushed weekly series whose second instance was moved two hours later (pushed too): (base, instance).
 async fn series_with_a_moved_instance(gina: &Connected<'_>) -> (String, String) {
-    let mut series = weekly_series("Review");
-    let base = mongodb::bson::oid::ObjectId::new().to_hex();
-    series["_id"] = json!(base);
-    gina.cal.create_ok(&series).await;
-    gina.converged().await;
+    let base = weekly_series_pushed(gina, "Review").await;
     let instances = gina.cal.list("start=2027-02-01&end=2027-03-31").await;
     let mut moved = instances[1].clone();
     moved["startDate"] = json!("2027-02-26T14:15:00Z");
@@ -385,11 +388,7 @@ async fn an_instance_moved_then_split_off_into_a_new_series_is_pushed_once() {
     let app = spawn_app().with_google().await;
     let gina = connect(&app, "gina@example.com").await;
     let control = app.control();
-    let mut series = weekly_series("Plan");
-    let base = mongodb::bson::oid::ObjectId::new().to_hex();
-    series["_id"] = json!(base);
-    gina.cal.create_ok(&series).await;
-    gina.converged().await;
+    weekly_series_pushed(&gina, "Plan").await;
     let patches = control
         .add_fault(
             &FaultSpec::new("calendar.events.patch", FaultKind::ServiceUnavailable).times(10_000),
@@ -475,11 +474,7 @@ async fn an_all_events_rename_through_an_instance_google_touched_keeps_the_occur
     let app = spawn_app().with_google().await;
     let gina = connect(&app, "gina@example.com").await;
     let control = app.control();
-    let mut series = weekly_series("Plan");
-    let base = mongodb::bson::oid::ObjectId::new().to_hex();
-    series["_id"] = json!(base);
-    gina.cal.create_ok(&series).await;
-    gina.converged().await;
+    let base = weekly_series_pushed(&gina, "Plan").await;
     let since = Utc::now();
     control
         .patch_event(

@@ -69,11 +69,7 @@ impl Push<'_> {
                 compass_seen_etag: None,
                 google: &current,
                 g_calendar_id: self.calendar,
-                winner: if google_later {
-                    Winner::Google
-                } else {
-                    Winner::Compass
-                },
+                winner: Winner::of(google_later),
             },
         )
         .await;

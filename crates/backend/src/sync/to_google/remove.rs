@@ -65,11 +65,7 @@ impl Push<'_> {
         };
         let compass_at = self.entry.changed_at();
         let google_later = self.google_later(&current).await?;
-        let winner = if google_later {
-            Winner::Google
-        } else {
-            Winner::Compass
-        };
+        let winner = Winner::of(google_later);
         conflicts::record(
             &self.engine.store,
             self.user,
